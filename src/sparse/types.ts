@@ -24,3 +24,14 @@ export interface UpdateContext {
   /** The member's address, 0x-prefixed, 20 bytes. */
   readonly member: string;
 }
+
+/**
+ * The fixed-point part of a task policy. All three are integers: `scale` converts real values to
+ * fixed point (real = int / scale); both bounds are in fixed-point units, i.e. what the proof checks
+ * on the integers: |v| <= lInfBound for every value and sum(v^2) <= l2Bound^2.
+ */
+export interface FixedPointPolicy {
+  readonly scale: number;
+  readonly l2Bound: number;
+  readonly lInfBound: number;
+}
