@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Independent generator of test/vectors/aggregation-golden.json.
+
+Written in Python with exact rationals (fractions.Fraction), dense per-coordinate lists, math.isqrt
+and its own Keccak-256, deliberately sharing no code with src/aggregation or src/model, so the golden
+test checks the TypeScript against a second implementation of docs/aggregation.md, not against itself.
+Run: python3 test/vectors/aggregation-golden.py > test/vectors/aggregation-golden.json
+"""
+import json
+import math
+import struct
+from fractions import Fraction
+
+# ---- Keccak-256 (original padding 0x01, as Ethereum uses) ----
+RC = [
+    0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000,
+    0x000000000000808B, 0x0000000080000001, 0x8000000080008081, 0x8000000000008009,
+    0x000000000000008A, 0x0000000000000088, 0x0000000080008009, 0x000000008000000A,
+    0x000000008000808B, 0x800000000000008B, 0x8000000000008089, 0x8000000000008003,
+    0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
+    0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008,
+]
+ROT = [[0, 36, 3, 41, 18], [1, 44, 10, 45, 2], [62, 6, 43, 15, 61], [28, 55, 25, 21, 56], [27, 20, 39, 8, 14]]
+M64 = (1 << 64) - 1
+
+
+def rol(x, n):
+    return ((x << n) | (x >> (64 - n))) & M64 if n else x
+
+
+def keccak_f(a):
+    for rc in RC:
+        c = [a[x][0] ^ a[x][1] ^ a[x][2] ^ a[x][3] ^ a[x][4] for x in range(5)]
+        d = [c[(x - 1) % 5] ^ rol(c[(x + 1) % 5], 1) for x in range(5)]
+        a = [[a[x][y] ^ d[x] for y in range(5)] for x in range(5)]
+        b = [[0] * 5 for _ in range(5)]
+        for x in range(5):
+            for y in range(5):
+                b[y][(2 * x + 3 * y) % 5] = rol(a[x][y], ROT[x][y])
+        a = [[b[x][y] ^ ((~b[(x + 1) % 5][y]) & b[(x + 2) % 5][y]) for y in range(5)] for x in range(5)]
+        a[0][0] ^= rc
+    return a
+
+
+def keccak256(data: bytes) -> str:
+    rate = 136
+    padded = bytearray(data) + b"\x01"
+    while len(padded) % rate:
+        padded += b"\x00"
+    padded[-1] |= 0x80
+    a = [[0] * 5 for _ in range(5)]
+    for off in range(0, len(padded), rate):
+        block = padded[off : off + rate]
+        for i in range(rate // 8):
+            x, y = i % 5, i // 5
+            a[x][y] ^= int.from_bytes(block[8 * i : 8 * i + 8], "little")
+        a = keccak_f(a)
+    out = b"".join(a[i % 5][i // 5].to_bytes(8, "little") for i in range(4))
+    return "0x" + out.hex()
+
+
+assert keccak256(b"") == "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+assert keccak256(b"abc") == "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"
+
+# ---- the documented rules, naively ----
+
+
+def round_half_away(q: Fraction) -> int:
+    f = math.floor(abs(q))
+    if abs(q) - f >= Fraction(1, 2):
+        f += 1
+    return f if q >= 0 else -f
+
+
+def dense(update, d):
+    row = [0] * d
+    for i, v in zip(update["indices"], update["values"]):
+        row[i] = v
+    return row
+
+
+def clip(row, c):
+    s = sum(v * v for v in row)
+    if s <= c * c:
+        return row
+    r = math.isqrt(s)
+    if r * r < s:
+        r += 1
+    # trunc toward zero of v*c/r
+    return [(abs(v) * c // r) * (1 if v >= 0 else -1) for v in row]
+
+
+def aggregate(group, rule):
+    d = group["dimension"]
+    members = sorted(group["updates"], key=lambda u: u["member"].lower())
+    rows = [dense(u, d) for u in members]
+    n = len(rows)
+    kind = rule["kind"]
+    if kind == "clipped-mean":
+        rows = [clip(r, rule["clipL2"]) for r in rows]
+    out = []
+    for j in range(d):
+        col = [r[j] for r in rows]
+        if kind in ("mean", "clipped-mean"):
+            v = round_half_away(Fraction(sum(col), n))
+        elif kind == "weighted-mean":
+            w = [rule["weights"][u["member"].lower()] for u in members]
+            v = round_half_away(Fraction(sum(a * b for a, b in zip(col, w)), sum(w)))
+        elif kind == "trimmed-mean":
+            t = rule["trim"]
+            s = sorted(col)[t : n - t]
+            v = round_half_away(Fraction(sum(s), len(s)))
+        elif kind == "median":
+            s = sorted(col)
+            if n % 2:
+                v = s[n // 2]
+            else:
+                v = round_half_away(Fraction(s[n // 2 - 1] + s[n // 2], 2))
+        out.append(v)
+    idx = [j for j in range(d) if out[j] != 0]
+    return {"indices": idx, "values": [out[j] for j in idx]}
+
+
+def encode_model(task, rnd, scale, params):
+    return b"CFLM" + struct.pack("<IIIII", 1, task, rnd, len(params), scale) + struct.pack("<%di" % len(params), *params)
+
+
+def apply_delta(params, delta):
+    out = list(params)
+    for i, v in zip(delta["indices"], delta["values"]):
+        out[i] = max(-(2**31), min(2**31 - 1, out[i] + v))
+    return out
+
+
+IMAX, IMIN = 2**31 - 1, -(2**31)
+
+
+def A(n):
+    return "0x" + n * 40
+
+
+GROUPS = [
+    {
+        "name": "five members, small values, rounding ties",
+        "task": 7,
+        "round": 3,
+        "scale": 4096,
+        "dimension": 16,
+        "initialParams": [0, 1, -1, 100, -100, 4096, -4096, 7, 0, 0, 12345, -12345, 2, -2, 0, IMAX - 3],
+        # Deliberately not in address order, mixed case.
+        "updates": [
+            {"member": "0x" + "C" * 40, "indices": [0, 1, 2, 5, 15], "values": [5, -5, 2, 1, 3]},
+            {"member": A("a"), "indices": [0, 2, 3, 9, 15], "values": [5, 3, -8, 1, 1]},
+            {"member": A("e"), "indices": [], "values": []},
+            {"member": A("b"), "indices": [0, 1, 3, 4, 9, 15], "values": [-2, -3, 8, 10, 1, 2]},
+            {"member": "0x" + "D" * 20 + "d" * 20, "indices": [1, 2, 3, 7, 9, 14, 15], "values": [-1, 2, 9, -20, 1, -7, 1]},
+        ],
+        "rules": [
+            {"ruleId": 0, "param": 0},
+            {"ruleId": 1, "param": 0, "weights": {A("a"): 1, A("b"): 2, A("c"): 3, A("d"): 4, A("e"): 5, A("f"): 9}},
+            {"ruleId": 2, "param": 1},
+            {"ruleId": 2, "param": 2},
+            {"ruleId": 3, "param": 0},
+            {"ruleId": 4, "param": 6},
+        ],
+    },
+    {
+        "name": "six members, int32 extremes, even median, saturation",
+        "task": 4294967295,
+        "round": 1,
+        "scale": 65536,
+        "dimension": 24,
+        "initialParams": [IMAX, IMIN] + [3 * i - 30 for i in range(22)],
+        "updates": [
+            {"member": "0x00000000000000000000000000000000000000f1", "indices": [0, 1, 2, 3, 23], "values": [IMAX, IMIN, IMAX, IMIN, 1]},
+            {"member": "0x00000000000000000000000000000000000000F2", "indices": [0, 1, 2, 3, 10, 23], "values": [IMAX, IMIN, IMAX, IMAX, 3, -1]},
+            {"member": "0x00000000000000000000000000000000000000f3", "indices": [0, 1, 2, 10, 11, 23], "values": [IMAX, IMIN, IMIN, -3, 5, 1]},
+            {"member": "0x00000000000000000000000000000000000000f4", "indices": [0, 1, 10, 11, 12], "values": [IMAX, IMIN, 4, 5, 1]},
+            {"member": "0x00000000000000000000000000000000000000f5", "indices": [0, 1, 2, 11, 12, 20], "values": [IMAX, IMIN, 1, -5, -1, 2]},
+            {"member": "0x00000000000000000000000000000000000000f6", "indices": [0, 1, 10, 11, 12, 20, 21], "values": [IMAX, IMIN, -4, 5, 1, 2, 3]},
+        ],
+        "rules": [
+            {"ruleId": 0, "param": 0},
+            {"ruleId": 1, "param": 0, "weights": {"0x00000000000000000000000000000000000000f%d" % i: 10**9 * i for i in range(1, 7)}},
+            {"ruleId": 2, "param": 1},
+            {"ruleId": 2, "param": 2},
+            {"ruleId": 3, "param": 0},
+            {"ruleId": 4, "param": 1 << 31},
+            {"ruleId": 4, "param": 3},
+        ],
+    },
+]
+
+KINDS = {0: "mean", 1: "weighted-mean", 2: "trimmed-mean", 3: "median", 4: "clipped-mean"}
+
+out_groups = []
+for g in GROUPS:
+    init = g["initialParams"]
+    assert len(init) == g["dimension"]
+    init_bytes = encode_model(g["task"], 0, g["scale"], init)
+    cases = []
+    for r in g["rules"]:
+        kind = KINDS[r["ruleId"]]
+        rule = {"kind": kind}
+        if kind == "trimmed-mean":
+            rule["trim"] = r["param"]
+        if kind == "clipped-mean":
+            rule["clipL2"] = r["param"]
+        if kind == "weighted-mean":
+            rule["weights"] = {k.lower(): v for k, v in r["weights"].items()}
+        delta = aggregate(g, rule)
+        params = apply_delta(init, delta)
+        model_bytes = encode_model(g["task"], g["round"], g["scale"], params)
+        case = {
+            "ruleId": r["ruleId"],
+            "param": str(r["param"]),
+            "expectedDelta": delta,
+            "expectedModelBytes": model_bytes.hex(),
+            "expectedModelHash": keccak256(model_bytes),
+        }
+        if "weights" in r:
+            case["weights"] = {k: str(v) for k, v in r["weights"].items()}
+        cases.append(case)
+    out_groups.append(
+        {
+            "name": g["name"],
+            "task": g["task"],
+            "round": g["round"],
+            "scale": g["scale"],
+            "dimension": g["dimension"],
+            "initialParams": init,
+            "initialModelHash": keccak256(init_bytes),
+            "updates": g["updates"],
+            "cases": cases,
+        }
+    )
+
+print(
+    json.dumps(
+        {
+            "description": "Golden aggregation vectors: for each group, aggregate the updates by each policy rule (ruleId, param as decimal string, weights as decimal strings), apply the delta to the round-0 model built from initialParams (fixed-point ints), encode with the round given, and compare bytes and keccak256. Generated by test/vectors/aggregation-golden.py, independently of the TypeScript.",
+            "modelFormatVersion": 1,
+            "groups": out_groups,
+        },
+        indent=1,
+    )
+)
