@@ -5,6 +5,7 @@ import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matc
 import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
 
 // Compilers cannot be downloaded on the consortium's build machines: compile with the
 // solc-js build pinned in package.json.
@@ -18,6 +19,7 @@ const config: HardhatUserConfig = {
     hardhatIgnitionEthers,
     hardhatMocha,
     hardhatNetworkHelpers,
+    hardhatTypechain,
   ],
   solidity: {
     version: "0.8.28",

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+/// @title IFederatedRounds
+/// @notice Federated learning rounds of the consortium's tasks: the aggregator opens a round on the last
+/// finalized global model, members commit proven sparse updates, the aggregator publishes the aggregate,
+/// auditors replay it and attest, and the round is final once the attestation quorum agrees.
+interface IFederatedRounds {
+    /// @notice Where a round is in its life.
+    enum RoundStatus {
+        None,
+        Open,
+        Closed,
+        Published,
+        Finalized,
+        Disputed
+    }
+
+    /// @notice Why the aggregator left a committed update out of the aggregate.
+    enum ExclusionReason {
+        None,
+        Unavailable,
+        Undecodable,
+        CommitmentMismatch,
+        NotSealedToAggregator
+    }
+
+    /// @notice An update the aggregator excluded, with the reason.
+    struct Exclusion {
+        address member;
+        ExclusionReason reason;
+    }
+
+    /// @notice A round, with the policy values it runs under copied at opening so that a later policy
+    /// version cannot change the rules of a running round.
+    struct Round {
+        RoundStatus status;
+        uint32 policyVersion;
+        uint64 deadline;
+        uint16 commitCount;
+        uint16 matchCount;
+        uint16 mismatchCount;
+        uint16 minParticipants;
+        uint16 attestationQuorum;
+        address aggregator;
+        address verifier;
+        uint256 bounds;
+        bytes32 baseModelHash;
+        bytes32 modelHash;
+        bytes32 outcomeHash;
+    }
+
+    /// @notice The round does not exist.
+    error FederatedRounds__UnknownRound(uint256 taskId, uint256 round);
+    /// @notice The round is not open for commits.
+    error FederatedRounds__RoundNotOpen(uint256 taskId, uint256 round);
+    /// @notice The round's deadline has passed.
+    error FederatedRounds__DeadlinePassed(uint256 taskId, uint256 round, uint64 deadline);
+    /// @notice The deadline is not in the future.
+    error FederatedRounds__InvalidDeadline(uint64 deadline);
+    /// @notice The member committed in this round already.
+    error FederatedRounds__AlreadyCommitted(uint256 taskId, uint256 round, address member);
+    /// @notice The proof does not verify for this member, round, task, bounds and commitment.
+    error FederatedRounds__InvalidProof(uint256 taskId, uint256 round, address member);
+    /// @notice The commitment is zero or not a field element.
+    error FederatedRounds__InvalidCommitment(bytes32 commitment);
+    /// @notice The previous round of the task is not finalized or disputed yet.
+    error FederatedRounds__PreviousRoundPending(uint256 taskId, uint256 round);
+    /// @notice The base model is not the task's last finalized global model.
+    error FederatedRounds__BaseModelNotFinalized(bytes32 given, bytes32 expected);
+    /// @notice Only the round's aggregator may do this.
+    error FederatedRounds__NotRoundAggregator(address account);
+    /// @notice The round cannot be closed yet: deadline not reached and too few commits.
+    error FederatedRounds__CannotCloseYet(uint256 taskId, uint256 round, uint256 commits, uint256 needed);
+    /// @notice The round is not closed, so no aggregate can be published.
+    error FederatedRounds__RoundNotClosed(uint256 taskId, uint256 round);
+    /// @notice The included and excluded sets do not partition the committed members.
+    error FederatedRounds__InvalidOutcome(string reason);
+    /// @notice No aggregate has been published for this round, or the round was finalized already.
+    error FederatedRounds__RoundNotPublished(uint256 taskId, uint256 round);
+    /// @notice The auditor attested this round already.
+    error FederatedRounds__AlreadyAttested(uint256 taskId, uint256 round, address auditor);
+    /// @notice Fewer matching attestations than the quorum.
+    error FederatedRounds__AttestationQuorumNotReached(uint256 taskId, uint256 round, uint256 matches, uint256 quorum);
+    /// @notice Task ids and rounds must fit 32 bits (they are packed into the proof's public input).
+    error FederatedRounds__OutOfRange(uint256 value);
+    /// @notice The round's aggregator cannot audit its own aggregate.
+    error FederatedRounds__AggregatorCannotAttest(address account);
+    /// @notice The round was disputed; it can never be finalized.
+    error FederatedRounds__RoundDisputed(uint256 taskId, uint256 round);
+    /// @notice The model hash is zero.
+    error FederatedRounds__InvalidModelHash();
+    /// @notice The empty string is not a CID.
+    error FederatedRounds__EmptyCid();
+
+    /// @notice The aggregator opened a round on a finalized base model.
+    event RoundOpened(
+        uint256 indexed taskId,
+        uint256 indexed round,
+        address indexed aggregator,
+        uint32 policyVersion,
+        string baseModelCid,
+        bytes32 baseModelHash,
+        uint64 deadline
+    );
+    /// @notice A member committed a proven update.
+    event UpdateCommitted(
+        uint256 indexed taskId,
+        uint256 indexed round,
+        address indexed member,
+        string cid,
+        bytes32 commitment
+    );
+    /// @notice The round stopped taking commits.
+    event RoundClosed(uint256 indexed taskId, uint256 indexed round, uint256 commitCount);
+    /// @notice The aggregator published the round's global model and which updates it included.
+    event AggregatePublished(
+        uint256 indexed taskId,
+        uint256 indexed round,
+        address indexed aggregator,
+        string modelCid,
+        bytes32 modelHash,
+        address[] included,
+        Exclusion[] excluded
+    );
+    /// @notice An auditor replayed the round and attested.
+    event AggregateAttested(
+        uint256 indexed taskId,
+        uint256 indexed round,
+        address indexed auditor,
+        bool matches,
+        bytes32 replayedModelHash
+    );
+    /// @notice An auditor's mismatch disputed the round; members never train on its model.
+    event RoundDisputed(uint256 indexed taskId, uint256 indexed round, address indexed auditor);
+    /// @notice The attestation quorum agreed; the round's model is the task's new global model.
+    event RoundFinalized(uint256 indexed taskId, uint256 indexed round, bytes32 modelHash);
+
+    /// @notice Opens the next round of a task on its last finalized global model.
+    /// @param taskId The task.
+    /// @param baseModelCid CID of the base model (for members to fetch; its hash is what binds).
+    /// @param baseModelHash keccak256 of the base model's bytes; must equal the last finalized model hash.
+    /// @param deadline Unix time after which no commit is accepted.
+    /// @return round The new round number (1-based).
+    function openRound(
+        uint256 taskId,
+        string calldata baseModelCid,
+        bytes32 baseModelHash,
+        uint64 deadline
+    ) external returns (uint256 round);
+
+    /// @notice Commits the caller's sparse update with a proof that it obeys the round's policy bounds.
+    /// @dev The proof's public signals are built here from storage and msg.sender, never taken from the caller.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param cid CID of the sealed update on IPFS.
+    /// @param commitment Poseidon commitment over (task, round, member, salt, entries).
+    /// @param proof Groth16 proof as [a0, a1, b00, b01, b10, b11, c0, c1].
+    function commitUpdate(
+        uint256 taskId,
+        uint256 round,
+        string calldata cid,
+        bytes32 commitment,
+        uint256[8] calldata proof
+    ) external;
+
+    /// @notice Stops commits: the round's aggregator may close once minParticipants committed, anyone after
+    /// the deadline.
+    /// @param taskId The task.
+    /// @param round The round.
+    function closeRound(uint256 taskId, uint256 round) external;
+
+    /// @notice Publishes the aggregate of a closed round.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param modelCid CID of the new global model.
+    /// @param modelHash keccak256 of the new global model's canonical bytes.
+    /// @param included Members whose updates were aggregated, strictly increasing addresses.
+    /// @param excluded Members whose updates were left out with reasons, strictly increasing addresses.
+    function publishAggregate(
+        uint256 taskId,
+        uint256 round,
+        string calldata modelCid,
+        bytes32 modelHash,
+        address[] calldata included,
+        Exclusion[] calldata excluded
+    ) external;
+
+    /// @notice Attests, as an auditor of the task, whether an independent replay matched the aggregate.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param matches Whether the replayed model hash and outcome equal the published ones.
+    /// @param replayedModelHash The model hash the auditor computed.
+    function attest(uint256 taskId, uint256 round, bool matches, bytes32 replayedModelHash) external;
+
+    /// @notice Finalizes a published, undisputed round whose matching attestations reached the quorum.
+    /// @param taskId The task.
+    /// @param round The round.
+    function finalizeRound(uint256 taskId, uint256 round) external;
+
+    /// @notice A round's state.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @return The round.
+    function getRound(uint256 taskId, uint256 round) external view returns (Round memory);
+
+    /// @notice The number of rounds opened for a task.
+    /// @param taskId The task.
+    /// @return The count.
+    function roundCount(uint256 taskId) external view returns (uint256);
+
+    /// @notice The commitment a member made in a round (zero when none).
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param member The member.
+    /// @return The commitment.
+    function commitmentOf(uint256 taskId, uint256 round, address member) external view returns (bytes32);
+
+    /// @notice The task's last finalized global model hash (the policy's initial model before any round).
+    /// @param taskId The task.
+    /// @return round The round that produced it (0 for the initial model).
+    /// @return modelHash The model hash.
+    function lastFinalized(uint256 taskId) external view returns (uint256 round, bytes32 modelHash);
+}

@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+
+/**
+ * Wires every feature's commands into the program. Each feature folder owns its commands; this list is
+ * the single place that decides what `cfl` offers.
+ */
+export function registerCommands(_program: Command): void {}

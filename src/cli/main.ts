@@ -1,0 +1,49 @@
+/**
+ * The `cfl` command. Every failure becomes one readable line `error: ...` on stderr and a non-zero exit
+ * code; the stack trace is printed only with `--verbose`, because operators read these lines in logs.
+ */
+import { Command, CommanderError } from "commander";
+import { registerCommands } from "./commands/index.js";
+
+/** Exit code for bad input (malformed files, invalid options) and for failed operations alike. */
+export const EXIT_FAILURE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("cfl")
+    .description("circular-fl: zero-trust federated learning for circular manufacturing supply chains")
+    .option("--verbose", "print stack traces on errors")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (text) => {
+        // commander's own usage errors already start with "error:"; keep them to one line.
+        process.stderr.write(text.split("\n")[0] + "\n");
+      },
+    });
+  registerCommands(program);
+  return program;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
+  return String(error);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit with code 0; usage errors were printed by commander already.
+      return error.exitCode === 0 ? 0 : EXIT_FAILURE;
+    }
+    const verbose = argv.includes("--verbose");
+    process.stderr.write(`error: ${describeError(error)}\n`);
+    if (verbose && error instanceof Error && error.stack) process.stderr.write(error.stack + "\n");
+    return EXIT_FAILURE;
+  }
+}

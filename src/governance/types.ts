@@ -1,0 +1,75 @@
+/** Member roles, a bitmask as in contracts/interfaces/IConsortium.sol. */
+export const Role = { Member: 1, Aggregator: 2, Auditor: 4 } as const;
+
+/** Operations a task policy may allow, a bitmask as in IConsortium.sol. */
+export const Operation = { OpenRound: 1, CommitUpdate: 2, PublishAggregate: 4, Attest: 8, All: 15 } as const;
+
+export const EntityKind = { Supplier: 0, Manufacturer: 1, Recycler: 2, Remanufacturer: 3 } as const;
+export type EntityKindName = keyof typeof EntityKind;
+
+export const MemberStatus = { None: 0, Active: 1, Suspended: 2, Removed: 3 } as const;
+
+/** Proposal kinds, in the order of IConsortium.ProposalKind. */
+export const ProposalKind = {
+  AdmitMember: 0,
+  SuspendMember: 1,
+  ReinstateMember: 2,
+  RemoveMember: 3,
+  AddGovernor: 4,
+  RemoveGovernor: 5,
+  SetQuorum: 6,
+  CreateTask: 7,
+  UpdateTask: 8,
+  GrantTaskAccess: 9,
+  RevokeTaskAccess: 10,
+} as const;
+export type ProposalKindName = keyof typeof ProposalKind;
+
+/** The profile a governor proposes to admit. */
+export interface MemberProfile {
+  roles: number;
+  kind: number;
+  /** 0x-prefixed 32-byte X25519 public key that task readers' envelopes are sealed to. */
+  encryptionKey: string;
+  /** 0x-prefixed 32-byte hash of off-chain metadata. */
+  metadataHash: string;
+}
+
+/** A task policy as the Consortium contract stores it (see IConsortium.TaskPolicy). */
+export interface TaskPolicy {
+  modelId: string;
+  initialModelHash: string;
+  initialModelCid: string;
+  dimension: number;
+  maxNonZeros: number;
+  lInfBound: bigint;
+  l2Bound: bigint;
+  scale: number;
+  aggregationRule: number;
+  ruleParameter: bigint;
+  minParticipants: number;
+  attestationQuorum: number;
+  sensitivity: number;
+  allowedOperations: number;
+  expiry: bigint;
+  verifier: string;
+  verifyingKeyHash: string;
+  readers: string[];
+}
+
+/** A change the governors vote on; `encodeProposal` turns it into the contract's (kind, payload). */
+export type ProposalAction =
+  | { kind: "AdmitMember"; account: string; profile: MemberProfile }
+  | { kind: "SuspendMember" | "ReinstateMember" | "RemoveMember"; account: string }
+  | { kind: "AddGovernor" | "RemoveGovernor"; governor: string }
+  | { kind: "SetQuorum"; quorum: number }
+  | { kind: "CreateTask"; policy: TaskPolicy }
+  | { kind: "UpdateTask"; taskId: bigint; policy: TaskPolicy }
+  | { kind: "GrantTaskAccess" | "RevokeTaskAccess"; taskId: bigint; account: string };
+
+/** Parameters of the proof circuit a policy must fit (from circuits/instances.json). */
+export interface CircuitLimits {
+  maxEntries: number;
+  idxBits: number;
+  valBits: number;
+}
