@@ -1,0 +1,41 @@
+export type {
+  CircuitArtifacts,
+  CircuitInstance,
+  CircuitParams,
+  Groth16Proof,
+  PolicyBounds,
+  PublicSignals,
+  SolidityProof,
+  UpdateProof,
+  UpdatePublicInputs,
+  UpdateWitnessInput,
+} from "./types.js";
+export {
+  ZkError,
+  ZkInputError,
+  ZkSetupError,
+  ZkDriftError,
+  ZkWitnessError,
+  ZkCeremonyError,
+} from "./errors.js";
+export { BN254_SCALAR_FIELD } from "./field.js";
+export {
+  packContext,
+  unpackContext,
+  packBounds,
+  unpackBounds,
+  packEntries,
+  checkUpdateAgainstBounds,
+} from "./pack.js";
+export { computeCommitment, commitmentFromEntries, packLanes, entriesPerLane } from "./commitment.js";
+export { randomSalt } from "./salt.js";
+export { buildWitnessInput, publicInputsFor, toPublicSignals } from "./witness.js";
+export {
+  proveUpdate,
+  proveWitnessInput,
+  verifyUpdateProof,
+  toSolidityProof,
+  releaseZkWorkers,
+} from "./prove.js";
+export { loadCircuitArtifacts } from "./artifacts.js";
+export { canonicalJson, vkeyHash } from "./canonical.js";

@@ -1,0 +1,101 @@
+import * as snarkjs from "snarkjs";
+import type { SparseUpdate, UpdateContext } from "../sparse/types.js";
+import { ZkInputError, ZkWitnessError } from "./errors.js";
+import type {
+  CircuitArtifacts,
+  Groth16Proof,
+  PolicyBounds,
+  PublicSignals,
+  SolidityProof,
+  UpdateProof,
+  UpdatePublicInputs,
+  UpdateWitnessInput,
+} from "./types.js";
+import { buildWitnessInput, toPublicSignals } from "./witness.js";
+
+/**
+ * The proof as the verifier contract takes it, in exportSolidityCallData's order: A, then B with each
+ * coordinate pair swapped (the EVM pairing precompile wants Fq2 elements as (imaginary, real)), then C.
+ */
+export function toSolidityProof(proof: Groth16Proof): SolidityProof {
+  const { pi_a: a, pi_b: b, pi_c: c } = proof;
+  const at = (xs: readonly string[] | undefined, i: number): bigint => {
+    const v = xs?.[i];
+    if (v === undefined) throw new ZkInputError(`malformed Groth16 proof: missing coordinate ${i}`);
+    return BigInt(v);
+  };
+  return [at(a, 0), at(a, 1), at(b[0], 1), at(b[0], 0), at(b[1], 1), at(b[1], 0), at(c, 0), at(c, 1)];
+}
+
+/** Groth16 proof for a prepared circuit input (honest or, in tests, hand-crafted). */
+export async function proveWitnessInput({
+  input,
+  artifacts,
+}: {
+  input: UpdateWitnessInput;
+  artifacts: Pick<CircuitArtifacts, "wasmPath" | "zkeyPath">;
+}): Promise<UpdateProof> {
+  let result: { proof: Groth16Proof; publicSignals: PublicSignals };
+  try {
+    result = await snarkjs.groth16.fullProve(input, artifacts.wasmPath, artifacts.zkeyPath);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ZkWitnessError(`witness generation failed (the input breaks a circuit constraint): ${message}`);
+  }
+  return {
+    proof: result.proof,
+    publicSignals: result.publicSignals,
+    calldata: toSolidityProof(result.proof),
+  };
+}
+
+/**
+ * Proves that `update`, committed with `salt` for `context`, obeys `policyBounds`. The returned public
+ * signals are [commitment, context, bounds]; `calldata` goes to the contract's commitUpdate.
+ */
+export async function proveUpdate({
+  update,
+  context,
+  salt,
+  policyBounds,
+  artifacts,
+}: {
+  update: SparseUpdate;
+  context: UpdateContext;
+  salt: bigint;
+  policyBounds: PolicyBounds;
+  artifacts: CircuitArtifacts;
+}): Promise<UpdateProof> {
+  const input = buildWitnessInput({ update, context, salt, policyBounds, params: artifacts.params });
+  return proveWitnessInput({ input, artifacts });
+}
+
+/**
+ * Off-chain check of a proof against the verifying key and the public inputs the verifier itself expects
+ * (never the prover's own list unless the caller has checked it).
+ */
+export async function verifyUpdateProof({
+  vkey,
+  proof,
+  publicInputs,
+}: {
+  vkey: Record<string, unknown>;
+  proof: Groth16Proof;
+  publicInputs: UpdatePublicInputs | PublicSignals;
+}): Promise<boolean> {
+  const signals = Array.isArray(publicInputs)
+    ? publicInputs
+    : toPublicSignals(publicInputs);
+  if (signals.length !== 3) throw new ZkInputError(`expected 3 public signals, got ${signals.length}`);
+  return snarkjs.groth16.verify(vkey, signals, proof);
+}
+
+/**
+ * snarkjs keeps a pool of worker threads for BN254 alive after proving; stop it so a CLI or test process
+ * can exit. The next proof starts a fresh pool.
+ */
+export async function releaseZkWorkers(): Promise<void> {
+  const holder = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
+  const curve = holder.curve_bn128;
+  if (curve !== undefined && curve !== null) await curve.terminate();
+}

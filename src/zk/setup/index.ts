@@ -1,0 +1,17 @@
+export { ensureInstanceBuilt, circuitHash, compileCircuit, SETUP_PROCEDURE_VERSION } from "./build.js";
+export type { InstanceBuild } from "./build.js";
+export { zkCacheRoot, ptauPath } from "./cache.js";
+export {
+  readInstanceRegistry,
+  findInstance,
+  pascalCase,
+  verifierContractName,
+  REPO_ROOT,
+  LOCK_PATH,
+  VERIFIERS_DIR,
+} from "./instances.js";
+export { readLock, renderLock, writeLockEntry, lockEntryFor, verifierPath } from "./lock.js";
+export type { LockEntry, LockFile } from "./lock.js";
+export { ensurePreparedPtau, DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./ptau.js";
+export { renderVerifier } from "./verifier.js";
+export { runSetup, checkSetup } from "./run.js";

@@ -1,0 +1,73 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { ZkDriftError } from "../errors.js";
+import type { CircuitInstance } from "../types.js";
+import { ensureInstanceBuilt, type InstanceBuild } from "./build.js";
+import { findInstance, readInstanceRegistry, REPO_ROOT } from "./instances.js";
+import { lockEntryFor, readLock, renderLock, verifierPath, writeLockEntry } from "./lock.js";
+import { progress } from "./log.js";
+
+async function selectInstances(names: readonly string[]): Promise<CircuitInstance[]> {
+  if (names.length === 0) return readInstanceRegistry();
+  return Promise.all(names.map((instance) => findInstance({ instance })));
+}
+
+/**
+ * `npm run zk:setup [instance...]`: builds (or reuses from the cache) each instance and writes its verifier
+ * into contracts/verifiers/ and its entry into circuits/instances.lock.json.
+ */
+export async function runSetup({ instances }: { instances: readonly string[] }): Promise<InstanceBuild[]> {
+  const builds: InstanceBuild[] = [];
+  for (const instance of await selectInstances(instances)) {
+    const started = Date.now();
+    const build = await ensureInstanceBuilt({ instance });
+    await writeFile(verifierPath(instance.name), build.verifierSource);
+    await writeLockEntry({ build });
+    progress(
+      `${instance.name}: ${build.constraints} constraints, verifier ${relative(REPO_ROOT, verifierPath(instance.name))}, ` +
+        `vkey hash ${build.vkeyHash} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
+    builds.push(build);
+  }
+  return builds;
+}
+
+/**
+ * `npm run zk:check`: regenerates every instance into a temporary directory (the prepared ptau is reused from
+ * the cache; it is itself deterministic) and throws ZkDriftError if the committed verifier or lock entry
+ * differs from the regeneration.
+ */
+export async function checkSetup({ instances }: { instances: readonly string[] }): Promise<void> {
+  const scratch = await mkdtemp(join(tmpdir(), "cfl-zk-check-"));
+  try {
+    const lock = await readLock();
+    for (const instance of await selectInstances(instances)) {
+      const build = await ensureInstanceBuilt({ instance, buildRoot: scratch });
+      const file = verifierPath(instance.name);
+      const rel = relative(REPO_ROOT, file);
+      if (!existsSync(file)) {
+        throw new ZkDriftError(`${rel} is missing; run npm run zk:setup ${instance.name}`);
+      }
+      if ((await readFile(file, "utf8")) !== build.verifierSource) {
+        throw new ZkDriftError(`${rel} differs from a regeneration; run npm run zk:setup ${instance.name}`);
+      }
+      const committed = lock.instances[instance.name];
+      const expected = lockEntryFor(build);
+      if (committed === undefined || JSON.stringify(committed) !== JSON.stringify(expected)) {
+        throw new ZkDriftError(
+          `circuits/instances.lock.json entry "${instance.name}" differs from a regeneration; run npm run zk:setup ${instance.name}`,
+        );
+      }
+    }
+    const rendered = await renderLock(lock);
+    if (rendered !== (await readFile(join(REPO_ROOT, "circuits", "instances.lock.json"), "utf8"))) {
+      throw new ZkDriftError(
+        "circuits/instances.lock.json is not in its generated form; run npm run zk:setup",
+      );
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
