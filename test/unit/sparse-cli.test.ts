@@ -1,0 +1,136 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { expect } from "chai";
+import { inspectUpdateFile, UpdateCommandError } from "../../src/cli/commands/update.js";
+import { SealError, generateReaderKeyPair, sealPayload } from "../../src/seal/index.js";
+import { WireFormatError, encodeUpdate } from "../../src/sparse/index.js";
+
+const run = promisify(execFile);
+const member = "0x" + "ab".repeat(20);
+const reader = "0x" + "cd".repeat(20);
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run("node_modules/.bin/tsx", ["src/cli/index.ts", ...args], {
+      cwd: process.cwd(),
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+describe("cli: cfl update inspect", () => {
+  let directory: string;
+  let plain: string;
+  let sealed: string;
+  let keyFile: string;
+  let malformed: string;
+  const wire = encodeUpdate({
+    header: { task: 5, round: 9, member, scale: 100, salt: 77n },
+    update: {
+      dimension: 1000,
+      indices: Uint32Array.from([3, 40, 999]),
+      values: Int32Array.from([30, -40, 5]),
+    },
+  });
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), "cfl-cli-update-"));
+    plain = join(directory, "update.bin");
+    sealed = join(directory, "update.sealed");
+    keyFile = join(directory, "reader.json");
+    malformed = join(directory, "bad.bin");
+    const keys = generateReaderKeyPair();
+    await writeFile(plain, wire);
+    await writeFile(
+      sealed,
+      sealPayload({
+        payload: wire,
+        readers: [{ id: reader, publicKey: keys.publicKey }],
+        context: { task: 5, round: 9, member },
+      }),
+    );
+    await writeFile(
+      keyFile,
+      JSON.stringify({ id: reader, secretKey: Buffer.from(keys.secretKey).toString("hex") }),
+    );
+    await writeFile(malformed, wire.subarray(0, wire.length - 1));
+  });
+  after(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  const expected = {
+    task: 5,
+    round: 9,
+    member,
+    d: 1000,
+    count: 3,
+    scale: 100,
+    l2: Math.sqrt(2525) / 100,
+    lInf: 0.4,
+  };
+
+  it("summarises a plain update in process", async () => {
+    const summary = await inspectUpdateFile(plain, {});
+    expect(summary).to.deep.include({ ...expected, bytes: wire.length, sealed: false });
+  });
+
+  it("opens a sealed update with a reader key, and checks the expected context", async () => {
+    const summary = await inspectUpdateFile(sealed, { key: keyFile, task: 5, round: 9 });
+    expect(summary).to.deep.include({ ...expected, bytes: wire.length, sealed: true });
+    expect(summary.fileBytes).to.be.greaterThan(wire.length);
+    try {
+      await inspectUpdateFile(sealed, { key: keyFile, round: 10 });
+      expect.fail("opened with the wrong round");
+    } catch (error) {
+      expect(error).to.be.instanceOf(SealError);
+    }
+    try {
+      await inspectUpdateFile(plain, { member: "0x" + "00".repeat(20) });
+      expect.fail("accepted another member");
+    } catch (error) {
+      expect((error as UpdateCommandError).code).to.equal("context-mismatch");
+    }
+    try {
+      await inspectUpdateFile(malformed, {});
+      expect.fail("accepted a truncated file");
+    } catch (error) {
+      expect((error as WireFormatError).code).to.equal("truncated");
+    }
+  });
+
+  it("the real CLI prints one JSON object", async () => {
+    const { code, stdout } = await cli(["update", "inspect", plain]);
+    expect(code).to.equal(0);
+    expect(stdout.trim().split("\n")).to.have.length(1);
+    expect(JSON.parse(stdout)).to.deep.include({ ...expected, bytes: wire.length });
+    const opened = await cli(["update", "inspect", sealed, "--key", keyFile, "--task", "5", "--round", "9"]);
+    expect(opened.code, opened.stderr).to.equal(0);
+    expect(JSON.parse(opened.stdout)).to.deep.include({ ...expected, sealed: true });
+  });
+
+  it("the real CLI reports a malformed file as one error line with exit code 2 and no stack trace", async () => {
+    for (const [args, message] of [
+      [["update", "inspect", malformed], /input ends inside/],
+      [["update", "inspect", sealed], /not a circular-fl update/],
+      [["update", "inspect", sealed, "--key", keyFile, "--round", "10"], /sealed for task 5 round 9/],
+      [["update", "inspect", join(directory, "missing.bin")], /cannot read update file/],
+    ] as const) {
+      const { code, stdout, stderr } = await cli([...args]);
+      expect(code, args.join(" ")).to.equal(2);
+      expect(stdout).to.equal("");
+      const lines = stderr.trimEnd().split("\n");
+      expect(lines, stderr).to.have.length(1);
+      expect(lines[0]).to.match(/^error: /);
+      expect(lines[0]).to.match(message);
+      expect(stderr).to.not.match(/\n\s+at /);
+    }
+  });
+});
