@@ -15,8 +15,11 @@ pragma circom 2.1.0;
 //   lanes: every LANE = floor(253 / (IDX_BITS + VAL_BITS)) consecutive entries (K padded with zeros) are
 //          concatenated little-endian into one field element, lane = sum_t entry_t * 2^(t * (IDX_BITS + VAL_BITS));
 //          injective because each entry is range-checked and LANE * (IDX_BITS + VAL_BITS) <= 253 < log2(p).
-//   h = Poseidon(context, salt); then for each chunk of at most 15 lanes: h = Poseidon(h, chunk...).
+//   h = Poseidon(context, salt, count); then for each chunk of at most 15 lanes: h = Poseidon(h, chunk...).
 //   commitment === h.
+// count (the number of active slots) is hashed because entries alone are ambiguous in one case: a single
+// entry (index 0, value -lInf) packs to 0, like an empty slot. Without count, a proof for the empty update
+// would also open to that one-entry payload, whose square may exceed l2Sq.
 // Packing several entries per lane costs nothing (linear) and cuts the hashing cost per entry about nine-fold
 // against hashing one entry per Poseidon input.
 
@@ -181,9 +184,10 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     }
 
     var CHUNKS = (LANES + 14) \ 15;
-    component head = Poseidon(2);
+    component head = Poseidon(3);
     head.inputs[0] <== context;
     head.inputs[1] <== salt;
+    head.inputs[2] <== count;
     component chain[CHUNKS];
     signal links[CHUNKS + 1];
     links[0] <== head.out;

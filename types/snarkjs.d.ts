@@ -101,9 +101,16 @@ declare module "snarkjs" {
     exportSolidityCallData(proof: Groth16Proof, publicSignals: PublicSignals): Promise<string>;
   };
 
+  /** In-memory file accepted wherever snarkjs takes a file name (fastfile). */
+  export interface MemFile {
+    type: "mem";
+    data?: Uint8Array;
+  }
+
   export const wtns: {
-    calculate(input: CircuitSignals, wasmFileName: string, wtnsFileName: string): Promise<void>;
-    exportJson(wtnsFileName: string): Promise<bigint[]>;
+    calculate(input: CircuitSignals, wasmFileName: string, wtnsFileName: string | MemFile): Promise<void>;
+    exportJson(wtnsFileName: string | MemFile): Promise<bigint[]>;
+    check(r1csFileName: string, wtnsFileName: string | MemFile, logger?: SnarkjsLogger): Promise<boolean>;
   };
 
   export const r1cs: {

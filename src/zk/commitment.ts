@@ -79,24 +79,31 @@ export function packLanes({
 
 /**
  * The Poseidon hash chain the circuit constrains over already-packed entries:
- * h = Poseidon(context, salt); for each chunk of at most 15 lanes, h = Poseidon(h, chunk...).
+ * h = Poseidon(context, salt, count); for each chunk of at most 15 lanes, h = Poseidon(h, chunk...).
+ * `count` is the number of non-zeros (active slots); it disambiguates a lone (index 0, value -lInf) entry,
+ * which packs to 0 like an empty slot.
  */
 export function commitmentFromEntries({
   context,
   salt,
   entries,
+  count,
   params,
 }: {
   context: bigint;
   salt: bigint;
   entries: readonly bigint[];
+  count: number;
   params: CircuitParams;
 }): bigint {
   if (salt < 0n || salt >= BN254_SCALAR_FIELD)
     throw new ZkInputError("salt must be below the BN254 scalar field");
   if (context < 0n || context >= 1n << 224n) throw new ZkInputError("context must be below 2^224");
+  if (!Number.isInteger(count) || count < 0 || count > params.K) {
+    throw new ZkInputError(`count must be an integer in [0, ${params.K}], got ${count}`);
+  }
   const lanes = packLanes({ entries, params });
-  let h = poseidon([context, salt]);
+  let h = poseidon([context, salt, BigInt(count)]);
   for (let c = 0; c < lanes.length; c += LANES_PER_HASH) {
     h = poseidon([h, ...lanes.slice(c, c + LANES_PER_HASH)]);
   }
@@ -127,5 +134,5 @@ export function computeCommitment({
     valBits: params.VAL_BITS,
     idxBits: params.IDX_BITS,
   });
-  return commitmentFromEntries({ context, salt, entries, params });
+  return commitmentFromEntries({ context, salt, entries, count: update.indices.length, params });
 }

@@ -39,3 +39,5 @@ export {
 } from "./prove.js";
 export { loadCircuitArtifacts } from "./artifacts.js";
 export { canonicalJson, vkeyHash } from "./canonical.js";
+export { ceremonyInit, ceremonyContribute, ceremonyVerify, ceremonyFinalize } from "./ceremony.js";
+export type { ContributionRecord, CeremonyVerification } from "./ceremony.js";

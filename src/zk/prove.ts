@@ -83,9 +83,7 @@ export async function verifyUpdateProof({
   proof: Groth16Proof;
   publicInputs: UpdatePublicInputs | PublicSignals;
 }): Promise<boolean> {
-  const signals = Array.isArray(publicInputs)
-    ? publicInputs
-    : toPublicSignals(publicInputs);
+  const signals = Array.isArray(publicInputs) ? publicInputs : toPublicSignals(publicInputs);
   if (signals.length !== 3) throw new ZkInputError(`expected 3 public signals, got ${signals.length}`);
   return snarkjs.groth16.verify(vkey, signals, proof);
 }

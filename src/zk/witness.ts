@@ -28,7 +28,13 @@ export function publicInputsFor({
     idxBits: params.IDX_BITS,
   });
   return {
-    commitment: commitmentFromEntries({ context: packedContext, salt, entries, params }),
+    commitment: commitmentFromEntries({
+      context: packedContext,
+      salt,
+      entries,
+      count: update.indices.length,
+      params,
+    }),
     context: packedContext,
     bounds: packBounds(policyBounds),
   };
