@@ -248,6 +248,12 @@ class Reader {
   /** Minimal unsigned LEB128 of at most 5 bytes, value < 2^32. */
   varint(what: string): number {
     const start = this.offset;
+    // Fast path: one byte, the common case for index gaps and small values.
+    const first = this.bytes[start];
+    if (first !== undefined && first < 0x80) {
+      this.offset = start + 1;
+      return first;
+    }
     let value = 0;
     let multiplier = 1;
     for (let i = 0; i < MAX_VARINT_BYTES; i++) {
