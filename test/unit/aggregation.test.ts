@@ -174,7 +174,11 @@ const ruleForRoundArb = (round: Round): fc.Arbitrary<AggregationRule> => {
       .bigInt({ min: 1n, max: 1n << 40n })
       .map((clipL2): AggregationRule => ({ kind: "clipped-mean", clipL2 })),
     fc
-      .array(fc.bigInt({ min: 0n, max: 1n << 70n }), { minLength: 1, maxLength: 4 })
+      .array(
+        // Small weights take the Number path (total ≤ 2^22), large ones the BigInt path.
+        fc.oneof(fc.bigInt({ min: 0n, max: 10n }), fc.bigInt({ min: 0n, max: 1n << 70n })),
+        { minLength: 1, maxLength: 4 },
+      )
       // The first member always gets seed[0], so a positive seed[0] keeps the included total above 0.
       .filter((seed) => seed[0]! > 0n)
       .map((seed): AggregationRule => ({ kind: "weighted-mean", weights: weightsFor(round.updates, seed) })),
@@ -463,6 +467,23 @@ describe("aggregation", function () {
       const rule: AggregationRule = { kind: "weighted-mean", weights: { [A]: 1n, [B]: 3n, [C]: 1000n } };
       // (10·1 − 10·3) / 4 = −5; C is not included, so its weight does not count.
       expect(plain(aggregate({ updates, rule, dimension: 1 }))).to.deep.equal({ indices: [0], values: [-5] });
+    });
+
+    it("stays exact for weighted means at int32 extremes on both sides of the Number/BigInt switch", function () {
+      for (const total of [2n ** 22n - 1n, 2n ** 22n, 2n ** 22n + 1n, 2n ** 60n]) {
+        const updates = [
+          { member: A, update: u(2, [0, 1], [INT32_MIN, INT32_MAX]) },
+          { member: B, update: u(2, [0, 1], [INT32_MIN, INT32_MIN]) },
+          { member: C, update: u(2, [0], [1]) },
+        ];
+        const rule: AggregationRule = {
+          kind: "weighted-mean",
+          weights: { [A]: total - 2n, [B]: 1n, [C]: 1n },
+        };
+        expect(plain(aggregate({ updates, rule, dimension: 2 }))).to.deep.equal(
+          referenceAggregate(updates, rule, 2),
+        );
+      }
     });
 
     it("clips each update's norm before the mean", function () {
