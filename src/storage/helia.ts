@@ -5,7 +5,7 @@ import { withBitswap } from "@helia/bitswap";
 import { withLibp2pLight } from "@helia/libp2p";
 import { bootstrap } from "@libp2p/bootstrap";
 import { identify } from "@libp2p/identify";
-import { preSharedKey } from "@libp2p/pnet";
+import { generateKey, preSharedKey } from "@libp2p/pnet";
 import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import { FsBlockstore } from "blockstore-fs";
@@ -42,6 +42,13 @@ export interface HeliaContentStore extends ContentStore {
 }
 
 const LOOPBACK_TCP = "/ip4/127.0.0.1/tcp/0";
+
+/** A new libp2p private network key in the swarm.key text format, to share with consortium nodes only. */
+export function generateSwarmKey(): Uint8Array {
+  const key = new Uint8Array(95);
+  generateKey(key);
+  return key;
+}
 
 /**
  * An explicit libp2p configuration, built from nothing rather than from Helia's defaults: Helia's

@@ -9,6 +9,7 @@ export {
 export { parseRawBlockCid, rawBlockCid, verifyRawBlock } from "./cid.js";
 export {
   createHeliaStore,
+  generateSwarmKey,
   type HeliaContentStore,
   type HeliaNetworkOptions,
   type HeliaStoreOptions,

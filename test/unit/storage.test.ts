@@ -2,12 +2,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateKey } from "@libp2p/pnet";
 import { expect } from "chai";
 import {
   StorageError,
   createHeliaStore,
   createKuboStore,
+  generateSwarmKey,
   rawBlockCid,
   type ContentStore,
   type HeliaContentStore,
@@ -27,12 +27,6 @@ async function expectStorageError(promise: Promise<unknown>, code: string): Prom
 async function filesUnder(directory: string): Promise<string[]> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-function swarmKey(): Uint8Array {
-  const key = new Uint8Array(95);
-  generateKey(key);
-  return key;
 }
 
 const MISSING = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
@@ -152,7 +146,7 @@ describe("storage: two Helia nodes over libp2p on 127.0.0.1", () => {
   });
 
   it("a private network key keeps outsiders out and lets members exchange blocks", async () => {
-    const psk = swarmKey();
+    const psk = generateSwarmKey();
     const a = await node({ psk });
     const b = await node({ psk });
     const outsider = await node({});
