@@ -151,6 +151,8 @@ function trimmedMeanOf(updates: readonly SparseUpdate[], trim: number, dimension
   const kept = n - 2 * trim;
   const out = new SparseBuilder(dimension, Math.min(totalEntries(updates), dimension));
   forEachSentCoordinate(updates, (index, count, values) => {
+    // Sorting the merge's scratch buffer in place is fine: it is ours until we return, and order
+    // statistics do not need to know which member sent which value.
     const sorted = values.subarray(0, count).sort();
     const implicitZeros = n - count;
     let sum = 0;
