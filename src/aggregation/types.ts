@@ -86,4 +86,5 @@ export type AggregationErrorCode =
   | "bad-weight"
   | "weight-conflict"
   | "weight-not-applicable"
-  | "trim-too-large";
+  | "trim-too-large"
+  | "bad-round";
