@@ -1,0 +1,157 @@
+/**
+ * Groth16 proofs from the `test` instance: honest updates prove and verify off-chain and with the generated
+ * Solidity verifier; a proof never verifies against another member's, round's, task's or policy's inputs.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { network } from "hardhat";
+import * as snarkjs from "snarkjs";
+import type { SparseUpdate, UpdateContext } from "../../src/sparse/types.js";
+import {
+  packBounds,
+  packContext,
+  proveUpdate,
+  publicInputsFor,
+  randomSalt,
+  releaseZkWorkers,
+  toSolidityProof,
+  verifyUpdateProof,
+  type CircuitArtifacts,
+  type PolicyBounds,
+  type UpdateProof,
+  type UpdatePublicInputs,
+} from "../../src/zk/index.js";
+import { artifacts, BOUNDS, CONTEXT } from "./helpers.js";
+
+/** A random honest update: `count` distinct sorted indices below d, values within ±lInf, L2 within bounds. */
+function randomUpdate(count: number, bounds: PolicyBounds, seed: number): SparseUpdate {
+  const [sample] = fc.sample(
+    fc.record({
+      indices: fc.uniqueArray(fc.integer({ min: 0, max: bounds.d - 1 }), {
+        minLength: count,
+        maxLength: count,
+      }),
+      values: fc.array(fc.integer({ min: -Number(bounds.lInf), max: Number(bounds.lInf) }), {
+        minLength: count,
+        maxLength: count,
+      }),
+    }),
+    { numRuns: 1, seed },
+  );
+  const indices = Uint32Array.from(sample!.indices.sort((a, b) => a - b));
+  return { dimension: bounds.d, indices, values: Int32Array.from(sample!.values) };
+}
+
+describe("UpdateBounds proofs (test instance)", function () {
+  let art: CircuitArtifacts;
+  // Full policy: k = K slots, an L2 bound loose enough for K values at ±lInf.
+  let bounds: PolicyBounds;
+
+  before(async function () {
+    art = await artifacts();
+    bounds = { ...BOUNDS, k: art.params.K, l2Sq: BigInt(art.params.K) * BigInt(BOUNDS.lInf) ** 2n };
+  });
+
+  after(releaseZkWorkers);
+
+  async function proveAndCheck(
+    update: SparseUpdate,
+    context: UpdateContext,
+  ): Promise<{
+    proved: UpdateProof;
+    pub: UpdatePublicInputs;
+  }> {
+    const salt = randomSalt();
+    const proved = await proveUpdate({ update, context, salt, policyBounds: bounds, artifacts: art });
+    const pub = publicInputsFor({ update, context, salt, policyBounds: bounds, params: art.params });
+    // Public-signal order is part of the contract interface: [commitment, context, bounds].
+    expect(proved.publicSignals).to.deep.equal([pub.commitment, pub.context, pub.bounds].map(String));
+    expect(await verifyUpdateProof({ vkey: art.vkey, proof: proved.proof, publicInputs: pub })).to.equal(
+      true,
+    );
+    return { proved, pub };
+  }
+
+  it("proves and verifies honest updates: empty, one entry, random, all K slots at the bounds", async function () {
+    const K = art.params.K;
+    const full: SparseUpdate = {
+      dimension: bounds.d,
+      indices: Uint32Array.from({ length: K }, (_, i) => i * 60 + 59),
+      values: Int32Array.from({ length: K }, (_, i) => (i % 2 === 0 ? 1 : -1) * Number(bounds.lInf)),
+    };
+    const updates: SparseUpdate[] = [
+      { dimension: bounds.d, indices: new Uint32Array(0), values: new Int32Array(0) },
+      {
+        dimension: bounds.d,
+        indices: Uint32Array.from([0]),
+        values: Int32Array.from([-Number(bounds.lInf)]),
+      },
+      randomUpdate(7, bounds, 42),
+      full,
+    ];
+    for (const update of updates) await proveAndCheck(update, CONTEXT);
+  });
+
+  it("rejects a valid proof against another member, round, task or policy bounds", async function () {
+    const update = randomUpdate(5, bounds, 7);
+    const { proved, pub } = await proveAndCheck(update, CONTEXT);
+    const variants: Record<string, UpdatePublicInputs> = {
+      "another member": { ...pub, context: packContext({ ...CONTEXT, member: "0x" + "cd".repeat(20) }) },
+      "another round": { ...pub, context: packContext({ ...CONTEXT, round: CONTEXT.round + 1 }) },
+      "another task": { ...pub, context: packContext({ ...CONTEXT, task: CONTEXT.task + 1 }) },
+      "a looser L2 bound": { ...pub, bounds: packBounds({ ...bounds, l2Sq: BigInt(bounds.l2Sq) + 1n }) },
+      "a tighter k": { ...pub, bounds: packBounds({ ...bounds, k: bounds.k - 1 }) },
+      "another d": { ...pub, bounds: packBounds({ ...bounds, d: bounds.d + 1 }) },
+      "another lInf": { ...pub, bounds: packBounds({ ...bounds, lInf: BigInt(bounds.lInf) + 1n }) },
+      "another commitment": { ...pub, commitment: pub.commitment + 1n },
+    };
+    for (const [label, inputs] of Object.entries(variants)) {
+      expect(
+        await verifyUpdateProof({ vkey: art.vkey, proof: proved.proof, publicInputs: inputs }),
+        label,
+      ).to.equal(false);
+    }
+  });
+
+  it("orders calldata exactly like snarkjs's exportSolidityCallData", async function () {
+    const { proved } = await proveAndCheck(randomUpdate(3, bounds, 3), CONTEXT);
+    const text = await snarkjs.groth16.exportSolidityCallData(proved.proof, proved.publicSignals);
+    const numbers = (JSON.parse(`[${text}]`) as unknown[]).flat(2).map((x) => BigInt(x as string));
+    expect(proved.calldata).to.deep.equal(numbers.slice(0, 8));
+    expect(toSolidityProof(proved.proof)).to.deep.equal(proved.calldata);
+    expect(numbers.slice(8)).to.deep.equal(proved.publicSignals.map(BigInt));
+  });
+
+  it("verifies with the generated TestUpdateVerifier on Hardhat's network, and fails when a public input changes", async function () {
+    const { proved, pub } = await proveAndCheck(randomUpdate(4, bounds, 11), CONTEXT);
+    const { ethers } = await network.create();
+    const verifier = await ethers.deployContract("TestUpdateVerifier");
+    const [a0, a1, b00, b01, b10, b11, c0, c1] = proved.calldata;
+    const call = (signals: [bigint, bigint, bigint]): Promise<boolean> =>
+      verifier.getFunction("verifyProof").staticCall(
+        [a0, a1],
+        [
+          [b00, b01],
+          [b10, b11],
+        ],
+        [c0, c1],
+        signals,
+      );
+    expect(await call([pub.commitment, pub.context, pub.bounds])).to.equal(true);
+    expect(
+      await call([pub.commitment, packContext({ ...CONTEXT, round: CONTEXT.round + 1 }), pub.bounds]),
+    ).to.equal(false);
+    expect(await call([pub.commitment, pub.context, pub.bounds + 1n])).to.equal(false);
+    expect(await call([pub.commitment + 1n, pub.context, pub.bounds])).to.equal(false);
+    const gas = await verifier.getFunction("verifyProof").estimateGas(
+      [a0, a1],
+      [
+        [b00, b01],
+        [b10, b11],
+      ],
+      [c0, c1],
+      [pub.commitment, pub.context, pub.bounds],
+    );
+    expect(Number(gas)).to.be.greaterThan(150_000);
+  });
+});
