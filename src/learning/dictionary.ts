@@ -1,0 +1,463 @@
+/**
+ * Federated dictionary learning over masked observations. The atoms are shared; each member's sparse
+ * codes (FISTA with an L1 penalty, over the coordinates it observes) never leave it.
+ *
+ * The atom update is the method of optimal directions made federated: with codes fixed, the loss
+ * Σ‖mask ⊙ (x − Dz)‖² splits into one least-squares problem per feature j over the rows that observe
+ * j, whose normal equations need only A_j = Σ z zᵀ and b_j = Σ x_j z over those rows. Members send
+ * those sums (K×K and K per observed feature, aggregates over all their rows) and the coordinator
+ * adds them; so federated training computes what centralised training on the pooled rows would,
+ * without pooling. Plain Float64 arithmetic: the problem is small and exactness matters more here.
+ */
+import { createRng, type Rng } from "./rng.js";
+
+/** One member's data: rows × features, with the features it observes. */
+export interface MaskedObservations {
+  readonly rows: number;
+  /** rows × features, row-major; values outside the mask are ignored. */
+  readonly values: Float32Array;
+  /** Either one mask for every row (features values) or one per row (rows × features). */
+  readonly mask: Uint8Array;
+}
+
+export interface DictionaryLearningOptions {
+  /** Number of atoms to learn. */
+  readonly atoms: number;
+  /** L1 weight of the sparse coding problem. */
+  readonly lambda: number;
+  /** Federation rounds (coding + atom update each). */
+  readonly rounds: number;
+  /** FISTA iterations per row per round. */
+  readonly codingIterations?: number;
+  /** Constrain codes to be non-negative (when the physics says conditions only add). */
+  readonly nonNegative?: boolean;
+  readonly seed: number;
+  /** Starting atoms (default: `randomDictionary`); pass the same one to compare runs. */
+  readonly initial?: Dictionary;
+}
+
+export class DictionaryLearningError extends Error {
+  readonly code = "DICTIONARY_LEARNING";
+  constructor(message: string) {
+    super(message);
+    this.name = "DictionaryLearningError";
+  }
+}
+
+/** Atoms × features, row-major; every atom of unit norm. */
+export interface Dictionary {
+  readonly atoms: number;
+  readonly features: number;
+  readonly values: Float64Array;
+}
+
+function featuresOf(member: MaskedObservations): number {
+  if (member.rows === 0) return member.mask.length;
+  const width = member.values.length / member.rows;
+  if (!Number.isInteger(width)) throw new DictionaryLearningError("values length is not a multiple of rows");
+  if (member.mask.length !== width && member.mask.length !== width * member.rows) {
+    throw new DictionaryLearningError(
+      `mask must have ${width} or ${width * member.rows} entries, has ${member.mask.length}`,
+    );
+  }
+  return width;
+}
+
+function rowMask(member: MaskedObservations, row: number, features: number): Uint8Array {
+  return member.mask.length === features
+    ? member.mask
+    : member.mask.subarray(row * features, (row + 1) * features);
+}
+
+function normaliseAtoms(dictionary: Dictionary, rng: Rng): void {
+  const { atoms, features, values } = dictionary;
+  for (let k = 0; k < atoms; k++) {
+    let norm = 0;
+    for (let j = 0; j < features; j++) norm += (values[k * features + j] as number) ** 2;
+    if (norm < 1e-12) {
+      // An unused atom is re-drawn at random rather than left dead.
+      for (let j = 0; j < features; j++) values[k * features + j] = rng.normal();
+      norm = 0;
+      for (let j = 0; j < features; j++) norm += (values[k * features + j] as number) ** 2;
+    }
+    const scale = 1 / Math.sqrt(norm);
+    for (let j = 0; j < features; j++)
+      values[k * features + j] = (values[k * features + j] as number) * scale;
+  }
+}
+
+export function randomDictionary({
+  atoms,
+  features,
+  seed,
+}: {
+  atoms: number;
+  features: number;
+  seed: number;
+}): Dictionary {
+  const rng = createRng(seed);
+  const values = new Float64Array(atoms * features);
+  for (let i = 0; i < values.length; i++) values[i] = rng.normal();
+  const dictionary = { atoms, features, values };
+  normaliseAtoms(dictionary, rng);
+  return dictionary;
+}
+
+/**
+ * Random atoms each supported on one of the given observation masks (atom k on mask k mod count).
+ * Masks are the consortium's public schema (which entity measures which features), not data: starting
+ * every atom inside one observer's view keeps atoms from mixing parts that no row ever sees together,
+ * which the data cannot tell apart.
+ */
+export function maskedRandomDictionary({
+  atoms,
+  masks,
+  seed,
+}: {
+  atoms: number;
+  masks: readonly Uint8Array[];
+  seed: number;
+}): Dictionary {
+  const first = masks[0];
+  if (first === undefined) throw new DictionaryLearningError("need at least one mask");
+  const features = first.length;
+  const rng = createRng(seed);
+  const values = new Float64Array(atoms * features);
+  for (let k = 0; k < atoms; k++) {
+    const mask = masks[k % masks.length] as Uint8Array;
+    for (let j = 0; j < features; j++) if (mask[j] === 1) values[k * features + j] = rng.normal();
+  }
+  const dictionary = { atoms, features, values };
+  normaliseAtoms(dictionary, rng);
+  return dictionary;
+}
+
+/** Largest eigenvalue of G = D_M D_Mᵀ (K×K), by power iteration: FISTA's step is 1/that. */
+function lipschitz(gram: Float64Array, k: number): number {
+  let v = new Float64Array(k).fill(1 / Math.sqrt(k));
+  let eigen = 0;
+  for (let it = 0; it < 30; it++) {
+    const w = new Float64Array(k);
+    for (let a = 0; a < k; a++)
+      for (let b = 0; b < k; b++) w[a] = (w[a] as number) + (gram[a * k + b] as number) * (v[b] as number);
+    const norm = Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+    if (norm === 0) return 1;
+    eigen = norm;
+    v = w.map((x) => x / norm);
+  }
+  return eigen;
+}
+
+interface MaskedCoder {
+  readonly gram: Float64Array;
+  readonly step: number;
+}
+
+function coderFor(dictionary: Dictionary, mask: Uint8Array): MaskedCoder {
+  const { atoms: k, features, values } = dictionary;
+  const gram = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = a; b < k; b++) {
+      let s = 0;
+      for (let j = 0; j < features; j++)
+        if (mask[j] === 1) s += (values[a * features + j] as number) * (values[b * features + j] as number);
+      gram[a * k + b] = s;
+      gram[b * k + a] = s;
+    }
+  }
+  return { gram, step: 1 / Math.max(lipschitz(gram, k), 1e-9) };
+}
+
+/**
+ * FISTA for min_z ½‖mask ⊙ (x − Dᵀz)‖² + λ‖z‖₁ (optionally z ≥ 0). Works in code space: the gradient
+ * is G z − D_M x, with G and D_M x computed once per row.
+ */
+export function sparseCode({
+  dictionary,
+  x,
+  mask,
+  lambda,
+  iterations = 100,
+  nonNegative = false,
+  coder,
+}: {
+  dictionary: Dictionary;
+  x: ArrayLike<number>;
+  mask: Uint8Array;
+  lambda: number;
+  iterations?: number;
+  nonNegative?: boolean;
+  coder?: MaskedCoder;
+}): Float64Array {
+  const { atoms: k, features, values } = dictionary;
+  const { gram, step } = coder ?? coderFor(dictionary, mask);
+  const correlation = new Float64Array(k);
+  for (let a = 0; a < k; a++) {
+    let s = 0;
+    for (let j = 0; j < features; j++)
+      if (mask[j] === 1) s += (values[a * features + j] as number) * (x[j] as number);
+    correlation[a] = s;
+  }
+  let z = new Float64Array(k);
+  const y = new Float64Array(k);
+  let t = 1;
+  const threshold = lambda * step;
+  for (let it = 0; it < iterations; it++) {
+    const next = new Float64Array(k);
+    for (let a = 0; a < k; a++) {
+      let grad = -(correlation[a] as number);
+      for (let b = 0; b < k; b++) grad += (gram[a * k + b] as number) * (y[b] as number);
+      const u = (y[a] as number) - step * grad;
+      next[a] = nonNegative
+        ? Math.max(0, u - threshold)
+        : Math.sign(u) * Math.max(0, Math.abs(u) - threshold);
+    }
+    const tNext = (1 + Math.sqrt(1 + 4 * t * t)) / 2;
+    const momentum = (t - 1) / tNext;
+    for (let a = 0; a < k; a++)
+      y[a] = (next[a] as number) + momentum * ((next[a] as number) - (z[a] as number));
+    z = next;
+    t = tNext;
+  }
+  return z;
+}
+
+/** What one member sends per round: additive sums over its rows (no code, no row). */
+export interface DictionaryStatistics {
+  /** features × K × K: Σ z zᵀ over the member's rows that observe each feature. */
+  readonly gram: Float64Array;
+  /** features × K: Σ x_j z over the rows that observe feature j. */
+  readonly cross: Float64Array;
+  /** Σ ‖mask ⊙ (x − Dᵀz)‖² and Σ ‖mask ⊙ x‖² (for the reconstruction error). */
+  readonly residual: number;
+  readonly energy: number;
+}
+
+/** A member's local step: code every row against the shared dictionary, return the sums. */
+export function localStatistics({
+  dictionary,
+  member,
+  lambda,
+  codingIterations = 100,
+  nonNegative = false,
+}: {
+  dictionary: Dictionary;
+  member: MaskedObservations;
+  lambda: number;
+  codingIterations?: number;
+  nonNegative?: boolean;
+}): DictionaryStatistics {
+  const { atoms: k, features, values } = dictionary;
+  if (featuresOf(member) !== features) {
+    throw new DictionaryLearningError(
+      `member data has ${featuresOf(member)} features, the dictionary ${features}`,
+    );
+  }
+  const gram = new Float64Array(features * k * k);
+  const cross = new Float64Array(features * k);
+  let residual = 0;
+  let energy = 0;
+  const coders = new Map<string, MaskedCoder>();
+  for (let r = 0; r < member.rows; r++) {
+    const mask = rowMask(member, r, features);
+    const key = member.mask.length === features ? "" : mask.join("");
+    let coder = coders.get(key);
+    if (coder === undefined) {
+      coder = coderFor(dictionary, mask);
+      coders.set(key, coder);
+    }
+    const x = member.values.subarray(r * features, (r + 1) * features);
+    const z = sparseCode({ dictionary, x, mask, lambda, iterations: codingIterations, nonNegative, coder });
+    for (let j = 0; j < features; j++) {
+      if (mask[j] !== 1) continue;
+      let reconstruction = 0;
+      for (let a = 0; a < k; a++) reconstruction += (values[a * features + j] as number) * (z[a] as number);
+      const xj = x[j] as number;
+      residual += (xj - reconstruction) ** 2;
+      energy += xj * xj;
+      for (let a = 0; a < k; a++) {
+        const za = z[a] as number;
+        if (za === 0) continue;
+        cross[j * k + a] = (cross[j * k + a] as number) + xj * za;
+        for (let b = 0; b < k; b++)
+          gram[(j * k + a) * k + b] = (gram[(j * k + a) * k + b] as number) + za * (z[b] as number);
+      }
+    }
+  }
+  return { gram, cross, residual, energy };
+}
+
+/** Solves (A + εI) d = b by Gaussian elimination with partial pivoting (K is small). */
+function solveRidge(a: Float64Array, b: Float64Array, k: number, ridge: number): Float64Array {
+  const m = Float64Array.from(a);
+  const rhs = Float64Array.from(b);
+  for (let i = 0; i < k; i++) m[i * k + i] = (m[i * k + i] as number) + ridge;
+  for (let col = 0; col < k; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < k; r++)
+      if (Math.abs(m[r * k + col] as number) > Math.abs(m[pivot * k + col] as number)) pivot = r;
+    if (pivot !== col) {
+      for (let c = 0; c < k; c++) {
+        const tmp = m[col * k + c] as number;
+        m[col * k + c] = m[pivot * k + c] as number;
+        m[pivot * k + c] = tmp;
+      }
+      const tmp = rhs[col] as number;
+      rhs[col] = rhs[pivot] as number;
+      rhs[pivot] = tmp;
+    }
+    const diagonal = m[col * k + col] as number;
+    for (let r = col + 1; r < k; r++) {
+      const factor = (m[r * k + col] as number) / diagonal;
+      if (factor === 0) continue;
+      for (let c = col; c < k; c++)
+        m[r * k + c] = (m[r * k + c] as number) - factor * (m[col * k + c] as number);
+      rhs[r] = (rhs[r] as number) - factor * (rhs[col] as number);
+    }
+  }
+  const out = new Float64Array(k);
+  for (let r = k - 1; r >= 0; r--) {
+    let s = rhs[r] as number;
+    for (let c = r + 1; c < k; c++) s -= (m[r * k + c] as number) * (out[c] as number);
+    out[r] = s / (m[r * k + r] as number);
+  }
+  return out;
+}
+
+export interface DictionaryRunResult {
+  readonly dictionary: Dictionary;
+  /** Relative reconstruction error Σ‖mask⊙(x−Dᵀz)‖² / Σ‖mask⊙x‖² over all members, per round (codes of that round). */
+  readonly reconstructionError: readonly number[];
+}
+
+/**
+ * Runs federated dictionary learning: each round every member codes its rows and sends its sums;
+ * the coordinator adds them, solves each feature's atom coordinates, and renormalises the atoms.
+ * Centralised training is the same call with one member holding every row (with per-row masks).
+ */
+export function learnDictionary({
+  members,
+  options,
+}: {
+  members: readonly MaskedObservations[];
+  options: DictionaryLearningOptions;
+}): DictionaryRunResult {
+  const first = members.find((m) => m.rows > 0);
+  if (first === undefined) throw new DictionaryLearningError("no member has any observation");
+  if (!Number.isInteger(options.atoms) || options.atoms < 1)
+    throw new DictionaryLearningError("atoms must be a positive integer");
+  if (!(options.lambda >= 0)) throw new DictionaryLearningError("lambda must be non-negative");
+  if (!Number.isInteger(options.rounds) || options.rounds < 1)
+    throw new DictionaryLearningError("rounds must be a positive integer");
+  const features = featuresOf(first);
+  const k = options.atoms;
+  const rng = createRng(options.seed);
+  const start = options.initial ?? randomDictionary({ atoms: k, features, seed: rng.int(2 ** 31) });
+  if (start.atoms !== k || start.features !== features) {
+    throw new DictionaryLearningError(`initial dictionary must be ${k} atoms × ${features} features`);
+  }
+  const dictionary: Dictionary = { atoms: k, features, values: Float64Array.from(start.values) };
+  const reconstructionError: number[] = [];
+  // Keeps atoms of features nobody observes well-defined; small against sums over hundreds of rows.
+  const ridge = 1e-6;
+  for (let round = 0; round < options.rounds; round++) {
+    const gram = new Float64Array(features * k * k);
+    const cross = new Float64Array(features * k);
+    let residual = 0;
+    let energy = 0;
+    for (const member of members) {
+      if (member.rows === 0) continue;
+      const stats = localStatistics({
+        dictionary,
+        member,
+        lambda: options.lambda,
+        codingIterations: options.codingIterations,
+        nonNegative: options.nonNegative,
+      });
+      for (let i = 0; i < gram.length; i++) gram[i] = (gram[i] as number) + (stats.gram[i] as number);
+      for (let i = 0; i < cross.length; i++) cross[i] = (cross[i] as number) + (stats.cross[i] as number);
+      residual += stats.residual;
+      energy += stats.energy;
+    }
+    reconstructionError.push(energy === 0 ? 0 : residual / energy);
+    for (let j = 0; j < features; j++) {
+      const column = solveRidge(
+        gram.subarray(j * k * k, (j + 1) * k * k),
+        cross.subarray(j * k, (j + 1) * k),
+        k,
+        ridge,
+      );
+      for (let a = 0; a < k; a++) dictionary.values[a * features + j] = column[a] as number;
+    }
+    normaliseAtoms(dictionary, rng);
+  }
+  return { dictionary, reconstructionError };
+}
+
+/** Relative reconstruction error of a dictionary on members' data (fresh codes). */
+export function reconstructionError({
+  dictionary,
+  members,
+  lambda,
+  codingIterations,
+  nonNegative,
+}: {
+  dictionary: Dictionary;
+  members: readonly MaskedObservations[];
+  lambda: number;
+  codingIterations?: number;
+  nonNegative?: boolean;
+}): number {
+  let residual = 0;
+  let energy = 0;
+  for (const member of members) {
+    if (member.rows === 0) continue;
+    const stats = localStatistics({ dictionary, member, lambda, codingIterations, nonNegative });
+    residual += stats.residual;
+    energy += stats.energy;
+  }
+  return energy === 0 ? 0 : residual / energy;
+}
+
+/**
+ * Fraction of true atoms (rows of `truth`, atoms × features) matched by some learned atom with
+ * |cosine| above `threshold`, and the mean best |cosine|.
+ */
+export function atomRecovery({
+  learned,
+  truth,
+  trueAtoms,
+  threshold = 0.9,
+}: {
+  learned: Dictionary;
+  truth: ArrayLike<number>;
+  trueAtoms: number;
+  threshold?: number;
+}): { recovered: number; fraction: number; meanBestCosine: number } {
+  const features = learned.features;
+  if (truth.length !== trueAtoms * features) {
+    throw new DictionaryLearningError(
+      `truth must hold ${trueAtoms} × ${features} values, has ${truth.length}`,
+    );
+  }
+  let recovered = 0;
+  let cosineSum = 0;
+  for (let t = 0; t < trueAtoms; t++) {
+    let tNorm = 0;
+    for (let j = 0; j < features; j++) tNorm += (truth[t * features + j] as number) ** 2;
+    let best = 0;
+    for (let a = 0; a < learned.atoms; a++) {
+      let dot = 0;
+      let aNorm = 0;
+      for (let j = 0; j < features; j++) {
+        const v = learned.values[a * features + j] as number;
+        dot += v * (truth[t * features + j] as number);
+        aNorm += v * v;
+      }
+      best = Math.max(best, Math.abs(dot) / Math.sqrt(tNorm * aNorm || 1));
+    }
+    if (best > threshold) recovered++;
+    cosineSum += best;
+  }
+  return { recovered, fraction: recovered / trueAtoms, meanBestCosine: cosineSum / trueAtoms };
+}

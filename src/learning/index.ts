@@ -1,0 +1,83 @@
+export type {
+  EvaluationMetrics,
+  FederatedDataset,
+  LabelledData,
+  ModelSpec,
+  TrainingPolicy,
+} from "./types.js";
+export { initBackend, BackendUnavailableError, type BackendName } from "./backend.js";
+export { createRng, dirichlet, permutation, shuffled, InvalidSeedError, type Rng } from "./rng.js";
+export {
+  AI4I_COLUMNS,
+  AI4I_DEFAULT_PATH,
+  AI4I_FEATURE_NAMES,
+  Ai4iFormatError,
+  ai4iFeatureRow,
+  applyStandardScaler,
+  buildAi4iDataset,
+  FAILURE_MODES,
+  fitStandardScaler,
+  InvalidPartitionError,
+  InvalidSplitError,
+  loadAi4i,
+  parseAi4i,
+  partitionByQualityType,
+  partitionDirichlet,
+  QUALITY_TYPES,
+  stratifiedSplit,
+  type Ai4iDataset,
+  type Ai4iPartition,
+  type Ai4iRecord,
+  type FailureMode,
+  type QualityType,
+  type StandardScaler,
+} from "./ai4i.js";
+export { balancedAccuracy, binaryRocAuc, macroF1, MetricInputError, rocAuc } from "./metrics.js";
+export {
+  createModel,
+  forward,
+  getParams,
+  initialParams,
+  InvalidModelSpecError,
+  paramCount,
+  paramLayout,
+  ParamsMismatchError,
+  setParams,
+  validateModelSpec,
+  type Model,
+  type ParamTensorLayout,
+} from "./model.js";
+export { AI4I_MODEL_SPEC, SUPPLYCHAIN_QUALITY_SPEC, SUPPLYCHAIN_ROUTE_SPEC } from "./specs.js";
+export {
+  classWeights,
+  evaluate,
+  InvalidTrainingInputError,
+  predict,
+  trainLocal,
+  validateData,
+  type LocalTrainingResult,
+} from "./train.js";
+export {
+  InvalidFederationError,
+  runCentralised,
+  runFederated,
+  type FederatedRunResult,
+  type RoundRecord,
+  type UpdateCompression,
+} from "./federated.js";
+export { loadDataset, UnknownDatasetError, type DatasetPartition } from "./datasets.js";
+export {
+  atomRecovery,
+  DictionaryLearningError,
+  learnDictionary,
+  localStatistics,
+  maskedRandomDictionary,
+  randomDictionary,
+  reconstructionError,
+  sparseCode,
+  type Dictionary,
+  type DictionaryLearningOptions,
+  type DictionaryRunResult,
+  type DictionaryStatistics,
+  type MaskedObservations,
+} from "./dictionary.js";
