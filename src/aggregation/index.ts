@@ -3,7 +3,7 @@ export { clipUpdateL2, integerSqrt, squaredL2 } from "./clip.js";
 export { AggregationError } from "./errors.js";
 export { MAX_UPDATES, normalizeMember, ruleFromPolicy, ruleToPolicy, validateRule } from "./policy.js";
 export { divRoundHalfAwayFromZero, divRoundHalfAwayFromZeroBig } from "./rounding.js";
-export { aggregateRound, type RoundAggregate } from "./round.js";
+export { computeRoundModel, type RoundModel } from "./round.js";
 export { RULE_IDS } from "./types.js";
 export type {
   AggregateParams,

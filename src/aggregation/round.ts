@@ -16,7 +16,7 @@ import { AggregationError } from "./errors.js";
 import type { AggregationRule, MemberUpdate } from "./types.js";
 
 /** The outcome of a round: the aggregated delta, the new model, its canonical bytes and their hash. */
-export interface RoundAggregate {
+export interface RoundModel {
   readonly delta: SparseUpdate;
   readonly model: GlobalModel;
   readonly bytes: Uint8Array;
@@ -28,12 +28,12 @@ export interface RoundAggregate {
  * Aggregates round `round` of the previous model's task: `aggregate` over the included updates, then
  * `applyDelta`, `encodeGlobalModel` and `globalModelHash`. The dimension is the previous model's.
  */
-export function aggregateRound(params: {
+export function computeRoundModel(params: {
   previous: GlobalModel;
   updates: readonly MemberUpdate[];
   rule: AggregationRule;
   round: number;
-}): RoundAggregate {
+}): RoundModel {
   const { previous, updates, rule, round } = params;
   validateGlobalModel(previous);
   if (!Number.isInteger(round) || round < 0 || round > 2 ** 32 - 1) {

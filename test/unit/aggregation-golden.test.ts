@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { expect } from "chai";
-import { aggregate, aggregateRound, ruleFromPolicy, type MemberUpdate } from "../../src/aggregation/index.js";
+import {
+  aggregate,
+  computeRoundModel,
+  ruleFromPolicy,
+  type MemberUpdate,
+} from "../../src/aggregation/index.js";
 import {
   applyDelta,
   decodeGlobalModel,
@@ -89,7 +94,7 @@ describe("aggregation golden vectors", function () {
           expect("0x" + bytesToHex(keccak_256(bytes))).to.equal(testCase.expectedModelHash);
           expect(decodeGlobalModel(bytes)).to.deep.equal(model);
 
-          const whole = aggregateRound({ previous: initial, updates, rule, round: group.round });
+          const whole = computeRoundModel({ previous: initial, updates, rule, round: group.round });
           expect(whole.hash).to.equal(testCase.expectedModelHash);
           expect(hex(whole.bytes)).to.equal(testCase.expectedModelBytes);
           expect(whole.model).to.deep.equal(model);

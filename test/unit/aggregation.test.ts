@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import {
   aggregate,
-  aggregateRound,
+  computeRoundModel,
   AggregationError,
   clipUpdateL2,
   divRoundHalfAwayFromZero,
@@ -835,7 +835,7 @@ describe("rules from the on-chain policy", function () {
   });
 });
 
-describe("aggregateRound", function () {
+describe("computeRoundModel", function () {
   const previous = { task: 11, round: 4, scale: 4096, params: Int32Array.of(10, 20, 30) };
   const updates = [
     { member: A, update: u(3, [0, 2], [4, -6]) },
@@ -843,7 +843,7 @@ describe("aggregateRound", function () {
   ];
 
   it("aggregates, applies, encodes and hashes in one deterministic step", function () {
-    const result = aggregateRound({ previous, updates, rule: { kind: "mean" }, round: 5 });
+    const result = computeRoundModel({ previous, updates, rule: { kind: "mean" }, round: 5 });
     expect(plain(result.delta)).to.deep.equal({ indices: [0, 2], values: [2, -2] });
     expect(result.model).to.deep.equal({
       task: 11,
@@ -854,22 +854,30 @@ describe("aggregateRound", function () {
     expect(decodeGlobalModel(result.bytes)).to.deep.equal(result.model);
     expect(result.hash).to.equal(globalModelHash(result.bytes));
     // (With two members the median is the mean; a binding clip changes the delta and so the hash.)
-    const other = aggregateRound({ previous, updates, rule: { kind: "clipped-mean", clipL2: 1n }, round: 5 });
+    const other = computeRoundModel({
+      previous,
+      updates,
+      rule: { kind: "clipped-mean", clipL2: 1n },
+      round: 5,
+    });
     expect(other.hash).to.not.equal(result.hash);
   });
 
   it("rejects a round that is not a uint32 and a previous model that is not valid", function () {
-    expectCode(() => aggregateRound({ previous, updates, rule: { kind: "mean" }, round: -1 }), "bad-round");
     expectCode(
-      () => aggregateRound({ previous, updates, rule: { kind: "mean" }, round: 2 ** 32 }),
+      () => computeRoundModel({ previous, updates, rule: { kind: "mean" }, round: -1 }),
+      "bad-round",
+    );
+    expectCode(
+      () => computeRoundModel({ previous, updates, rule: { kind: "mean" }, round: 2 ** 32 }),
       "bad-round",
     );
     expect(() =>
-      aggregateRound({ previous: { ...previous, scale: 0 }, updates, rule: { kind: "mean" }, round: 5 }),
+      computeRoundModel({ previous: { ...previous, scale: 0 }, updates, rule: { kind: "mean" }, round: 5 }),
     ).to.throw(ModelFormatError);
     expectCode(
       () =>
-        aggregateRound({
+        computeRoundModel({
           previous,
           updates: [{ member: A, update: u(4, [], []) }],
           rule: { kind: "mean" },
