@@ -863,6 +863,17 @@ describe("computeRoundModel", function () {
     expect(other.hash).to.not.equal(result.hash);
   });
 
+  it("carries the previous parameters into the new round when every update was excluded", function () {
+    const result = computeRoundModel({ previous, updates: [], rule: { kind: "median" }, round: 5 });
+    expect(result.model).to.deep.equal({ ...previous, round: 5 });
+    expect(result.delta.indices.length).to.equal(0);
+    expectCode(
+      () =>
+        computeRoundModel({ previous, updates: [], rule: { kind: "clipped-mean", clipL2: 0n }, round: 5 }),
+      "bad-rule-param",
+    );
+  });
+
   it("rejects a round that is not a uint32 and a previous model that is not valid", function () {
     expectCode(
       () => computeRoundModel({ previous, updates, rule: { kind: "mean" }, round: -1 }),
