@@ -160,6 +160,26 @@ export async function compileCircuit({
 }
 
 /**
+ * Compiles one instance (r1cs + witness wasm, no keys) into `outDir`: what witness-only checks need, in seconds.
+ */
+export async function compileInstance({
+  instance,
+  outDir,
+}: {
+  instance: CircuitInstance;
+  outDir: string;
+}): Promise<{ r1csPath: string; wasmPath: string }> {
+  await mkdir(outDir, { recursive: true });
+  const mainPath = join(outDir, `${instance.name}.circom`);
+  await writeFile(mainPath, mainSource(instance));
+  await compileCircuit({ mainPath, outDir });
+  return {
+    r1csPath: join(outDir, `${instance.name}.r1cs`),
+    wasmPath: join(outDir, `${instance.name}_js`, `${instance.name}.wasm`),
+  };
+}
+
+/**
  * Ensures one instance is compiled and keyed in `buildRoot` (default: the cache). Cold: compile, prepared
  * ptau (shared, from `ptauRoot`), zkey new, development beacon, vkey, Solidity verifier. Warm: reads the
  * cache directory. A build is written to a temporary directory and renamed, so an interrupted run never
@@ -186,12 +206,9 @@ export async function ensureInstanceBuilt({
   const timings: Record<string, number> = {};
   try {
     let t = Date.now();
-    const mainPath = join(tmp, `${instance.name}.circom`);
-    await writeFile(mainPath, mainSource(instance));
     progress(`${instance.name}: compiling circuit (K=${instance.parameters.K})`);
-    await compileCircuit({ mainPath, outDir: tmp });
+    const { r1csPath } = await compileInstance({ instance, outDir: tmp });
     timings.compile = seconds(t);
-    const r1csPath = join(tmp, `${instance.name}.r1cs`);
     const info = await snarkjs.r1cs.info(r1csPath);
     progress(`${instance.name}: ${info.nConstraints} constraints (${timings.compile} s)`);
     if (info.nConstraints + info.nPubInputs + info.nOutputs + 1 > 2 ** instance.ptauPower) {
