@@ -9,6 +9,7 @@ import { ensureInstanceBuilt } from "./setup/build.js";
 import { findInstance, verifierContractName } from "./setup/instances.js";
 import { progress } from "./setup/log.js";
 import { renderVerifier } from "./setup/verifier.js";
+import { ensurePreparedPtau } from "./setup/ptau.js";
 import type { SnarkjsLogger } from "snarkjs";
 
 /**
@@ -52,7 +53,9 @@ export async function ceremonyInit({
   instance: string;
   out: string;
 }): Promise<{ zkeyPath: string }> {
-  const build = await ensureInstanceBuilt({ instance: await findInstance({ instance }) });
+  const entry = await findInstance({ instance });
+  const build = await ensureInstanceBuilt({ instance: entry });
+  await ensurePreparedPtau({ power: entry.ptauPower });
   await mkdir(dirname(out), { recursive: true });
   progress(`ceremony ${instance}: initial key from ${build.r1csPath}`);
   await snarkjs.zKey.newZKey(build.r1csPath, build.ptauPath, out);
@@ -123,7 +126,9 @@ export async function ceremonyVerify({
   zkeyPath: string;
 }): Promise<CeremonyVerification> {
   requireFile(zkeyPath, "zkey");
-  const build = await ensureInstanceBuilt({ instance: await findInstance({ instance }) });
+  const entry = await findInstance({ instance });
+  const build = await ensureInstanceBuilt({ instance: entry });
+  await ensurePreparedPtau({ power: entry.ptauPower });
   const { logger, infos, errors } = capturingLogger();
   let ok: boolean;
   try {

@@ -9,7 +9,7 @@ import * as snarkjs from "snarkjs";
 import { vkeyHash as hashVkey } from "../canonical.js";
 import { ZkSetupError } from "../errors.js";
 import type { CircuitInstance } from "../types.js";
-import { zkCacheRoot } from "./cache.js";
+import { ptauPath, zkCacheRoot } from "./cache.js";
 import { CIRCUITS_DIR, REPO_ROOT, verifierContractName } from "./instances.js";
 import { progress, snarkjsLogger } from "./log.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, ensurePreparedPtau } from "./ptau.js";
@@ -197,8 +197,8 @@ export async function ensureInstanceBuilt({
   const hash = await circuitHash({ instance });
   const dir = join(buildRoot, `${instance.name}-${hash.slice(0, 16)}`);
   if (existsSync(join(dir, "manifest.json"))) {
-    const ptauFile = await ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot });
-    return loadBuild(dir, instance, ptauFile);
+    // Proving and verifying never read the ptau; only the ceremony does, and it ensures the file itself.
+    return loadBuild(dir, instance, ptauPath(instance.ptauPower, ptauRoot));
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });

@@ -1,4 +1,10 @@
-export { ensureInstanceBuilt, circuitHash, compileCircuit, compileInstance, SETUP_PROCEDURE_VERSION } from "./build.js";
+export {
+  ensureInstanceBuilt,
+  circuitHash,
+  compileCircuit,
+  compileInstance,
+  SETUP_PROCEDURE_VERSION,
+} from "./build.js";
 export type { InstanceBuild } from "./build.js";
 export { zkCacheRoot, ptauPath } from "./cache.js";
 export {
