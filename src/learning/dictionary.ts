@@ -34,6 +34,21 @@ export interface DictionaryLearningOptions {
   readonly seed: number;
   /** Starting atoms (default: `randomDictionary`); pass the same one to compare runs. */
   readonly initial?: Dictionary;
+  /**
+   * Soft threshold applied to atom entries after each update (before renormalising): an L1 prior on
+   * the atoms, for structures whose atoms are themselves sparse. Default 0.
+   */
+  readonly atomShrinkage?: number;
+  /**
+   * Restarts against poor local optima: `count` starting dictionaries from `initialise(seed)` each run
+   * `rounds` rounds, and the one with the lowest reconstruction error continues. Chosen by an
+   * aggregate the coordinator already sees, so it costs members nothing in privacy.
+   */
+  readonly restarts?: {
+    readonly count: number;
+    readonly rounds: number;
+    readonly initialise: (seed: number) => Dictionary;
+  };
 }
 
 export class DictionaryLearningError extends Error {
@@ -132,20 +147,21 @@ export function maskedRandomDictionary({
   return dictionary;
 }
 
-/** Largest eigenvalue of G = D_M D_Mᵀ (K×K), by power iteration: FISTA's step is 1/that. */
+/**
+ * An upper bound on the largest eigenvalue of G = D_M D_Mᵀ (K×K): the smaller of the largest absolute
+ * row sum (Gershgorin) and the trace. FISTA converges with any step up to 1/λmax; an estimate from
+ * below (power iteration from an unlucky start) can make it diverge.
+ */
 function lipschitz(gram: Float64Array, k: number): number {
-  let v = new Float64Array(k).fill(1 / Math.sqrt(k));
-  let eigen = 0;
-  for (let it = 0; it < 30; it++) {
-    const w = new Float64Array(k);
-    for (let a = 0; a < k; a++)
-      for (let b = 0; b < k; b++) w[a] = (w[a] as number) + (gram[a * k + b] as number) * (v[b] as number);
-    const norm = Math.sqrt(w.reduce((s, x) => s + x * x, 0));
-    if (norm === 0) return 1;
-    eigen = norm;
-    v = w.map((x) => x / norm);
+  let rowBound = 0;
+  let trace = 0;
+  for (let a = 0; a < k; a++) {
+    let sum = 0;
+    for (let b = 0; b < k; b++) sum += Math.abs(gram[a * k + b] as number);
+    rowBound = Math.max(rowBound, sum);
+    trace += gram[a * k + a] as number;
   }
-  return eigen;
+  return Math.min(rowBound, trace);
 }
 
 interface MaskedCoder {
@@ -307,6 +323,7 @@ function solveRidge(a: Float64Array, b: Float64Array, k: number, ridge: number):
       rhs[pivot] = tmp;
     }
     const diagonal = m[col * k + col] as number;
+    if (Math.abs(diagonal) < 1e-300) continue;
     for (let r = col + 1; r < k; r++) {
       const factor = (m[r * k + col] as number) / diagonal;
       if (factor === 0) continue;
@@ -352,6 +369,33 @@ export function learnDictionary({
   const features = featuresOf(first);
   const k = options.atoms;
   const rng = createRng(options.seed);
+  if (options.restarts !== undefined && options.restarts.count > 1) {
+    const { count, rounds, initialise } = options.restarts;
+    let best: DictionaryRunResult | undefined;
+    for (let r = 0; r < count; r++) {
+      const trial = learnDictionary({
+        members,
+        options: { ...options, restarts: undefined, rounds, initial: initialise(rng.int(2 ** 31)) },
+      });
+      if (
+        best === undefined ||
+        (trial.reconstructionError.at(-1) as number) < (best.reconstructionError.at(-1) as number)
+      ) {
+        best = trial;
+      }
+    }
+    const continued = learnDictionary({
+      members,
+      options: { ...options, restarts: undefined, initial: (best as DictionaryRunResult).dictionary },
+    });
+    return {
+      dictionary: continued.dictionary,
+      reconstructionError: [
+        ...(best as DictionaryRunResult).reconstructionError,
+        ...continued.reconstructionError,
+      ],
+    };
+  }
   const start = options.initial ?? randomDictionary({ atoms: k, features, seed: rng.int(2 ** 31) });
   if (start.atoms !== k || start.features !== features) {
     throw new DictionaryLearningError(`initial dictionary must be ${k} atoms × ${features} features`);
@@ -387,7 +431,23 @@ export function learnDictionary({
         k,
         ridge,
       );
-      for (let a = 0; a < k; a++) dictionary.values[a * features + j] = column[a] as number;
+      // A feature no row observed with any active code keeps no weight rather than a degenerate solve.
+      const finite = column.every((v) => Number.isFinite(v));
+      for (let a = 0; a < k; a++) dictionary.values[a * features + j] = finite ? (column[a] as number) : 0;
+    }
+    const shrink = options.atomShrinkage ?? 0;
+    if (shrink > 0) {
+      // Relative to each atom's largest entry, so the threshold does not depend on the atom's scale.
+      for (let a = 0; a < k; a++) {
+        let largest = 0;
+        for (let j = 0; j < features; j++)
+          largest = Math.max(largest, Math.abs(dictionary.values[a * features + j] as number));
+        const cut = shrink * largest;
+        for (let j = 0; j < features; j++) {
+          const v = dictionary.values[a * features + j] as number;
+          dictionary.values[a * features + j] = Math.sign(v) * Math.max(0, Math.abs(v) - cut);
+        }
+      }
     }
     normaliseAtoms(dictionary, rng);
   }
