@@ -4,7 +4,9 @@
  *   entry, and the hashing cost of the brief's one-entry-per-Poseidon-input chain versus the lane packing used;
  * - median Groth16 proving time per full update (demo) next to the test instance and to witness generation
  *   alone; median off-chain verification time;
- * - proof size in calldata bytes next to snarkjs's JSON proof.
+ * - proof size in calldata bytes next to snarkjs's JSON proof;
+ * - gas of the generated DemoUpdateVerifier.verifyProof as a transaction (21,000 intrinsic gas included), next to
+ *   the same call's execution-only cost (eth_call gas is not reported, so: estimate minus intrinsic and calldata).
  * Run alone: `npx tsx scripts/bench/zk.ts` prints the JSON (setup runs first if the cache is cold).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
+import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import type { SparseUpdate } from "../../src/sparse/types.js";
 import {
@@ -92,6 +95,32 @@ async function unpackedHashingConstraints(K: number): Promise<{ perEntryInput: n
   }
 }
 
+/** Gas of DemoUpdateVerifier.verifyProof for a real proof, on Hardhat's in-process network. */
+async function verifierGas(art: CircuitArtifacts, bounds: PolicyBounds): Promise<{ tx: number; calldataGas: number }> {
+  const update = fullUpdate(art.params.K, bounds, 77);
+  const salt = 99n;
+  const proved = await proveUpdate({ update, context: CONTEXT, salt, policyBounds: bounds, artifacts: art });
+  const { ethers } = await network.create();
+  const verifier = await ethers.deployContract("DemoUpdateVerifier");
+  const [a0, a1, b00, b01, b10, b11, c0, c1] = proved.calldata;
+  const signals = proved.publicSignals.map(BigInt) as [bigint, bigint, bigint];
+  const args: [[bigint, bigint], [[bigint, bigint], [bigint, bigint]], [bigint, bigint], [bigint, bigint, bigint]] = [
+    [a0, a1],
+    [
+      [b00, b01],
+      [b10, b11],
+    ],
+    [c0, c1],
+    signals,
+  ];
+  const fn = verifier.getFunction("verifyProof");
+  if (!(await fn.staticCall(...args))) throw new Error("DemoUpdateVerifier rejected the benchmark proof");
+  const data = verifier.interface.encodeFunctionData("verifyProof", args);
+  const bytes = ethers.getBytes(data);
+  const calldataGas = bytes.reduce((g, b) => g + (b === 0 ? 4 : 16), 0);
+  return { tx: Number(await fn.estimateGas(...args)), calldataGas };
+}
+
 async function proveTimes(
   art: CircuitArtifacts,
   bounds: PolicyBounds,
@@ -134,6 +163,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const hashing = await unpackedHashingConstraints(demo.params.K);
   const demoTimes = await proveTimes(demo, boundsFor(demo));
   const testTimes = await proveTimes(test, boundsFor(test));
+  const gas = await verifierGas(demo, boundsFor(demo));
   await releaseZkWorkers();
   return {
     constraints: {
@@ -155,6 +185,12 @@ export async function run(): Promise<Record<string, unknown>> {
     verifyMs: {
       demoMedian: round1(median(demoTimes.verifyMs)),
       testMedian: round1(median(testTimes.verifyMs)),
+    },
+    verifierGas: {
+      demoVerifyProofTx: gas.tx,
+      executionOnly: gas.tx - 21_000 - gas.calldataGas,
+      intrinsic: 21_000,
+      calldata: gas.calldataGas,
     },
     proofSize: {
       calldataBytes: demoTimes.calldataBytes,
