@@ -42,9 +42,9 @@ export function lockEntryFor(build: InstanceBuild): LockEntry {
   };
 }
 
-export async function readLock(): Promise<LockFile> {
-  if (!existsSync(LOCK_PATH)) return { $comment: LOCK_COMMENT, instances: {} };
-  return JSON.parse(await readFile(LOCK_PATH, "utf8")) as LockFile;
+export async function readLock(path: string = LOCK_PATH): Promise<LockFile> {
+  if (!existsSync(path)) return { $comment: LOCK_COMMENT, instances: {} };
+  return JSON.parse(await readFile(path, "utf8")) as LockFile;
 }
 
 /** Serialises the lock the way the repo's prettier config would, so format checks and drift checks agree. */

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { ZkDriftError } from "../errors.js";
 import type { CircuitInstance } from "../types.js";
 import { ensureInstanceBuilt, type InstanceBuild } from "./build.js";
-import { findInstance, readInstanceRegistry, REPO_ROOT } from "./instances.js";
+import { findInstance, LOCK_PATH, readInstanceRegistry, REPO_ROOT, VERIFIERS_DIR } from "./instances.js";
 import { lockEntryFor, readLock, renderLock, verifierPath, writeLockEntry } from "./lock.js";
 import { progress } from "./log.js";
 
@@ -37,16 +37,26 @@ export async function runSetup({ instances }: { instances: readonly string[] }):
 /**
  * `npm run zk:check`: regenerates every instance into a temporary directory (the prepared ptau is reused from
  * the cache; it is itself deterministic) and throws ZkDriftError if the committed verifier or lock entry
- * differs from the regeneration.
+ * differs from the regeneration. `verifiersDir`, `lockPath` and `buildRoot` exist for tests.
  */
-export async function checkSetup({ instances }: { instances: readonly string[] }): Promise<void> {
-  const scratch = await mkdtemp(join(tmpdir(), "cfl-zk-check-"));
+export async function checkSetup({
+  instances,
+  verifiersDir = VERIFIERS_DIR,
+  lockPath = LOCK_PATH,
+  buildRoot,
+}: {
+  instances: readonly string[];
+  verifiersDir?: string;
+  lockPath?: string;
+  buildRoot?: string;
+}): Promise<void> {
+  const scratch = buildRoot ?? (await mkdtemp(join(tmpdir(), "cfl-zk-check-")));
   try {
-    const lock = await readLock();
+    const lock = await readLock(lockPath);
     for (const instance of await selectInstances(instances)) {
       const build = await ensureInstanceBuilt({ instance, buildRoot: scratch });
-      const file = verifierPath(instance.name);
-      const rel = relative(REPO_ROOT, file);
+      const file = join(verifiersDir, basename(verifierPath(instance.name)));
+      const rel = relative(REPO_ROOT, verifierPath(instance.name));
       if (!existsSync(file)) {
         throw new ZkDriftError(`${rel} is missing; run npm run zk:setup ${instance.name}`);
       }
@@ -61,13 +71,12 @@ export async function checkSetup({ instances }: { instances: readonly string[] }
         );
       }
     }
-    const rendered = await renderLock(lock);
-    if (rendered !== (await readFile(join(REPO_ROOT, "circuits", "instances.lock.json"), "utf8"))) {
+    if ((await renderLock(lock)) !== (await readFile(lockPath, "utf8"))) {
       throw new ZkDriftError(
         "circuits/instances.lock.json is not in its generated form; run npm run zk:setup",
       );
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (buildRoot === undefined) await rm(scratch, { recursive: true, force: true });
   }
 }

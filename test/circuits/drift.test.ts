@@ -1,0 +1,70 @@
+/**
+ * The drift check (`npm run zk:check`) passes on the committed verifier and lock and fails, with one line
+ * naming the file, when either differs from a regeneration.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { releaseZkWorkers, ZkDriftError } from "../../src/zk/index.js";
+import { checkSetup, LOCK_PATH, verifierPath } from "../../src/zk/setup/index.js";
+
+describe("zk:check drift detection (test instance)", function () {
+  let dir: string;
+  let verifiersDir: string;
+  let lockPath: string;
+  let buildRoot: string;
+
+  before(async function () {
+    dir = await mkdtemp(join(tmpdir(), "cfl-drift-"));
+    verifiersDir = join(dir, "verifiers");
+    buildRoot = join(dir, "build");
+    lockPath = join(dir, "instances.lock.json");
+    await mkdir(verifiersDir);
+  });
+
+  beforeEach(async function () {
+    await copyFile(verifierPath("test"), join(verifiersDir, "TestUpdateVerifier.sol"));
+    await copyFile(LOCK_PATH, lockPath);
+  });
+
+  after(async function () {
+    await releaseZkWorkers();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function drift(): Promise<string | undefined> {
+    try {
+      await checkSetup({ instances: ["test"], verifiersDir, lockPath, buildRoot });
+      return undefined;
+    } catch (err) {
+      expect(err).to.be.instanceOf(ZkDriftError);
+      return (err as Error).message;
+    }
+  }
+
+  it("passes on the committed files (a full regeneration is byte-identical)", async function () {
+    expect(await drift()).to.equal(undefined);
+  });
+
+  it("fails when the verifier was edited", async function () {
+    const file = join(verifiersDir, "TestUpdateVerifier.sol");
+    const source = await readFile(file, "utf8");
+    await writeFile(
+      file,
+      source.replace(
+        /uint256 constant deltax1 *= *\d/,
+        (m) => m.slice(0, -1) + (m.endsWith("1") ? "2" : "1"),
+      ),
+    );
+    expect(await drift()).to.match(/TestUpdateVerifier\.sol differs from a regeneration/);
+  });
+
+  it("fails when the lock's verifying-key hash was edited", async function () {
+    const lock = await readFile(lockPath, "utf8");
+    const entry = /"test": \{[\s\S]*?"vkeyHash": "0x([0-9a-f])/.exec(lock)!;
+    const flipped = lock.replace(entry[0], entry[0].slice(0, -1) + (entry[1] === "0" ? "1" : "0"));
+    await writeFile(lockPath, flipped);
+    expect(await drift()).to.match(/entry "test" differs/);
+  });
+});
