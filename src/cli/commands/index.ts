@@ -1,7 +1,10 @@
 import type { Command } from "commander";
+import { registerUpdateCommands } from "./update.js";
 
 /**
  * Wires every feature's commands into the program. Each feature folder owns its commands; this list is
  * the single place that decides what `cfl` offers.
  */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerUpdateCommands(program);
+}

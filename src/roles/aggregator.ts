@@ -1,0 +1,186 @@
+import { computeRoundModel, ruleFromPolicy } from "../aggregation/index.js";
+import { globalModelHash, type GlobalModel } from "../model/index.js";
+import { readRound, ExclusionReason, RoundStatus, type CommittedUpdate } from "../chain/index.js";
+import type { SparseUpdate } from "../sparse/index.js";
+import type { CircuitParams } from "../zk/index.js";
+import { byAddress, checkCommittedUpdate, fetchVerifiedModel, loadRoundPolicy, RoleError } from "./common.js";
+import type { AggregationResult, ReaderKey, RoleEnvironment, RoundPolicy, UpdateCheck } from "./types.js";
+
+/** Ways a dishonest aggregator lies, for demonstrating that auditors catch it. */
+export type AggregatorTampering = "none" | "wrong-hash" | "drop-honest-update";
+
+/** The model CID and hash a new round must build on: the last finalized model, or the task's initial one. */
+export async function lastFinalizedModel({ env }: { env: RoleEnvironment }): Promise<{ cid: string; hash: string }> {
+  const { rounds, consortium } = env.contracts;
+  const [round, hash] = await rounds.lastFinalized(env.taskId);
+  if (round === 0n) {
+    const version = await consortium.currentPolicyVersion(env.taskId);
+    const policy = await consortium.taskPolicy(env.taskId, version);
+    return { cid: policy.initialModelCid, hash };
+  }
+  const published = await rounds.queryFilter(rounds.filters.AggregatePublished(env.taskId, round));
+  const event = published[0];
+  if (!event) throw new RoleError("missing-event", `finalized round ${round} has no AggregatePublished event`);
+  return { cid: event.args.modelCid, hash };
+}
+
+/** Opens the task's next round on its last finalized model. */
+export async function openNextRound({
+  env,
+  durationSeconds,
+}: {
+  env: RoleEnvironment;
+  durationSeconds: number;
+}): Promise<bigint> {
+  const base = await lastFinalizedModel({ env });
+  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
+  if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
+  const deadline = BigInt(block.timestamp + durationSeconds);
+  const rounds = env.contracts.rounds.connect(env.signer);
+  const tx = await rounds.openRound(env.taskId, base.cid, base.hash, deadline);
+  await tx.wait();
+  return env.contracts.rounds.roundCount(env.taskId);
+}
+
+async function withRetries<T>(attempts: number, run: () => Promise<T>, retry: (value: T) => boolean): Promise<T> {
+  let value = await run();
+  for (let i = 1; i < attempts && retry(value); i++) value = await run();
+  return value;
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/** Checks every committed update of a round, concurrently and with retries for unavailable payloads. */
+export async function checkRoundUpdates({
+  env,
+  round,
+  commits,
+  roundPolicy,
+  reader,
+  circuit,
+  concurrency = 4,
+  attempts = 3,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+  commits: readonly CommittedUpdate[];
+  roundPolicy: RoundPolicy;
+  reader: ReaderKey;
+  circuit: CircuitParams;
+  concurrency?: number;
+  attempts?: number;
+}): Promise<UpdateCheck[]> {
+  return mapBounded(commits, concurrency, (commit) =>
+    withRetries(
+      attempts,
+      () => checkCommittedUpdate({ env, commit, round, roundPolicy, reader, circuit }),
+      (check) => check.status === "excluded" && check.reason === "Unavailable",
+    ),
+  );
+}
+
+/**
+ * The deterministic part of a round's aggregation, shared by the aggregator and the auditors' replay:
+ * the rule comes from the round's policy (never from the aggregator's configuration), the inputs are
+ * exactly the valid updates, and the output bytes (hence the hash) are the same on every machine.
+ */
+export function buildRoundModel({
+  base,
+  valid,
+  roundPolicy,
+  round,
+}: {
+  base: GlobalModel;
+  valid: readonly { member: string; update: SparseUpdate }[];
+  roundPolicy: RoundPolicy;
+  round: bigint;
+}): { model: GlobalModel; bytes: Uint8Array; hash: string } {
+  const { policy } = roundPolicy;
+  // Weighted means need governance-set weights, which policies do not carry yet: ruleFromPolicy refuses
+  // that rule with a clear error rather than guessing weights.
+  const rule = ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
+  return computeRoundModel({ previous: base, updates: valid, rule, round: Number(round) });
+}
+
+/** Closes an open round when the aggregator may: after the deadline, or once minParticipants committed. */
+export async function closeRoundIfReady({ env, round }: { env: RoleEnvironment; round: bigint }): Promise<boolean> {
+  const r = await env.contracts.rounds.getRound(env.taskId, round);
+  if (Number(r.status) !== RoundStatus.Open) return Number(r.status) >= RoundStatus.Closed;
+  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
+  const pastDeadline = block !== null && block !== undefined && BigInt(block.timestamp) > r.deadline;
+  if (!pastDeadline && r.commitCount < r.minParticipants) return false;
+  const tx = await env.contracts.rounds.connect(env.signer).closeRound(env.taskId, round);
+  await tx.wait();
+  return true;
+}
+
+/**
+ * The aggregator's step for a closed round: check every committed update, aggregate the valid ones by the
+ * policy's rule, store the new global model and publish it. Idempotent: a round already published is
+ * left alone, so a restarted worker never publishes twice.
+ */
+export async function aggregateRound({
+  env,
+  round,
+  reader,
+  circuit,
+  tamper = "none",
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+  reader: ReaderKey;
+  circuit: CircuitParams;
+  tamper?: AggregatorTampering;
+}): Promise<AggregationResult | undefined> {
+  const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round });
+  if (record.published) return undefined;
+  if (!record.closed) throw new RoleError("round-open", `round ${round} is still open`);
+  const roundPolicy = await loadRoundPolicy({ env, round });
+  const started = performance.now();
+  const { model: base } = await fetchVerifiedModel({
+    env,
+    cid: record.baseModelCid,
+    expectedHash: record.baseModelHash,
+  });
+  const checks = await checkRoundUpdates({ env, round, commits: record.commits, roundPolicy, reader, circuit });
+  if (tamper === "drop-honest-update") {
+    const victim = checks.findIndex((c) => c.status === "valid");
+    if (victim >= 0) {
+      const member = checks[victim]!.member;
+      checks[victim] = { member, status: "excluded", reason: "Unavailable", detail: "tampering: dropped" };
+    }
+  }
+  const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
+  const built = buildRoundModel({ base, valid, roundPolicy, round });
+  const aggregateMs = performance.now() - started;
+  const modelCid = await env.store.put(built.bytes);
+  await env.store.pin(modelCid);
+  const modelHash = tamper === "wrong-hash" ? globalModelHash(new Uint8Array([...built.bytes, 1])) : built.hash;
+
+  const included = valid.map((v) => v.member).sort(byAddress);
+  const excluded = checks
+    .flatMap((c) => (c.status === "excluded" ? [{ member: c.member, reason: c.reason, detail: c.detail }] : []))
+    .sort((a, b) => byAddress(a.member, b.member));
+  const tx = await env.contracts.rounds.connect(env.signer).publishAggregate(
+    env.taskId,
+    round,
+    modelCid,
+    modelHash,
+    included,
+    excluded.map((e) => ({ member: e.member, reason: ExclusionReason[e.reason] })),
+  );
+  const receipt = await tx.wait();
+  return { modelCid, modelHash, included, excluded, gasUsed: receipt?.gasUsed ?? 0n, aggregateMs };
+}

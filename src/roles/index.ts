@@ -1,0 +1,22 @@
+export * from "./types.js";
+export {
+  RoleError,
+  loadRoundPolicy,
+  readerPublicKeys,
+  fetchVerifiedModel,
+  checkCommittedUpdate,
+  byAddress,
+  hexToBytes,
+} from "./common.js";
+export { loadTrainingBase, commitMemberUpdate } from "./member.js";
+export {
+  lastFinalizedModel,
+  openNextRound,
+  checkRoundUpdates,
+  buildRoundModel,
+  closeRoundIfReady,
+  aggregateRound,
+  mapBounded,
+  type AggregatorTampering,
+} from "./aggregator.js";
+export { auditRound, attestRound } from "./auditor.js";

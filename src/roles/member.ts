@@ -1,0 +1,125 @@
+import { getAddress, toBeHex } from "ethers";
+import { sealPayload } from "../seal/index.js";
+import { encodeUpdate, sparsifyUpdate, type SparseUpdate } from "../sparse/index.js";
+import { packContext, proveUpdate, randomSalt, computeCommitment, type CircuitArtifacts } from "../zk/index.js";
+import { toFloatParams } from "../model/index.js";
+import { fetchVerifiedModel, loadRoundPolicy, readerPublicKeys, RoleError } from "./common.js";
+import type { MemberRoundResult, RoleEnvironment, RoundPolicy } from "./types.js";
+
+/**
+ * The global model a member may train on in a round: the round's base model, which the contract let the
+ * aggregator open only on the last finalized model. The member checks that again itself and checks the
+ * fetched bytes against the hash, so a disputed or substituted model is never trained on.
+ */
+export async function loadTrainingBase({
+  env,
+  round,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+}): Promise<{ params: Float32Array; baseModelHash: string; baseModelCid: string }> {
+  const { rounds } = env.contracts;
+  const events = await rounds.queryFilter(rounds.filters.RoundOpened(env.taskId, round));
+  const opened = events[0];
+  if (!opened) throw new RoleError("unknown-round", `round ${round} of task ${env.taskId} was never opened`);
+  const r = await rounds.getRound(env.taskId, round);
+  const [finalizedRound, finalizedHash] = await rounds.lastFinalized(env.taskId);
+  if (opened.args.baseModelHash !== finalizedHash || r.baseModelHash !== finalizedHash) {
+    throw new RoleError(
+      "base-not-finalized",
+      `round ${round} builds on ${opened.args.baseModelHash}, but the last finalized model (round ${finalizedRound}) is ${finalizedHash}`,
+    );
+  }
+  const { model } = await fetchVerifiedModel({ env, cid: opened.args.baseModelCid, expectedHash: finalizedHash });
+  return { params: toFloatParams(model), baseModelHash: finalizedHash, baseModelCid: opened.args.baseModelCid };
+}
+
+/**
+ * One member's contribution to a round: sparsify the locally trained delta (top-k with error feedback,
+ * clipping, fixed point), encode it, seal it to the task's readers, store it, prove that the committed
+ * entries obey the round's bounds, and commit on chain.
+ */
+export async function commitMemberUpdate({
+  env,
+  round,
+  delta,
+  residual,
+  artifacts,
+  roundPolicy,
+  transformUpdate,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+  delta: Float32Array;
+  residual?: Float32Array;
+  artifacts: CircuitArtifacts;
+  roundPolicy?: RoundPolicy;
+  /** Rewrites the fixed-point update before it is encoded (adversarial evaluation only). */
+  transformUpdate?: (update: SparseUpdate) => SparseUpdate;
+}): Promise<{ result: MemberRoundResult; residual: Float32Array; update: SparseUpdate }> {
+  const { policy } = roundPolicy ?? (await loadRoundPolicy({ env, round }));
+  if (delta.length !== policy.dimension) {
+    throw new RoleError("dimension", `the delta has ${delta.length} parameters, the policy's d is ${policy.dimension}`);
+  }
+  const sparse = sparsifyUpdate({
+    delta,
+    residual,
+    policy: {
+      k: policy.maxNonZeros,
+      scale: policy.scale,
+      l2Bound: Number(policy.l2Bound),
+      lInfBound: Number(policy.lInfBound),
+    },
+  });
+  const update = transformUpdate ? transformUpdate(sparse.update) : sparse.update;
+  const member = getAddress(env.address);
+  const context = { task: Number(env.taskId), round: Number(round), member };
+  const salt = randomSalt();
+  const payload = encodeUpdate({ header: { ...context, scale: policy.scale, salt }, update });
+  const readers = await readerPublicKeys({ env, readers: policy.readers });
+  const envelope = sealPayload({ payload, readers, context });
+  const cid = await env.store.put(envelope);
+  await env.store.pin(cid);
+
+  const started = performance.now();
+  const proved = await proveUpdate({
+    update,
+    context,
+    salt,
+    policyBounds: {
+      d: policy.dimension,
+      k: policy.maxNonZeros,
+      lInf: policy.lInfBound,
+      l2Sq: policy.l2Bound * policy.l2Bound,
+    },
+    artifacts,
+  });
+  const proveMs = performance.now() - started;
+  const commitment = computeCommitment({
+    context: packContext(context),
+    salt,
+    update,
+    lInf: policy.lInfBound,
+    params: artifacts.params,
+  });
+  const tx = await env.contracts.rounds
+    .connect(env.signer)
+    .commitUpdate(env.taskId, round, cid, toBeHex(commitment, 32), proved.calldata as Parameters<
+      typeof env.contracts.rounds.commitUpdate
+    >[4]);
+  const receipt = await tx.wait();
+  if (!receipt) throw new RoleError("no-receipt", "commitUpdate was not mined");
+  return {
+    result: {
+      cid,
+      commitment,
+      sealedBytes: envelope.length,
+      payloadBytes: payload.length,
+      proveMs,
+      gasUsed: receipt.gasUsed,
+      count: update.indices.length,
+    },
+    residual: sparse.residual,
+    update,
+  };
+}
