@@ -1,5 +1,6 @@
 import { computeRoundModel, ruleFromPolicy } from "../aggregation/index.js";
-import { globalModelHash, type GlobalModel } from "../model/index.js";
+import { concat, keccak256, toUtf8Bytes } from "ethers";
+import type { GlobalModel } from "../model/index.js";
 import { readRound, ExclusionReason, RoundStatus, type CommittedUpdate } from "../chain/index.js";
 import type { SparseUpdate } from "../sparse/index.js";
 import type { CircuitParams } from "../zk/index.js";
@@ -167,7 +168,8 @@ export async function aggregateRound({
   const aggregateMs = performance.now() - started;
   const modelCid = await env.store.put(built.bytes);
   await env.store.pin(modelCid);
-  const modelHash = tamper === "wrong-hash" ? globalModelHash(new Uint8Array([...built.bytes, 1])) : built.hash;
+  // A lying aggregator publishes a hash that no honest replay of this round can produce.
+  const modelHash = tamper === "wrong-hash" ? keccak256(concat([built.bytes, toUtf8Bytes("tampered")])) : built.hash;
 
   const included = valid.map((v) => v.member).sort(byAddress);
   const excluded = checks

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerDemoCommand } from "./demo.js";
 import { registerUpdateCommands } from "./update.js";
 
 /**
@@ -6,5 +7,6 @@ import { registerUpdateCommands } from "./update.js";
  * the single place that decides what `cfl` offers.
  */
 export function registerCommands(program: Command): void {
+  registerDemoCommand(program);
   registerUpdateCommands(program);
 }

@@ -1,0 +1,330 @@
+/**
+ * `cfl demo`: the whole federation in one process on embedded defaults. Hardhat's simulated chain,
+ * an embedded Helia node and the cached circuit stand in for nothing: the contracts, proofs, sealing,
+ * storage, aggregation and audits are the same code a multi-host deployment runs.
+ */
+import { mkdir, writeFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { getAddress, keccak256, toUtf8Bytes, Wallet, hexlify, type Signer } from "ethers";
+import CircularFLModule from "../../ignition/modules/CircularFL.js";
+import { DemoUpdateVerifierModule, TestUpdateVerifierModule } from "../../ignition/modules/UpdateVerifier.js";
+import { attachContracts, RoundStatus, readRound } from "../chain/index.js";
+import { startInProcessChain } from "../chain/local.js";
+import { encodeProposal, EntityKind, Operation, Role, validatePolicy, type ProposalAction, type TaskPolicy } from "../governance/index.js";
+import { RULE_IDS } from "../aggregation/index.js";
+import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";
+import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
+import {
+  aggregateRound,
+  attestRound,
+  auditRound,
+  closeRoundIfReady,
+  commitMemberUpdate,
+  fetchVerifiedModel,
+  lastFinalizedModel,
+  loadTrainingBase,
+  openNextRound,
+  type ReaderKey,
+  type RoleEnvironment,
+} from "../roles/index.js";
+import { generateReaderKeyPair } from "../seal/index.js";
+import { createHeliaStore } from "../storage/index.js";
+import { loadCircuitArtifacts, releaseZkWorkers } from "../zk/index.js";
+import { AI4I_TRIGGER, poisonData, poisonDelta } from "./attacks.js";
+import { renderReportHtml } from "./report.js";
+import type { DemoOptions, DemoReport, RoundReport } from "./types.js";
+
+export type { DemoOptions, DemoReport, RoundReport };
+export { renderReportHtml };
+
+const SCALE = 4096;
+const TRAINING = { epochs: 1, batchSize: 64, learningRate: 0.01 } as const;
+
+const median = (xs: number[]): number => {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Runs the demo and writes `report.json` and `report.html` into `options.out`. */
+export async function runDemo(options: DemoOptions): Promise<DemoReport> {
+  const { log } = options;
+  if (!Number.isInteger(options.members) || options.members < 2 || options.members > 64)
+    throw new Error("--members must be an integer from 2 to 64");
+  if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 50)
+    throw new Error("--rounds must be an integer from 1 to 50");
+  if (!Number.isInteger(options.malicious) || options.malicious < 0 || options.malicious >= options.members)
+    throw new Error("--malicious must be at least 0 and fewer than --members");
+  if (options.attack !== "none" && options.malicious === 0)
+    throw new Error(`--attack ${options.attack} needs --malicious 1 or more`);
+  const started = performance.now();
+  await mkdir(options.out, { recursive: true });
+
+  log("backend", { backend: await initBackend() });
+  log("circuit", { instance: options.circuit, note: "setting up on first use (cached afterwards)" });
+  const artifacts = await loadCircuitArtifacts({ instance: options.circuit });
+  log("circuit-ready", { constraints: artifacts.constraints, maxEntries: artifacts.params.K });
+
+  log("chain", { network: "hardhat in-process" });
+  const connection = await startInProcessChain();
+  const { ethers, networkHelpers } = connection;
+  const signers = await ethers.getSigners();
+  const governors = signers.slice(0, 3);
+  const aggregatorSigner = signers[3]!;
+  const auditorSigners = signers.slice(4, 6);
+  // Members get their own keys derived from the seed, funded on the local chain.
+  const memberWallets = Array.from({ length: options.members }, (_, i) =>
+    new Wallet(keccak256(toUtf8Bytes(`circular-fl demo ${options.seed} member ${i}`)), ethers.provider),
+  );
+  for (const w of memberWallets) await networkHelpers.setBalance(w.address, 10n ** 20n);
+
+  const deployed = await connection.ignition.deploy(CircularFLModule, {
+    parameters: { CircularFL: { governors: governors.map((g) => g.address), quorum: 2 } },
+  });
+  const { verifier } =
+    options.circuit === "test"
+      ? await connection.ignition.deploy(TestUpdateVerifierModule)
+      : await connection.ignition.deploy(DemoUpdateVerifierModule);
+  const addresses = { consortium: await deployed.consortium.getAddress(), rounds: await deployed.rounds.getAddress() };
+  const contracts = attachContracts({ addresses, runner: ethers.provider });
+  log("deployed", { ...addresses, verifier: await verifier.getAddress() });
+
+  const storePath = join(options.out, "ipfs");
+  await rm(storePath, { recursive: true, force: true });
+  const store = await createHeliaStore({ path: storePath });
+  try {
+    const govern = async (action: ProposalAction) => {
+      const { kind, payload } = encodeProposal(action);
+      const c = contracts.consortium;
+      await (await c.connect(governors[0]!).propose(kind, payload, 3600n)).wait();
+      const id = await c.proposalCount();
+      await (await c.connect(governors[0]!).approve(id)).wait();
+      await (await c.connect(governors[1]!).approve(id)).wait();
+      await (await c.connect(governors[2]!).execute(id)).wait();
+    };
+    const readerKeys = new Map<string, ReaderKey>();
+    const admit = async (signer: Signer, roles: number, kind: number) => {
+      const address = getAddress(await signer.getAddress());
+      const pair = generateReaderKeyPair();
+      readerKeys.set(address, { id: address, publicKey: pair.publicKey, secretKey: pair.secretKey });
+      await govern({
+        kind: "AdmitMember",
+        account: address,
+        profile: {
+          roles,
+          kind,
+          encryptionKey: hexlify(pair.publicKey),
+          metadataHash: keccak256(toUtf8Bytes(`demo:${address}`)),
+        },
+      });
+    };
+    log("governance", { step: "admitting members through the 2-of-3 quorum" });
+    await admit(aggregatorSigner, Role.Aggregator, EntityKind.Manufacturer);
+    for (const a of auditorSigners) await admit(a, Role.Auditor, EntityKind.Recycler);
+    const kinds = [EntityKind.Supplier, EntityKind.Manufacturer, EntityKind.Recycler, EntityKind.Remanufacturer];
+    for (const [i, w] of memberWallets.entries()) await admit(w, Role.Member, kinds[i % kinds.length]!);
+
+    const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
+    const spec = dataset.spec;
+    const taskNumber = Number(await contracts.consortium.taskCount()) + 1;
+    const params0 = initialParams({ spec, seed: options.seed });
+    const model0 = initialGlobalModel({ task: taskNumber, dimension: params0.length, scale: SCALE, params: params0 });
+    const model0Bytes = encodeGlobalModel(model0);
+    const model0Cid = await store.put(model0Bytes);
+    await store.pin(model0Cid);
+    const k = Math.min(artifacts.params.K, params0.length);
+    const lInfBound = BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1);
+    const l2Bound = 4n * BigInt(SCALE);
+    const ruleParameter = options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n;
+    const now = BigInt(await networkHelpers.time.latest());
+    const policy: TaskPolicy = validatePolicy({
+      policy: {
+        modelId: keccak256(toUtf8Bytes(spec.id)),
+        initialModelHash: globalModelHash(model0Bytes),
+        initialModelCid: model0Cid,
+        dimension: params0.length,
+        maxNonZeros: k,
+        lInfBound,
+        l2Bound,
+        scale: SCALE,
+        aggregationRule: RULE_IDS[options.rule],
+        ruleParameter,
+        minParticipants: options.members,
+        attestationQuorum: auditorSigners.length,
+        sensitivity: 2,
+        allowedOperations: Operation.All,
+        expiry: now + 30n * 86400n,
+        verifier: await verifier.getAddress(),
+        verifyingKeyHash: artifacts.vkeyHash,
+        readers: [aggregatorSigner.address, ...auditorSigners.map((a) => a.address)],
+      },
+      circuit: { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS },
+      now,
+    });
+    log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
+    await govern({ kind: "CreateTask", policy });
+    const taskId = await contracts.consortium.taskCount();
+    for (const account of [aggregatorSigner.address, ...auditorSigners.map((a) => a.address), ...memberWallets.map((w) => w.address)])
+      await govern({ kind: "GrantTaskAccess", taskId, account });
+
+    const envFor = (signer: Signer, address: string): RoleEnvironment => ({
+      signer,
+      address: getAddress(address),
+      contracts,
+      store,
+      taskId,
+      fetchTimeoutMs: 5_000,
+    });
+    const aggregatorEnv = envFor(aggregatorSigner, aggregatorSigner.address);
+    const auditorEnvs = auditorSigners.map((a) => envFor(a, a.address));
+    const memberEnvs = memberWallets.map((w) => envFor(w, w.address));
+    const malicious = new Set(memberWallets.slice(options.members - options.malicious).map((w) => getAddress(w.address)));
+    const memberData = dataset.members.map((data, i) =>
+      malicious.has(getAddress(memberWallets[i]!.address)) ? poisonData({ data, attack: options.attack, trigger: AI4I_TRIGGER }) : data,
+    );
+    const residuals = new Map<string, Float32Array>();
+    const initialMetrics = await evaluate({ spec, params: params0, data: dataset.test });
+    log("baseline", { macroF1: initialMetrics.macroF1, balancedAccuracy: initialMetrics.balancedAccuracy });
+
+    const roundReports: RoundReport[] = [];
+    for (let r = 1; r <= options.rounds; r++) {
+      const round = await openNextRound({ env: aggregatorEnv, durationSeconds: 3600 });
+      log("round-open", { round: Number(round) });
+      const proveMs: number[] = [];
+      const trainMs: number[] = [];
+      const sealedBytes: number[] = [];
+      const commitGas: number[] = [];
+      for (const [i, env] of memberEnvs.entries()) {
+        const base = await loadTrainingBase({ env, round });
+        const t0 = performance.now();
+        const trained = await trainLocal({
+          spec,
+          globalParams: base.params,
+          data: memberData[i]!,
+          policy: TRAINING,
+          seed: options.seed * 10_000 + r * 100 + i,
+        });
+        trainMs.push(performance.now() - t0);
+        const delta = malicious.has(env.address)
+          ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
+          : trained.delta;
+        const committed = await commitMemberUpdate({
+          env,
+          round,
+          delta,
+          residual: residuals.get(env.address),
+          artifacts,
+        });
+        residuals.set(env.address, committed.residual);
+        proveMs.push(committed.result.proveMs);
+        sealedBytes.push(committed.result.sealedBytes);
+        commitGas.push(Number(committed.result.gasUsed));
+        log("member-committed", {
+          round: Number(round),
+          member: env.address,
+          entries: committed.result.count,
+          bytes: committed.result.sealedBytes,
+          proveMs: Math.round(committed.result.proveMs),
+        });
+      }
+      await closeRoundIfReady({ env: aggregatorEnv, round });
+      const tamper = options.tamperAggregator && r === 2 ? "wrong-hash" : "none";
+      const aggregated = await aggregateRound({
+        env: aggregatorEnv,
+        round,
+        reader: readerKeys.get(aggregatorEnv.address)!,
+        circuit: artifacts.params,
+        tamper,
+      });
+      log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
+      const audit: RoundReport["audit"] = [];
+      let attestGas = 0;
+      for (const env of auditorEnvs) {
+        const verdict = await auditRound({ env, round, reader: readerKeys.get(env.address)!, circuit: artifacts.params });
+        const attested = await attestRound({ env, verdict });
+        attestGas = Math.max(attestGas, Number(attested.gasUsed));
+        audit.push({ auditor: env.address, matches: verdict.matches, findings: verdict.findings });
+        log("audit", { round: Number(round), auditor: env.address, matches: verdict.matches, findings: verdict.findings });
+      }
+      const record = await readRound({ rounds: contracts.rounds, taskId, round });
+      const status = Number((await contracts.rounds.getRound(taskId, round)).status);
+      // Members train on the last finalized model only; that is the model whose quality counts.
+      const current = await lastFinalizedModel({ env: aggregatorEnv });
+      const { model } = await fetchVerifiedModel({ env: aggregatorEnv, cid: current.cid, expectedHash: current.hash });
+      const metrics = await evaluate({ spec, params: toFloatParams(model), data: dataset.test });
+      roundReports.push({
+        round: r,
+        committed: record.commits.length,
+        rejected: (aggregated?.excluded ?? []).map((e) => ({ member: e.member, reason: e.reason })),
+        globalModelCid: record.published?.modelCid ?? "",
+        globalModelHash: record.published?.modelHash ?? "",
+        finalized: status === RoundStatus.Finalized,
+        disputed: status === RoundStatus.Disputed,
+        metrics: {
+          macroF1: metrics.macroF1,
+          balancedAccuracy: metrics.balancedAccuracy,
+          loss: metrics.loss,
+          rocAuc: metrics.rocAuc,
+        },
+        bytes: { sparseMedian: median(sealedBytes), dense: policy.dimension * 4 },
+        proveMsMedian: median(proveMs),
+        trainMsMedian: median(trainMs),
+        gas: {
+          commitUpdateMedian: median(commitGas),
+          publishAggregate: Number(aggregated?.gasUsed ?? 0n),
+          attest: attestGas,
+        },
+        audit,
+      });
+      log("round-done", {
+        round: r,
+        finalized: status === RoundStatus.Finalized,
+        disputed: status === RoundStatus.Disputed,
+        macroF1: Number(metrics.macroF1.toFixed(4)),
+      });
+    }
+    const report: DemoReport = {
+      product: "circular-fl",
+      version: 1,
+      generatedAt: new Date().toISOString(),
+      members: options.members,
+      malicious: options.malicious,
+      dataset: options.dataset,
+      rule: options.rule,
+      attack: options.attack,
+      tamperAggregator: options.tamperAggregator,
+      seed: options.seed,
+      circuit: {
+        instance: options.circuit,
+        constraints: artifacts.constraints,
+        maxEntries: artifacts.params.K,
+        vkeyHash: artifacts.vkeyHash,
+      },
+      policy: {
+        dimension: policy.dimension,
+        maxNonZeros: policy.maxNonZeros,
+        lInfBound: policy.lInfBound.toString(),
+        l2Bound: policy.l2Bound.toString(),
+        scale: policy.scale,
+      },
+      backend: await initBackend(),
+      contracts: { ...addresses, verifier: await verifier.getAddress() },
+      initialMetrics: {
+        macroF1: initialMetrics.macroF1,
+        balancedAccuracy: initialMetrics.balancedAccuracy,
+        loss: initialMetrics.loss,
+      },
+      rounds: roundReports,
+      durationMs: Math.round(performance.now() - started),
+    };
+    await writeFile(join(options.out, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    await writeFile(join(options.out, "report.html"), renderReportHtml(report));
+    log("report", { json: join(options.out, "report.json"), html: join(options.out, "report.html") });
+    return report;
+  } finally {
+    await store.stop();
+    await releaseZkWorkers();
+    await connection.close();
+  }
+}
