@@ -25,7 +25,7 @@ function chart({
   series: Series[];
   kind: "line" | "bar";
 }): string {
-  const width = 460;
+  const width = 520;
   const height = 220;
   const pad = { left: 56, right: 12, top: 28, bottom: 36 };
   const plotW = width - pad.left - pad.right;
@@ -44,8 +44,11 @@ function chart({
         `<text x="${pad.left - 6}" y="${y(v) + 4}" class="axis" text-anchor="end">${formatNumber(v)}</text>`,
     );
   }
+  const groupW = plotW / Math.max(1, labels.length);
+  // Bars sit in the middle of their group; line points sit on the ticks.
+  const labelX = (i: number) => (kind === "bar" ? pad.left + i * groupW + groupW / 2 : x(i));
   labels.forEach((label, i) => {
-    parts.push(`<text x="${x(i)}" y="${height - 14}" class="axis" text-anchor="middle">${escape(label)}</text>`);
+    parts.push(`<text x="${labelX(i)}" y="${height - 14}" class="axis" text-anchor="middle">${escape(label)}</text>`);
   });
   if (kind === "line") {
     for (const s of series) {
@@ -54,7 +57,6 @@ function chart({
       s.values.forEach((v, i) => parts.push(`<circle cx="${x(i)}" cy="${y(v)}" r="3" fill="${s.color}"/>`));
     }
   } else {
-    const groupW = plotW / Math.max(1, labels.length);
     const barW = (groupW * 0.7) / series.length;
     series.forEach((s, si) => {
       s.values.forEach((v, i) => {
@@ -66,9 +68,9 @@ function chart({
     });
   }
   const legend = series
-    .map((s, i) => `<tspan x="${width - pad.right - 150}" dy="${i === 0 ? 0 : 14}" fill="${s.color}">■ ${escape(s.name)}</tspan>`)
+    .map((s, i) => `<tspan x="${width - pad.right - 130}" dy="${i === 0 ? 0 : 14}" fill="${s.color}">■ ${escape(s.name)}</tspan>`)
     .join("");
-  parts.push(`<text x="${width - pad.right - 150}" y="18" class="legend">${legend}</text>`);
+  parts.push(`<text x="${width - pad.right - 130}" y="14" class="legend">${legend}</text>`);
   return (
     `<figure><svg id="${id}" role="img" aria-label="${escape(title)}" viewBox="0 0 ${width} ${height}" ` +
     `width="${width}" height="${height}">${parts.join("")}</svg><figcaption>${escape(unit)}</figcaption></figure>`

@@ -1,0 +1,112 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { DemoReport } from "../../src/demo/index.js";
+import { CHROMIUM_FLAGS, chromiumPath, runCli } from "./helpers.js";
+
+const exec = promisify(execFile);
+
+describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
+  let out: string;
+  let report: DemoReport;
+
+  before(async function () {
+    out = await mkdtemp(join(tmpdir(), "cfl-demo-"));
+    const run = await runCli([
+      "demo",
+      "--members",
+      "3",
+      "--rounds",
+      "3",
+      "--circuit",
+      "test",
+      "--tamper-aggregator",
+      "--seed",
+      "11",
+      "--out",
+      out,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    report = JSON.parse(await readFile(join(out, "report.json"), "utf8")) as DemoReport;
+  });
+
+  it("writes report.json with the documented fields for every round", function () {
+    expect(report.members).to.equal(3);
+    expect(report.dataset).to.equal("ai4i");
+    expect(report.rule).to.equal("mean");
+    expect(report.rounds).to.have.length(3);
+    for (const r of report.rounds) {
+      expect(r).to.include.keys(
+        "round",
+        "committed",
+        "rejected",
+        "globalModelCid",
+        "globalModelHash",
+        "finalized",
+        "disputed",
+        "metrics",
+        "bytes",
+        "proveMsMedian",
+        "gas",
+      );
+      expect(r.committed).to.equal(3);
+      expect(r.globalModelHash).to.match(/^0x[0-9a-f]{64}$/);
+      expect(r.globalModelCid).to.match(/^baf/);
+      expect(r.metrics.macroF1).to.be.within(0, 1);
+      expect(r.metrics.balancedAccuracy).to.be.within(0, 1);
+      expect(r.metrics.loss).to.be.greaterThan(0);
+      expect(r.bytes.sparseMedian).to.be.greaterThan(0).and.lessThan(r.bytes.dense);
+      expect(r.proveMsMedian).to.be.greaterThan(0);
+      expect(r.gas.commitUpdateMedian).to.be.greaterThan(200_000);
+      expect(r.gas.publishAggregate).to.be.greaterThan(0);
+    }
+  });
+
+  it("finalizes honest rounds and disputes the round the aggregator tampered with", function () {
+    const [r1, r2, r3] = report.rounds as [DemoReport["rounds"][0], DemoReport["rounds"][0], DemoReport["rounds"][0]];
+    expect([r1.finalized, r1.disputed]).to.deep.equal([true, false]);
+    expect([r2.finalized, r2.disputed]).to.deep.equal([false, true]);
+    expect(r2.audit.every((a) => !a.matches && a.findings.some((f) => f.startsWith("model hash")))).to.equal(true);
+    expect([r3.finalized, r3.disputed]).to.deep.equal([true, false]);
+    // Round 2's model was never trained on: after it, members still had round 1's model.
+    expect(r2.metrics).to.deep.equal(r1.metrics);
+  });
+
+  it("renders report.html in headless Chromium with the charts and verdicts", async function () {
+    const chromium = chromiumPath();
+    if (!chromium) {
+      if (process.env.CI) throw new Error("Chromium is missing: .ci/run must install Debian's chromium");
+      this.skip();
+    }
+    const html = join(out, "report.html");
+    const profile = await mkdtemp(join(tmpdir(), "cfl-chromium-"));
+    const { stdout } = await exec(
+      chromium,
+      [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--dump-dom", `file://${html}`],
+      { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+    );
+    for (const id of ["quality", "bytes", "proving", "gas", "verdicts"]) expect(stdout).to.include(`id="${id}"`);
+    expect(stdout).to.match(/<polyline points="[\d., ]+"/);
+    expect(stdout).to.include(">disputed<");
+    expect(stdout).to.include(">finalized<");
+    const png = join(out, "report.png");
+    await exec(chromium, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, `--screenshot=${png}`, "--window-size=1280,900", `file://${html}`], {
+      timeout: 120_000,
+    });
+    expect((await stat(png)).size).to.be.greaterThan(10_000);
+  });
+
+  it("refuses bad options with one error line and a non-zero exit", async function () {
+    const run = await runCli(["demo", "--members", "1"]);
+    expect(run.code).to.equal(2);
+    expect(run.stderr.trim().split("\n")).to.have.length(1);
+    expect(run.stderr).to.match(/^error: .*--members/);
+    const attack = await runCli(["demo", "--attack", "scaling", "--out", join(out, "bad")]);
+    expect(attack.code).to.equal(2);
+    expect(attack.stderr).to.match(/^error: --attack scaling needs --malicious/m);
+    expect(attack.stderr).to.not.match(/\n\s+at /);
+  });
+});
