@@ -40,6 +40,13 @@ export interface DictionaryLearningOptions {
    */
   readonly atomShrinkage?: number;
   /**
+   * Optional support of each atom (atoms × features, or one mask per atom cycled): a structural
+   * prior, e.g. "a condition shows only on the features of one kind of entity". Coordinates outside
+   * are held at zero. Needed when no row ever observes two parts of the feature space together: the
+   * data then cannot tell one atom spanning both parts from two atoms, one in each.
+   */
+  readonly supports?: readonly Uint8Array[];
+  /**
    * Restarts against poor local optima: `count` starting dictionaries from `initialise(seed)` each run
    * `rounds` rounds, and the one with the lowest reconstruction error continues. Chosen by an
    * aggregate the coordinator already sees, so it costs members nothing in privacy.
@@ -84,14 +91,17 @@ function rowMask(member: MaskedObservations, row: number, features: number): Uin
     : member.mask.subarray(row * features, (row + 1) * features);
 }
 
-function normaliseAtoms(dictionary: Dictionary, rng: Rng): void {
+function normaliseAtoms(dictionary: Dictionary, rng: Rng, supports?: readonly Uint8Array[]): void {
   const { atoms, features, values } = dictionary;
   for (let k = 0; k < atoms; k++) {
     let norm = 0;
     for (let j = 0; j < features; j++) norm += (values[k * features + j] as number) ** 2;
     if (norm < 1e-12) {
-      // An unused atom is re-drawn at random rather than left dead.
-      for (let j = 0; j < features; j++) values[k * features + j] = rng.normal();
+      // An unused atom is re-drawn at random (inside its support) rather than left dead.
+      const support =
+        supports !== undefined && supports.length > 0 ? supports[k % supports.length] : undefined;
+      for (let j = 0; j < features; j++)
+        values[k * features + j] = support === undefined || support[j] === 1 ? rng.normal() : 0;
       norm = 0;
       for (let j = 0; j < features; j++) norm += (values[k * features + j] as number) ** 2;
     }
@@ -435,6 +445,12 @@ export function learnDictionary({
       const finite = column.every((v) => Number.isFinite(v));
       for (let a = 0; a < k; a++) dictionary.values[a * features + j] = finite ? (column[a] as number) : 0;
     }
+    if (options.supports !== undefined && options.supports.length > 0) {
+      for (let a = 0; a < k; a++) {
+        const support = options.supports[a % options.supports.length] as Uint8Array;
+        for (let j = 0; j < features; j++) if (support[j] !== 1) dictionary.values[a * features + j] = 0;
+      }
+    }
     const shrink = options.atomShrinkage ?? 0;
     if (shrink > 0) {
       // Relative to each atom's largest entry, so the threshold does not depend on the atom's scale.
@@ -449,7 +465,7 @@ export function learnDictionary({
         }
       }
     }
-    normaliseAtoms(dictionary, rng);
+    normaliseAtoms(dictionary, rng, options.supports);
   }
   return { dictionary, reconstructionError };
 }
@@ -520,4 +536,117 @@ export function atomRecovery({
     cosineSum += best;
   }
   return { recovered, fraction: recovered / trueAtoms, meanBestCosine: cosineSum / trueAtoms };
+}
+
+function atomUsage(stats: DictionaryStatistics, k: number, features: number): Float64Array {
+  // Σ z_a² summed over features: how much each atom carries of what the member reconstructs.
+  const usage = new Float64Array(k);
+  for (let j = 0; j < features; j++)
+    for (let a = 0; a < k; a++) usage[a] = (usage[a] as number) + (stats.gram[(j * k + a) * k + a] as number);
+  return usage;
+}
+
+/**
+ * A federated starting dictionary: every member learns a few atoms on its own rows (inside its own
+ * view) and proposes them with how much it used them; the coordinator keeps the most used proposals
+ * that are not near-duplicates (|cosine| ≤ 0.9) of one already kept, and fills any remaining slots
+ * at random. Members share atoms — model parameters, like any federated update — never rows or codes.
+ */
+export function proposeAtoms({
+  members,
+  atoms,
+  perMember,
+  lambda,
+  rounds = 10,
+  seed,
+}: {
+  members: readonly MaskedObservations[];
+  atoms: number;
+  perMember: number;
+  lambda: number;
+  rounds?: number;
+  seed: number;
+}): Dictionary {
+  const first = members.find((m) => m.rows > 0);
+  if (first === undefined) throw new DictionaryLearningError("no member has any observation");
+  const features = featuresOf(first);
+  const rng = createRng(seed);
+  const candidates: { vector: Float64Array; usage: number }[] = [];
+  for (const member of members) {
+    if (member.rows === 0) continue;
+    const masks = member.mask.length === features ? [member.mask] : [rowMask(member, 0, features)];
+    const local = learnDictionary({
+      members: [member],
+      options: {
+        atoms: perMember,
+        lambda,
+        rounds,
+        seed: rng.int(2 ** 31),
+        initial: maskedRandomDictionary({ atoms: perMember, masks, seed: rng.int(2 ** 31) }),
+      },
+    });
+    const usage = atomUsage(
+      localStatistics({ dictionary: local.dictionary, member, lambda }),
+      perMember,
+      features,
+    );
+    for (let a = 0; a < perMember; a++) {
+      candidates.push({
+        vector: local.dictionary.values.slice(a * features, (a + 1) * features),
+        usage: usage[a] as number,
+      });
+    }
+  }
+  candidates.sort((x, y) => y.usage - x.usage);
+  const kept: Float64Array[] = [];
+  for (const candidate of candidates) {
+    if (kept.length === atoms) break;
+    const duplicate = kept.some((v) => {
+      let dot = 0;
+      for (let j = 0; j < features; j++) dot += (v[j] as number) * (candidate.vector[j] as number);
+      return Math.abs(dot) > 0.9;
+    });
+    if (!duplicate && candidate.usage > 0) kept.push(candidate.vector);
+  }
+  const values = new Float64Array(atoms * features);
+  kept.forEach((v, a) => values.set(v, a * features));
+  for (let a = kept.length; a < atoms; a++)
+    for (let j = 0; j < features; j++) values[a * features + j] = rng.normal();
+  const dictionary = { atoms, features, values };
+  normaliseAtoms(dictionary, rng);
+  return dictionary;
+}
+
+/**
+ * The usual centralised start: atoms set to randomly chosen observed rows (which a federation cannot
+ * do, since rows never leave their member). For the centralised baseline on pooled data.
+ */
+export function atomsFromRows({
+  member,
+  atoms,
+  seed,
+}: {
+  member: MaskedObservations;
+  atoms: number;
+  seed: number;
+}): Dictionary {
+  const features = featuresOf(member);
+  if (member.rows < atoms)
+    throw new DictionaryLearningError(`need at least ${atoms} rows, have ${member.rows}`);
+  const rng = createRng(seed);
+  const values = new Float64Array(atoms * features);
+  const chosen = new Set<number>();
+  let a = 0;
+  for (let attempt = 0; a < atoms && attempt < 100 * atoms; attempt++) {
+    const row = rng.int(member.rows);
+    if (chosen.has(row)) continue;
+    chosen.add(row);
+    const x = member.values.subarray(row * features, (row + 1) * features);
+    const mask = rowMask(member, row, features);
+    for (let j = 0; j < features; j++) values[a * features + j] = mask[j] === 1 ? (x[j] as number) : 0;
+    a++;
+  }
+  const dictionary = { atoms, features, values };
+  normaliseAtoms(dictionary, rng);
+  return dictionary;
 }

@@ -164,18 +164,15 @@ interface Atom {
 function makeAtoms({ config, rng }: { config: Required<SupplyChainConfig>; rng: Rng }): Atom[] {
   const atoms: Atom[] = [];
   for (const kind of ENTITY_KINDS) {
+    // A condition of one kind's processes shows on every material those processes handle: each
+    // atom spans that kind's (material, process) block (8–20 of the 52 features) and nothing else.
     const processes = processesFor(kind);
     for (let a = 0; a < config.atomsPerKind; a++) {
       const vector = new Float32Array(FEATURE_COUNT);
-      const chosenProcesses = shuffled({ items: processes, rng }).slice(
-        0,
-        Math.min(processes.length, 2 + rng.int(2)),
-      );
-      const chosenMaterials = shuffled({ items: MATERIAL_KINDS, rng }).slice(0, 2);
       let norm = 0;
-      for (const material of chosenMaterials) {
-        for (const process of chosenProcesses) {
-          const value = (rng.next() < 0.5 ? -1 : 1) * (0.5 + rng.next());
+      for (const material of MATERIAL_KINDS) {
+        for (const process of processes) {
+          const value = rng.normal();
           vector[featureIndex({ material, process })] = value;
           norm += value * value;
         }
