@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -200,7 +200,28 @@ export async function ensureInstanceBuilt({
     // Proving and verifying never read the ptau; only the ceremony does, and it ensures the file itself.
     return loadBuild(dir, instance, ptauPath(instance.ptauPower, ptauRoot));
   }
-  const tmp = `${dir}.tmp-${process.pid}`;
+  // Callers in one process share a cold build instead of racing on the same directories.
+  const pending = inFlightBuilds.get(dir);
+  if (pending !== undefined) return pending;
+  const build = buildInstance({ instance, hash, dir, ptauRoot }).finally(() => inFlightBuilds.delete(dir));
+  inFlightBuilds.set(dir, build);
+  return build;
+}
+
+const inFlightBuilds = new Map<string, Promise<InstanceBuild>>();
+
+async function buildInstance({
+  instance,
+  hash,
+  dir,
+  ptauRoot,
+}: {
+  instance: CircuitInstance;
+  hash: string;
+  dir: string;
+  ptauRoot: string;
+}): Promise<InstanceBuild> {
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   const timings: Record<string, number> = {};

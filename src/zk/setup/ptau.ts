@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as snarkjs from "snarkjs";
+import { ZkSetupError } from "../errors.js";
 import { ptauPath } from "./cache.js";
 import { progress, snarkjsLogger } from "./log.js";
 
@@ -26,12 +28,22 @@ export async function ensurePreparedPtau({
   cacheRoot?: string;
 }): Promise<string> {
   if (!Number.isInteger(power) || power < 8 || power > 20) {
-    throw new RangeError(`ptau power must be an integer in [8, 20], got ${power}`);
+    throw new ZkSetupError(`ptau power must be an integer in [8, 20], got ${power}`);
   }
   const finalPath = ptauPath(power, cacheRoot);
   if (existsSync(finalPath)) return finalPath;
+  const pending = inFlight.get(finalPath);
+  if (pending !== undefined) return pending;
+  const made = preparePtau(power, finalPath).finally(() => inFlight.delete(finalPath));
+  inFlight.set(finalPath, made);
+  return made;
+}
+
+const inFlight = new Map<string, Promise<string>>();
+
+async function preparePtau(power: number, finalPath: string): Promise<string> {
   await mkdir(dirname(finalPath), { recursive: true });
-  const tmp = `${finalPath}.${process.pid}.tmp`;
+  const tmp = `${finalPath}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
   const started = Date.now();
   const log = snarkjsLogger(`ptau ${power}`);
   try {
