@@ -1,14 +1,20 @@
-import { computeRoundModel, ruleFromPolicy } from "../aggregation/index.js";
+import { computeRoundModel, ruleFromPolicy, type AggregationRule } from "../aggregation/index.js";
 import { concat, keccak256, toUtf8Bytes } from "ethers";
 import type { GlobalModel } from "../model/index.js";
 import { readRound, ExclusionReason, RoundStatus, type CommittedUpdate } from "../chain/index.js";
-import type { SparseUpdate } from "../sparse/index.js";
+import { decodeUpdate, type SparseUpdate } from "../sparse/index.js";
+import { inspectEnvelope, openPayload } from "../seal/index.js";
 import type { CircuitParams } from "../zk/index.js";
 import { byAddress, checkCommittedUpdate, fetchVerifiedModel, loadRoundPolicy, RoleError } from "./common.js";
 import type { AggregationResult, ReaderKey, RoleEnvironment, RoundPolicy, UpdateCheck } from "./types.js";
 
-/** Ways a dishonest aggregator lies, for demonstrating that auditors catch it. */
-export type AggregatorTampering = "none" | "wrong-hash" | "drop-honest-update";
+/** Ways a dishonest aggregator lies, for demonstrating (and testing) that auditors catch it. */
+export type AggregatorTampering =
+  | "none"
+  | "wrong-hash"
+  | "drop-honest-update"
+  | "include-mismatched"
+  | "wrong-rule";
 
 /** The model CID and hash a new round must build on: the last finalized model, or the task's initial one. */
 export async function lastFinalizedModel({ env }: { env: RoleEnvironment }): Promise<{ cid: string; hash: string }> {
@@ -102,16 +108,19 @@ export function buildRoundModel({
   valid,
   roundPolicy,
   round,
+  ruleOverride,
 }: {
   base: GlobalModel;
   valid: readonly { member: string; update: SparseUpdate }[];
   roundPolicy: RoundPolicy;
   round: bigint;
+  /** Only a tampering aggregator passes this: the policy's rule is the only honest one. */
+  ruleOverride?: AggregationRule;
 }): { model: GlobalModel; bytes: Uint8Array; hash: string } {
   const { policy } = roundPolicy;
   // Weighted means need governance-set weights, which policies do not carry yet: ruleFromPolicy refuses
   // that rule with a clear error rather than guessing weights.
-  const rule = ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
+  const rule = ruleOverride ?? ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
   return computeRoundModel({ previous: base, updates: valid, rule, round: Number(round) });
 }
 
@@ -156,6 +165,16 @@ export async function aggregateRound({
     expectedHash: record.baseModelHash,
   });
   const checks = await checkRoundUpdates({ env, round, commits: record.commits, roundPolicy, reader, circuit });
+  if (tamper === "include-mismatched") {
+    // Re-read the payloads whose commitment failed and use them anyway.
+    for (const [i, check] of checks.entries()) {
+      if (check.status !== "excluded" || check.reason !== "CommitmentMismatch") continue;
+      const decoded = await decodeWithoutCommitment({ env, cid: record.commits[i]!.cid, reader, roundPolicy });
+      if (decoded) {
+        checks[i] = { member: check.member, status: "valid", update: decoded };
+      }
+    }
+  }
   if (tamper === "drop-honest-update") {
     const victim = checks.findIndex((c) => c.status === "valid");
     if (victim >= 0) {
@@ -164,7 +183,13 @@ export async function aggregateRound({
     }
   }
   const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
-  const built = buildRoundModel({ base, valid, roundPolicy, round });
+  const built = buildRoundModel({
+    base,
+    valid,
+    roundPolicy,
+    round,
+    ruleOverride: tamper === "wrong-rule" ? pickOtherRule(roundPolicy.policy.aggregationRule) : undefined,
+  });
   const aggregateMs = performance.now() - started;
   const modelCid = await env.store.put(built.bytes);
   await env.store.pin(modelCid);
@@ -185,4 +210,32 @@ export async function aggregateRound({
   );
   const receipt = await tx.wait();
   return { modelCid, modelHash, included, excluded, gasUsed: receipt?.gasUsed ?? 0n, aggregateMs };
+}
+
+function pickOtherRule(ruleId: number): AggregationRule {
+  return ruleId === 3 ? { kind: "mean" } : { kind: "median" };
+}
+
+/** What a tampering aggregator reads from a payload whose commitment does not match (no check at all). */
+async function decodeWithoutCommitment({
+  env,
+  cid,
+  reader,
+  roundPolicy,
+}: {
+  env: RoleEnvironment;
+  cid: string;
+  reader: ReaderKey;
+  roundPolicy: RoundPolicy;
+}): Promise<SparseUpdate | undefined> {
+  try {
+    const envelope = await env.store.get(cid, { timeoutMs: env.fetchTimeoutMs ?? 15_000 });
+    const { context } = inspectEnvelope(envelope);
+    const payload = openPayload({ envelope, reader: { id: reader.id, secretKey: reader.secretKey }, context });
+    const { policy } = roundPolicy;
+    return decodeUpdate({ bytes: payload, limits: { maxCount: policy.maxNonZeros, maxDimension: policy.dimension } })
+      .update;
+  } catch {
+    return undefined;
+  }
 }
