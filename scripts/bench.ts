@@ -82,17 +82,17 @@ function runSectionChild(name: string, out: string): Promise<SectionOutcome> {
       stderr += chunk.toString();
       process.stderr.write(chunk);
     });
-    child.on("close", async (code) => {
+    child.on("close", (code) => {
       const seconds = Math.round((performance.now() - started) / 100) / 10;
       if (code !== 0) {
         resolve({ seconds, error: `exit ${code}: ${stderr.trim().split("\n").slice(-5).join(" | ")}` });
         return;
       }
-      try {
-        resolve({ seconds, result: JSON.parse(await readFile(out, "utf8")) as Record<string, unknown> });
-      } catch (err) {
-        resolve({ seconds, error: `no result: ${err instanceof Error ? err.message : String(err)}` });
-      }
+      readFile(out, "utf8").then(
+        (text) => resolve({ seconds, result: JSON.parse(text) as Record<string, unknown> }),
+        (err: unknown) =>
+          resolve({ seconds, error: `no result: ${err instanceof Error ? err.message : String(err)}` }),
+      );
     });
   });
 }

@@ -163,17 +163,17 @@ async function governanceGas(bench: BenchConsortium, policy: TaskPolicy): Promis
       kind: "SetQuorum",
       quorum: 2,
     });
-    await gasOf(c.connect(bench.governors[0]!).propose(kind, payload, HOUR));
+    await gasOf(c.connect(bench.governors[0]).propose(kind, payload, HOUR));
     const id = await c.proposalCount();
     for (const g of bench.governors) await gasOf(c.connect(g).approve(id));
-    await gasOf(c.connect(bench.governors[0]!).execute(id));
+    await gasOf(c.connect(bench.governors[0]).execute(id));
   }
   perKind.RemoveGovernor = flatten(await bench.govern({ kind: "RemoveGovernor", governor: newGovernor }));
 
   // markExpired: a proposal whose voting window ran out unexecuted.
   const c = bench.contracts.consortium;
   const { kind, payload } = encodeProposal({ kind: "SetQuorum", quorum: 1 });
-  await gasOf(c.connect(bench.governors[0]!).propose(kind, payload, 60n));
+  await gasOf(c.connect(bench.governors[0]).propose(kind, payload, 60n));
   const id = await c.proposalCount();
   await networkHelpers.time.increase(61);
   const markExpired = await gasOf(c.connect(bench.outsider).markExpired(id));
@@ -246,11 +246,11 @@ async function roundGas({
       verifierEstimate = Number(await fn.estimateGas(...args));
       verifierCalldata = calldataGas(verifier.interface.encodeFunctionData("verifyProof", args));
       commitCalldata = calldataGas(
-        rounds.interface.encodeFunctionData("commitUpdate", [taskId, round, c.cid, c.commitment, c.proof as never]),
+        rounds.interface.encodeFunctionData("commitUpdate", [taskId, round, c.cid, c.commitment, c.proof]),
       );
     }
     commitUpdate.push(
-      await gasOf(rounds.connect(m.signer).commitUpdate(taskId, round, c.cid, c.commitment, c.proof as never)),
+      await gasOf(rounds.connect(m.signer).commitUpdate(taskId, round, c.cid, c.commitment, c.proof)),
     );
   }
   const closeRound = await gasOf(rounds.connect(bench.aggregator.signer).closeRound(taskId, round));

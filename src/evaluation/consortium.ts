@@ -107,13 +107,13 @@ export async function deployBenchConsortium({
   const govern = async (action: ProposalAction): Promise<GovernanceGas> => {
     const { kind, payload } = encodeProposal(action);
     const c = contracts.consortium;
-    const propose = await gasOf(c.connect(governors[0]!).propose(kind, payload, VOTING_PERIOD_SECONDS));
+    const propose = await gasOf(c.connect(governors[0]).propose(kind, payload, VOTING_PERIOD_SECONDS));
     const id = await c.proposalCount();
     const approvals = [
-      await gasOf(c.connect(governors[0]!).approve(id)),
-      await gasOf(c.connect(governors[1]!).approve(id)),
+      await gasOf(c.connect(governors[0]).approve(id)),
+      await gasOf(c.connect(governors[1]).approve(id)),
     ];
-    const execute = await gasOf(c.connect(governors[2]!).execute(id));
+    const execute = await gasOf(c.connect(governors[2]).execute(id));
     return { propose, approvals, execute };
   };
   const account = (signer: Signer, address: string): BenchAccount => {
