@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
-import {IConsortium, ROLE_AGGREGATOR, ROLE_AUDITOR, ALL_ROLES, ALL_OPERATIONS} from "./interfaces/IConsortium.sol";
+import {
+    IConsortium,
+    ROLE_AGGREGATOR,
+    ROLE_AUDITOR,
+    ALL_ROLES,
+    ALL_OPERATIONS
+} from "./interfaces/IConsortium.sol";
 
 /// @title Consortium
 /// @notice Governors (M of N) admit members and set task policies; see IConsortium.
@@ -45,7 +51,8 @@ contract Consortium is IConsortium {
         bytes calldata payload,
         uint64 votingPeriod
     ) external onlyGovernor returns (uint256 proposalId) {
-        if (votingPeriod == 0 || votingPeriod > MAX_VOTING_PERIOD) revert Consortium__InvalidVotingPeriod(votingPeriod);
+        if (votingPeriod == 0 || votingPeriod > MAX_VOTING_PERIOD)
+            revert Consortium__InvalidVotingPeriod(votingPeriod);
         proposalId = ++_proposalCount;
         uint64 expiry = uint64(block.timestamp) + votingPeriod;
         _proposals[proposalId] = Proposal({
@@ -107,7 +114,8 @@ contract Consortium is IConsortium {
         if (!_taskAccess[taskId][account]) revert Consortium__NotGrantedToTask(taskId, account);
         TaskPolicy storage policy = _policies[taskId][policyVersion];
         if (block.timestamp > policy.expiry) revert Consortium__PolicyExpired(taskId, policy.expiry);
-        if (policy.allowedOperations & operation == 0) revert Consortium__OperationNotAllowed(taskId, operation);
+        if (policy.allowedOperations & operation == 0)
+            revert Consortium__OperationNotAllowed(taskId, operation);
     }
 
     /// @inheritdoc IConsortium
@@ -217,9 +225,16 @@ contract Consortium is IConsortium {
     function _admitMember(address account, MemberProfile memory profile) private {
         if (account == address(0)) revert Consortium__ZeroAddress();
         if (_members[account].status != MemberStatus.None) revert Consortium__AlreadyMember(account);
-        if (profile.roles == 0 || profile.roles & ~ALL_ROLES != 0) revert Consortium__InvalidRoles(profile.roles);
+        if (profile.roles == 0 || profile.roles & ~ALL_ROLES != 0)
+            revert Consortium__InvalidRoles(profile.roles);
         _members[account] = Member({profile: profile, status: MemberStatus.Active});
-        emit MemberAdmitted(account, profile.roles, profile.kind, profile.encryptionKey, profile.metadataHash);
+        emit MemberAdmitted(
+            account,
+            profile.roles,
+            profile.kind,
+            profile.encryptionKey,
+            profile.metadataHash
+        );
     }
 
     function _setMemberStatus(address account, MemberStatus from, MemberStatus to) private {
@@ -277,7 +292,8 @@ contract Consortium is IConsortium {
     }
 
     function _validatePolicy(TaskPolicy memory policy) private view {
-        if (bytes(policy.initialModelCid).length == 0) revert Consortium__InvalidPolicy("initialModelCid is empty");
+        if (bytes(policy.initialModelCid).length == 0)
+            revert Consortium__InvalidPolicy("initialModelCid is empty");
         if (policy.dimension == 0) revert Consortium__InvalidPolicy("dimension is zero");
         if (policy.maxNonZeros == 0 || policy.maxNonZeros > policy.dimension) {
             revert Consortium__InvalidPolicy("maxNonZeros outside 1..dimension");
@@ -291,7 +307,8 @@ contract Consortium is IConsortium {
         if (policy.aggregationRule > 4) revert Consortium__InvalidPolicy("unknown aggregation rule");
         if (policy.minParticipants == 0) revert Consortium__InvalidPolicy("minParticipants is zero");
         if (policy.attestationQuorum == 0) revert Consortium__InvalidPolicy("attestationQuorum is zero");
-        if (policy.allowedOperations & ~ALL_OPERATIONS != 0) revert Consortium__InvalidPolicy("unknown operation");
+        if (policy.allowedOperations & ~ALL_OPERATIONS != 0)
+            revert Consortium__InvalidPolicy("unknown operation");
         if (policy.expiry <= block.timestamp) revert Consortium__InvalidPolicy("expiry in the past");
         if (policy.verifier.code.length == 0) revert Consortium__InvalidPolicy("verifier has no code");
         if (policy.readers.length == 0) revert Consortium__InvalidPolicy("no readers");

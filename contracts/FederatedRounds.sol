@@ -26,7 +26,8 @@ contract FederatedRounds is IFederatedRounds {
 
     mapping(uint256 taskId => uint256) private _roundCount;
     mapping(uint256 taskId => mapping(uint256 round => Round)) private _rounds;
-    mapping(uint256 taskId => mapping(uint256 round => mapping(address member => bytes32))) private _commitments;
+    mapping(uint256 taskId => mapping(uint256 round => mapping(address member => bytes32)))
+        private _commitments;
     mapping(uint256 taskId => mapping(uint256 round => mapping(address auditor => bool))) private _attested;
     mapping(uint256 taskId => uint256) private _finalizedRound;
     mapping(uint256 taskId => bytes32) private _finalizedModelHash;
@@ -56,7 +57,8 @@ contract FederatedRounds is IFederatedRounds {
             }
         }
         IConsortium.TaskPolicy memory policy = consortium.taskPolicy(taskId, version);
-        bytes32 expected = _finalizedRound[taskId] == 0 ? policy.initialModelHash : _finalizedModelHash[taskId];
+        bytes32 expected =
+            _finalizedRound[taskId] == 0 ? policy.initialModelHash : _finalizedModelHash[taskId];
         if (baseModelHash != expected) revert FederatedRounds__BaseModelNotFinalized(baseModelHash, expected);
 
         round = previous + 1;
@@ -165,7 +167,8 @@ contract FederatedRounds is IFederatedRounds {
         if (r.status != RoundStatus.Published && r.status != RoundStatus.Disputed) {
             revert FederatedRounds__RoundNotPublished(taskId, round);
         }
-        if (_attested[taskId][round][msg.sender]) revert FederatedRounds__AlreadyAttested(taskId, round, msg.sender);
+        if (_attested[taskId][round][msg.sender])
+            revert FederatedRounds__AlreadyAttested(taskId, round, msg.sender);
         _attested[taskId][round][msg.sender] = true;
         if (matches) {
             r.matchCount += 1;
@@ -185,7 +188,12 @@ contract FederatedRounds is IFederatedRounds {
         if (r.status == RoundStatus.Disputed) revert FederatedRounds__RoundDisputed(taskId, round);
         if (r.status != RoundStatus.Published) revert FederatedRounds__RoundNotPublished(taskId, round);
         if (r.matchCount < r.attestationQuorum) {
-            revert FederatedRounds__AttestationQuorumNotReached(taskId, round, r.matchCount, r.attestationQuorum);
+            revert FederatedRounds__AttestationQuorumNotReached(
+                taskId,
+                round,
+                r.matchCount,
+                r.attestationQuorum
+            );
         }
         r.status = RoundStatus.Finalized;
         _finalizedRound[taskId] = round;
@@ -252,7 +260,8 @@ contract FederatedRounds is IFederatedRounds {
         for (uint256 i = 0; i < included.length; ++i) {
             address m = included[i];
             if (m <= previous) revert FederatedRounds__InvalidOutcome("included not strictly increasing");
-            if (_commitments[taskId][round][m] == bytes32(0)) revert FederatedRounds__InvalidOutcome("included non-committer");
+            if (_commitments[taskId][round][m] == bytes32(0))
+                revert FederatedRounds__InvalidOutcome("included non-committer");
             previous = m;
         }
         previous = address(0);
@@ -260,10 +269,13 @@ contract FederatedRounds is IFederatedRounds {
         for (uint256 i = 0; i < excluded.length; ++i) {
             address m = excluded[i].member;
             if (m <= previous) revert FederatedRounds__InvalidOutcome("excluded not strictly increasing");
-            if (_commitments[taskId][round][m] == bytes32(0)) revert FederatedRounds__InvalidOutcome("excluded non-committer");
-            if (excluded[i].reason == ExclusionReason.None) revert FederatedRounds__InvalidOutcome("exclusion without reason");
+            if (_commitments[taskId][round][m] == bytes32(0))
+                revert FederatedRounds__InvalidOutcome("excluded non-committer");
+            if (excluded[i].reason == ExclusionReason.None)
+                revert FederatedRounds__InvalidOutcome("exclusion without reason");
             while (j < included.length && included[j] < m) ++j;
-            if (j < included.length && included[j] == m) revert FederatedRounds__InvalidOutcome("member both included and excluded");
+            if (j < included.length && included[j] == m)
+                revert FederatedRounds__InvalidOutcome("member both included and excluded");
             previous = m;
         }
     }

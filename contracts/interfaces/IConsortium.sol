@@ -194,7 +194,13 @@ interface IConsortium {
     /// @notice A proposal's window passed without execution.
     event ProposalExpiredMarked(uint256 indexed proposalId);
     /// @notice A member was admitted.
-    event MemberAdmitted(address indexed account, uint8 roles, EntityKind kind, bytes32 encryptionKey, bytes32 metadataHash);
+    event MemberAdmitted(
+        address indexed account,
+        uint8 roles,
+        EntityKind kind,
+        bytes32 encryptionKey,
+        bytes32 metadataHash
+    );
     /// @notice A member's status changed (suspended, reinstated or removed).
     event MemberStatusChanged(address indexed account, MemberStatus status);
     /// @notice A governor joined.
@@ -213,7 +219,11 @@ interface IConsortium {
     /// @param payload ABI-encoded arguments of the change (see ProposalKind).
     /// @param votingPeriod Seconds from now during which approvals and execution are possible.
     /// @return proposalId The new proposal's id.
-    function propose(ProposalKind kind, bytes calldata payload, uint64 votingPeriod) external returns (uint256 proposalId);
+    function propose(
+        ProposalKind kind,
+        bytes calldata payload,
+        uint64 votingPeriod
+    ) external returns (uint256 proposalId);
 
     /// @notice Approves a proposal as the calling governor.
     /// @param proposalId The proposal.

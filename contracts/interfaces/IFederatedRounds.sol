@@ -81,7 +81,12 @@ interface IFederatedRounds {
     /// @notice The auditor attested this round already.
     error FederatedRounds__AlreadyAttested(uint256 taskId, uint256 round, address auditor);
     /// @notice Fewer matching attestations than the quorum.
-    error FederatedRounds__AttestationQuorumNotReached(uint256 taskId, uint256 round, uint256 matches, uint256 quorum);
+    error FederatedRounds__AttestationQuorumNotReached(
+        uint256 taskId,
+        uint256 round,
+        uint256 matches,
+        uint256 quorum
+    );
     /// @notice Task ids and rounds must fit 32 bits (they are packed into the proof's public input).
     error FederatedRounds__OutOfRange(uint256 value);
     /// @notice The round's aggregator cannot audit its own aggregate.

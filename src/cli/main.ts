@@ -35,7 +35,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
-    return 0;
+    // A command that ran but reports a negative finding (`cfl audit`: a mismatch) sets its own exit code.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version exit with code 0; usage errors were printed by commander already.

@@ -16,7 +16,7 @@ export function poisonData({
   trigger: Trigger;
 }): LabelledData {
   if (attack === "labelflip") {
-    const labels = data.labels.map((y) => (data.classes - 1 - y) as number);
+    const labels = data.labels.map((y) => data.classes - 1 - y);
     return { ...data, labels: Uint8Array.from(labels) };
   }
   if (attack === "backdoor") {

@@ -10,7 +10,15 @@ import CircularFLModule from "../../ignition/modules/CircularFL.js";
 import { DemoUpdateVerifierModule, TestUpdateVerifierModule } from "../../ignition/modules/UpdateVerifier.js";
 import { attachContracts, RoundStatus, readRound } from "../chain/index.js";
 import { startInProcessChain } from "../chain/local.js";
-import { encodeProposal, EntityKind, Operation, Role, validatePolicy, type ProposalAction, type TaskPolicy } from "../governance/index.js";
+import {
+  encodeProposal,
+  EntityKind,
+  Operation,
+  Role,
+  validatePolicy,
+  type ProposalAction,
+  type TaskPolicy,
+} from "../governance/index.js";
 import { RULE_IDS } from "../aggregation/index.js";
 import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
@@ -74,8 +82,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const aggregatorSigner = signers[3]!;
   const auditorSigners = signers.slice(4, 6);
   // Members get their own keys derived from the seed, funded on the local chain.
-  const memberWallets = Array.from({ length: options.members }, (_, i) =>
-    new Wallet(keccak256(toUtf8Bytes(`circular-fl demo ${options.seed} member ${i}`)), ethers.provider),
+  const memberWallets = Array.from(
+    { length: options.members },
+    (_, i) =>
+      new Wallet(keccak256(toUtf8Bytes(`circular-fl demo ${options.seed} member ${i}`)), ethers.provider),
   );
   for (const w of memberWallets) await networkHelpers.setBalance(w.address, 10n ** 20n);
 
@@ -86,7 +96,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     options.circuit === "test"
       ? await connection.ignition.deploy(TestUpdateVerifierModule)
       : await connection.ignition.deploy(DemoUpdateVerifierModule);
-  const addresses = { consortium: await deployed.consortium.getAddress(), rounds: await deployed.rounds.getAddress() };
+  const addresses = {
+    consortium: await deployed.consortium.getAddress(),
+    rounds: await deployed.rounds.getAddress(),
+  };
   const contracts = attachContracts({ addresses, runner: ethers.provider });
   log("deployed", { ...addresses, verifier: await verifier.getAddress() });
 
@@ -97,11 +110,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const govern = async (action: ProposalAction) => {
       const { kind, payload } = encodeProposal(action);
       const c = contracts.consortium;
-      await (await c.connect(governors[0]!).propose(kind, payload, 3600n)).wait();
+      await (await c.connect(governors[0]).propose(kind, payload, 3600n)).wait();
       const id = await c.proposalCount();
-      await (await c.connect(governors[0]!).approve(id)).wait();
-      await (await c.connect(governors[1]!).approve(id)).wait();
-      await (await c.connect(governors[2]!).execute(id)).wait();
+      await (await c.connect(governors[0]).approve(id)).wait();
+      await (await c.connect(governors[1]).approve(id)).wait();
+      await (await c.connect(governors[2]).execute(id)).wait();
     };
     const readerKeys = new Map<string, ReaderKey>();
     const admit = async (signer: Signer, roles: number, kind: number) => {
@@ -122,21 +135,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     log("governance", { step: "admitting members through the 2-of-3 quorum" });
     await admit(aggregatorSigner, Role.Aggregator, EntityKind.Manufacturer);
     for (const a of auditorSigners) await admit(a, Role.Auditor, EntityKind.Recycler);
-    const kinds = [EntityKind.Supplier, EntityKind.Manufacturer, EntityKind.Recycler, EntityKind.Remanufacturer];
+    const kinds = [
+      EntityKind.Supplier,
+      EntityKind.Manufacturer,
+      EntityKind.Recycler,
+      EntityKind.Remanufacturer,
+    ];
     for (const [i, w] of memberWallets.entries()) await admit(w, Role.Member, kinds[i % kinds.length]!);
 
     const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
     const spec = dataset.spec;
     const taskNumber = Number(await contracts.consortium.taskCount()) + 1;
     const params0 = initialParams({ spec, seed: options.seed });
-    const model0 = initialGlobalModel({ task: taskNumber, dimension: params0.length, scale: SCALE, params: params0 });
+    const model0 = initialGlobalModel({
+      task: taskNumber,
+      dimension: params0.length,
+      scale: SCALE,
+      params: params0,
+    });
     const model0Bytes = encodeGlobalModel(model0);
     const model0Cid = await store.put(model0Bytes);
     await store.pin(model0Cid);
     const k = Math.min(artifacts.params.K, params0.length);
     const lInfBound = BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1);
     const l2Bound = 4n * BigInt(SCALE);
-    const ruleParameter = options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n;
+    const ruleParameter =
+      options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n;
     const now = BigInt(await networkHelpers.time.latest());
     const policy: TaskPolicy = validatePolicy({
       policy: {
@@ -159,13 +183,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         verifyingKeyHash: artifacts.vkeyHash,
         readers: [aggregatorSigner.address, ...auditorSigners.map((a) => a.address)],
       },
-      circuit: { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS },
+      circuit: {
+        maxEntries: artifacts.params.K,
+        idxBits: artifacts.params.IDX_BITS,
+        valBits: artifacts.params.VAL_BITS,
+      },
       now,
     });
     log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
     await govern({ kind: "CreateTask", policy });
     const taskId = await contracts.consortium.taskCount();
-    for (const account of [aggregatorSigner.address, ...auditorSigners.map((a) => a.address), ...memberWallets.map((w) => w.address)])
+    for (const account of [
+      aggregatorSigner.address,
+      ...auditorSigners.map((a) => a.address),
+      ...memberWallets.map((w) => w.address),
+    ])
       await govern({ kind: "GrantTaskAccess", taskId, account });
 
     const envFor = (signer: Signer, address: string): RoleEnvironment => ({
@@ -179,9 +211,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const aggregatorEnv = envFor(aggregatorSigner, aggregatorSigner.address);
     const auditorEnvs = auditorSigners.map((a) => envFor(a, a.address));
     const memberEnvs = memberWallets.map((w) => envFor(w, w.address));
-    const malicious = new Set(memberWallets.slice(options.members - options.malicious).map((w) => getAddress(w.address)));
+    const malicious = new Set(
+      memberWallets.slice(options.members - options.malicious).map((w) => getAddress(w.address)),
+    );
     const memberData = dataset.members.map((data, i) =>
-      malicious.has(getAddress(memberWallets[i]!.address)) ? poisonData({ data, attack: options.attack, trigger: AI4I_TRIGGER }) : data,
+      malicious.has(getAddress(memberWallets[i]!.address))
+        ? poisonData({ data, attack: options.attack, trigger: AI4I_TRIGGER })
+        : data,
     );
     const residuals = new Map<string, Float32Array>();
     const initialMetrics = await evaluate({ spec, params: params0, data: dataset.test });
@@ -241,17 +277,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const audit: RoundReport["audit"] = [];
       let attestGas = 0;
       for (const env of auditorEnvs) {
-        const verdict = await auditRound({ env, round, reader: readerKeys.get(env.address)!, circuit: artifacts.params });
+        const verdict = await auditRound({
+          env,
+          round,
+          reader: readerKeys.get(env.address)!,
+          circuit: artifacts.params,
+        });
         const attested = await attestRound({ env, verdict });
         attestGas = Math.max(attestGas, Number(attested.gasUsed));
         audit.push({ auditor: env.address, matches: verdict.matches, findings: verdict.findings });
-        log("audit", { round: Number(round), auditor: env.address, matches: verdict.matches, findings: verdict.findings });
+        log("audit", {
+          round: Number(round),
+          auditor: env.address,
+          matches: verdict.matches,
+          findings: verdict.findings,
+        });
       }
       const record = await readRound({ rounds: contracts.rounds, taskId, round });
       const status = Number((await contracts.rounds.getRound(taskId, round)).status);
       // Members train on the last finalized model only; that is the model whose quality counts.
       const current = await lastFinalizedModel({ env: aggregatorEnv });
-      const { model } = await fetchVerifiedModel({ env: aggregatorEnv, cid: current.cid, expectedHash: current.hash });
+      const { model } = await fetchVerifiedModel({
+        env: aggregatorEnv,
+        cid: current.cid,
+        expectedHash: current.hash,
+      });
       const metrics = await evaluate({ spec, params: toFloatParams(model), data: dataset.test });
       roundReports.push({
         round: r,

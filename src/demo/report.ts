@@ -1,7 +1,10 @@
 import type { DemoReport } from "./types.js";
 
 const escape = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 
 interface Series {
   name: string;
@@ -48,7 +51,9 @@ function chart({
   // Bars sit in the middle of their group; line points sit on the ticks.
   const labelX = (i: number) => (kind === "bar" ? pad.left + i * groupW + groupW / 2 : x(i));
   labels.forEach((label, i) => {
-    parts.push(`<text x="${labelX(i)}" y="${height - 14}" class="axis" text-anchor="middle">${escape(label)}</text>`);
+    parts.push(
+      `<text x="${labelX(i)}" y="${height - 14}" class="axis" text-anchor="middle">${escape(label)}</text>`,
+    );
   });
   if (kind === "line") {
     for (const s of series) {
@@ -68,7 +73,10 @@ function chart({
     });
   }
   const legend = series
-    .map((s, i) => `<tspan x="${width - pad.right - 130}" dy="${i === 0 ? 0 : 14}" fill="${s.color}">■ ${escape(s.name)}</tspan>`)
+    .map(
+      (s, i) =>
+        `<tspan x="${width - pad.right - 130}" dy="${i === 0 ? 0 : 14}" fill="${s.color}">■ ${escape(s.name)}</tspan>`,
+    )
     .join("");
   parts.push(`<text x="${width - pad.right - 130}" y="14" class="legend">${legend}</text>`);
   return (
@@ -91,9 +99,14 @@ export function renderReportHtml(report: DemoReport): string {
     .map((r) => {
       const verdict = r.disputed ? "disputed" : r.finalized ? "finalized" : "pending";
       const audits = r.audit
-        .map((a) => `${escape(a.auditor.slice(0, 10))}…: ${a.matches ? "match" : "mismatch"}${a.findings.length ? ` (${escape(a.findings.join("; "))})` : ""}`)
+        .map(
+          (a) =>
+            `${escape(a.auditor.slice(0, 10))}…: ${a.matches ? "match" : "mismatch"}${a.findings.length ? ` (${escape(a.findings.join("; "))})` : ""}`,
+        )
         .join("<br>");
-      const rejected = r.rejected.map((x) => `${escape(x.member.slice(0, 10))}…: ${escape(x.reason)}`).join("<br>") || "none";
+      const rejected =
+        r.rejected.map((x) => `${escape(x.member.slice(0, 10))}…: ${escape(x.reason)}`).join("<br>") ||
+        "none";
       return (
         `<tr class="${verdict}"><td>${r.round}</td><td>${r.committed}</td><td>${rejected}</td>` +
         `<td><code>${escape(r.globalModelHash.slice(0, 18))}…</code></td><td class="verdict">${verdict}</td><td>${audits}</td>` +
@@ -119,22 +132,54 @@ dataset ${escape(report.dataset)}, rule ${escape(report.rule)}, circuit ${escape
 (${report.circuit.constraints} constraints, k ≤ ${report.circuit.maxEntries}), d = ${report.policy.dimension},
 backend ${escape(report.backend)}, seed ${report.seed}${report.tamperAggregator ? ", tampering aggregator in round 2" : ""}.</div>
 <div class="charts">
-${chart({ id: "quality", title: "Held-out quality per round", unit: "macro-F1 and balanced accuracy of the model members train on", labels, kind: "line", series: [
+${chart({
+  id: "quality",
+  title: "Held-out quality per round",
+  unit: "macro-F1 and balanced accuracy of the model members train on",
+  labels,
+  kind: "line",
+  series: [
     { name: "macro-F1", color: "#1f6feb", values: report.rounds.map((r) => r.metrics.macroF1) },
-    { name: "balanced accuracy", color: "#8250df", values: report.rounds.map((r) => r.metrics.balancedAccuracy) },
-  ] })}
-${chart({ id: "bytes", title: "Bytes per update", unit: "sealed sparse update (median) vs dense float32", labels, kind: "bar", series: [
+    {
+      name: "balanced accuracy",
+      color: "#8250df",
+      values: report.rounds.map((r) => r.metrics.balancedAccuracy),
+    },
+  ],
+})}
+${chart({
+  id: "bytes",
+  title: "Bytes per update",
+  unit: "sealed sparse update (median) vs dense float32",
+  labels,
+  kind: "bar",
+  series: [
     { name: "sparse (median)", color: "#2da44e", values: report.rounds.map((r) => r.bytes.sparseMedian) },
     { name: "dense float32", color: "#cf222e", values: report.rounds.map((r) => r.bytes.dense) },
-  ] })}
-${chart({ id: "proving", title: "Proving vs training time", unit: "median ms per member per round", labels, kind: "bar", series: [
+  ],
+})}
+${chart({
+  id: "proving",
+  title: "Proving vs training time",
+  unit: "median ms per member per round",
+  labels,
+  kind: "bar",
+  series: [
     { name: "Groth16 proving", color: "#bf8700", values: report.rounds.map((r) => r.proveMsMedian) },
     { name: "local training", color: "#1f6feb", values: report.rounds.map((r) => r.trainMsMedian) },
-  ] })}
-${chart({ id: "gas", title: "Gas per call", unit: "commitUpdate (median) and publishAggregate", labels, kind: "bar", series: [
+  ],
+})}
+${chart({
+  id: "gas",
+  title: "Gas per call",
+  unit: "commitUpdate (median) and publishAggregate",
+  labels,
+  kind: "bar",
+  series: [
     { name: "commitUpdate", color: "#8250df", values: report.rounds.map((r) => r.gas.commitUpdateMedian) },
     { name: "publishAggregate", color: "#57606a", values: report.rounds.map((r) => r.gas.publishAggregate) },
-  ] })}
+  ],
+})}
 </div>
 <table id="verdicts"><thead><tr><th>round</th><th>committed</th><th>rejected</th><th>global model hash</th><th>verdict</th><th>auditors</th><th>macro-F1</th></tr></thead>
 <tbody>

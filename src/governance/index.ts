@@ -1,2 +1,2 @@
 export * from "./types.js";
-export { PolicyError, validatePolicy, encodeProposal, policyFromChain, packPolicyBounds } from "./policy.js";
+export { PolicyError, validatePolicy, encodeProposal, policyFromChain } from "./policy.js";

@@ -44,7 +44,11 @@ export function validatePolicy({
   if (!BYTES32.test(policy.verifyingKeyHash)) fail("vk-hash", "verifyingKeyHash must be 32 bytes hex");
   if (!Number.isInteger(policy.dimension) || policy.dimension < 1 || policy.dimension >= 2 ** 32)
     fail("dimension", "dimension must be an integer in 1..2^32-1");
-  if (!Number.isInteger(policy.maxNonZeros) || policy.maxNonZeros < 1 || policy.maxNonZeros > policy.dimension)
+  if (
+    !Number.isInteger(policy.maxNonZeros) ||
+    policy.maxNonZeros < 1 ||
+    policy.maxNonZeros > policy.dimension
+  )
     fail("max-non-zeros", "maxNonZeros must be in 1..dimension");
   if (policy.lInfBound < 1n || policy.lInfBound >= 2n ** 64n) fail("linf", "lInfBound must be in 1..2^64-1");
   if (policy.l2Bound < 1n || policy.l2Bound * policy.l2Bound >= 2n ** 96n)
@@ -57,12 +61,16 @@ export function validatePolicy({
   if (policy.expiry <= now) fail("expiry", "expiry must be in the future");
   if (!isAddress(policy.verifier)) fail("verifier", "verifier must be an address");
   if (policy.readers.length === 0) fail("readers", "the reader set is empty");
-  for (const reader of policy.readers) if (!isAddress(reader)) fail("readers", `reader ${reader} is not an address`);
+  for (const reader of policy.readers)
+    if (!isAddress(reader)) fail("readers", `reader ${String(reader)} is not an address`);
   if (new Set(policy.readers.map((r) => r.toLowerCase())).size !== policy.readers.length)
     fail("readers", "duplicate reader");
   if (circuit) {
     if (policy.maxNonZeros > circuit.maxEntries)
-      fail("circuit-k", `maxNonZeros ${policy.maxNonZeros} exceeds the circuit's ${circuit.maxEntries} entries`);
+      fail(
+        "circuit-k",
+        `maxNonZeros ${policy.maxNonZeros} exceeds the circuit's ${circuit.maxEntries} entries`,
+      );
     if (policy.dimension > 2 ** circuit.idxBits)
       fail("circuit-d", `dimension ${policy.dimension} exceeds the circuit's 2^${circuit.idxBits} indices`);
     if (2n * policy.lInfBound >= 2n ** BigInt(circuit.valBits))
@@ -171,14 +179,4 @@ export function policyFromChain(raw: {
     verifyingKeyHash: raw.verifyingKeyHash,
     readers: [...raw.readers],
   };
-}
-
-/** Public-input packing of the bounds, identical to FederatedRounds._packBounds and the circuit. */
-export function packPolicyBounds(policy: Pick<TaskPolicy, "dimension" | "maxNonZeros" | "lInfBound" | "l2Bound">): bigint {
-  return (
-    BigInt(policy.dimension) |
-    (BigInt(policy.maxNonZeros) << 32n) |
-    (policy.lInfBound << 64n) |
-    ((policy.l2Bound * policy.l2Bound) << 128n)
-  );
 }

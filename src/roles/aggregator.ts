@@ -10,14 +10,14 @@ import type { AggregationResult, ReaderKey, RoleEnvironment, RoundPolicy, Update
 
 /** Ways a dishonest aggregator lies, for demonstrating (and testing) that auditors catch it. */
 export type AggregatorTampering =
-  | "none"
-  | "wrong-hash"
-  | "drop-honest-update"
-  | "include-mismatched"
-  | "wrong-rule";
+  "none" | "wrong-hash" | "drop-honest-update" | "include-mismatched" | "wrong-rule";
 
 /** The model CID and hash a new round must build on: the last finalized model, or the task's initial one. */
-export async function lastFinalizedModel({ env }: { env: RoleEnvironment }): Promise<{ cid: string; hash: string }> {
+export async function lastFinalizedModel({
+  env,
+}: {
+  env: RoleEnvironment;
+}): Promise<{ cid: string; hash: string }> {
   const { rounds, consortium } = env.contracts;
   const [round, hash] = await rounds.lastFinalized(env.taskId);
   if (round === 0n) {
@@ -27,7 +27,8 @@ export async function lastFinalizedModel({ env }: { env: RoleEnvironment }): Pro
   }
   const published = await rounds.queryFilter(rounds.filters.AggregatePublished(env.taskId, round));
   const event = published[0];
-  if (!event) throw new RoleError("missing-event", `finalized round ${round} has no AggregatePublished event`);
+  if (!event)
+    throw new RoleError("missing-event", `finalized round ${round} has no AggregatePublished event`);
   return { cid: event.args.modelCid, hash };
 }
 
@@ -49,14 +50,22 @@ export async function openNextRound({
   return env.contracts.rounds.roundCount(env.taskId);
 }
 
-async function withRetries<T>(attempts: number, run: () => Promise<T>, retry: (value: T) => boolean): Promise<T> {
+async function withRetries<T>(
+  attempts: number,
+  run: () => Promise<T>,
+  retry: (value: T) => boolean,
+): Promise<T> {
   let value = await run();
   for (let i = 1; i < attempts && retry(value); i++) value = await run();
   return value;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -120,12 +129,19 @@ export function buildRoundModel({
   const { policy } = roundPolicy;
   // Weighted means need governance-set weights, which policies do not carry yet: ruleFromPolicy refuses
   // that rule with a clear error rather than guessing weights.
-  const rule = ruleOverride ?? ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
+  const rule =
+    ruleOverride ?? ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
   return computeRoundModel({ previous: base, updates: valid, rule, round: Number(round) });
 }
 
 /** Closes an open round when the aggregator may: after the deadline, or once minParticipants committed. */
-export async function closeRoundIfReady({ env, round }: { env: RoleEnvironment; round: bigint }): Promise<boolean> {
+export async function closeRoundIfReady({
+  env,
+  round,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+}): Promise<boolean> {
   const r = await env.contracts.rounds.getRound(env.taskId, round);
   if (Number(r.status) !== RoundStatus.Open) return Number(r.status) >= RoundStatus.Closed;
   const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
@@ -164,12 +180,24 @@ export async function aggregateRound({
     cid: record.baseModelCid,
     expectedHash: record.baseModelHash,
   });
-  const checks = await checkRoundUpdates({ env, round, commits: record.commits, roundPolicy, reader, circuit });
+  const checks = await checkRoundUpdates({
+    env,
+    round,
+    commits: record.commits,
+    roundPolicy,
+    reader,
+    circuit,
+  });
   if (tamper === "include-mismatched") {
     // Re-read the payloads whose commitment failed and use them anyway.
     for (const [i, check] of checks.entries()) {
       if (check.status !== "excluded" || check.reason !== "CommitmentMismatch") continue;
-      const decoded = await decodeWithoutCommitment({ env, cid: record.commits[i]!.cid, reader, roundPolicy });
+      const decoded = await decodeWithoutCommitment({
+        env,
+        cid: record.commits[i]!.cid,
+        reader,
+        roundPolicy,
+      });
       if (decoded) {
         checks[i] = { member: check.member, status: "valid", update: decoded };
       }
@@ -194,11 +222,14 @@ export async function aggregateRound({
   const modelCid = await env.store.put(built.bytes);
   await env.store.pin(modelCid);
   // A lying aggregator publishes a hash that no honest replay of this round can produce.
-  const modelHash = tamper === "wrong-hash" ? keccak256(concat([built.bytes, toUtf8Bytes("tampered")])) : built.hash;
+  const modelHash =
+    tamper === "wrong-hash" ? keccak256(concat([built.bytes, toUtf8Bytes("tampered")])) : built.hash;
 
   const included = valid.map((v) => v.member).sort(byAddress);
   const excluded = checks
-    .flatMap((c) => (c.status === "excluded" ? [{ member: c.member, reason: c.reason, detail: c.detail }] : []))
+    .flatMap((c) =>
+      c.status === "excluded" ? [{ member: c.member, reason: c.reason, detail: c.detail }] : [],
+    )
     .sort((a, b) => byAddress(a.member, b.member));
   const tx = await env.contracts.rounds.connect(env.signer).publishAggregate(
     env.taskId,
@@ -231,10 +262,16 @@ async function decodeWithoutCommitment({
   try {
     const envelope = await env.store.get(cid, { timeoutMs: env.fetchTimeoutMs ?? 15_000 });
     const { context } = inspectEnvelope(envelope);
-    const payload = openPayload({ envelope, reader: { id: reader.id, secretKey: reader.secretKey }, context });
+    const payload = openPayload({
+      envelope,
+      reader: { id: reader.id, secretKey: reader.secretKey },
+      context,
+    });
     const { policy } = roundPolicy;
-    return decodeUpdate({ bytes: payload, limits: { maxCount: policy.maxNonZeros, maxDimension: policy.dimension } })
-      .update;
+    return decodeUpdate({
+      bytes: payload,
+      limits: { maxCount: policy.maxNonZeros, maxDimension: policy.dimension },
+    }).update;
   } catch {
     return undefined;
   }

@@ -3,7 +3,13 @@ import { readRound, ExclusionReason, RoundStatus } from "../chain/index.js";
 import { globalModelHash } from "../model/index.js";
 import type { CircuitParams } from "../zk/index.js";
 import { buildRoundModel, checkRoundUpdates } from "./aggregator.js";
-import { describe, fetchVerifiedModel, loadRoundPolicy, MAX_CONTENT_BYTES, DEFAULT_FETCH_TIMEOUT_MS } from "./common.js";
+import {
+  describe,
+  fetchVerifiedModel,
+  loadRoundPolicy,
+  MAX_CONTENT_BYTES,
+  DEFAULT_FETCH_TIMEOUT_MS,
+} from "./common.js";
 import type { AuditVerdict, ReaderKey, RoleEnvironment } from "./types.js";
 
 const REASON_NAMES = Object.fromEntries(Object.entries(ExclusionReason).map(([name, id]) => [id, name]));
@@ -27,14 +33,28 @@ export async function auditRound({
 }): Promise<AuditVerdict> {
   const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round });
   const published = record.published;
-  if (!published) return { round, matches: false, replayedModelHash: "0x", findings: ["nothing published yet"] };
+  if (!published)
+    return { round, matches: false, replayedModelHash: "0x", findings: ["nothing published yet"] };
   const findings: string[] = [];
   const roundPolicy = await loadRoundPolicy({ env, round });
-  const { model: base } = await fetchVerifiedModel({ env, cid: record.baseModelCid, expectedHash: record.baseModelHash });
-  const checks = await checkRoundUpdates({ env, round, commits: record.commits, roundPolicy, reader, circuit });
+  const { model: base } = await fetchVerifiedModel({
+    env,
+    cid: record.baseModelCid,
+    expectedHash: record.baseModelHash,
+  });
+  const checks = await checkRoundUpdates({
+    env,
+    round,
+    commits: record.commits,
+    roundPolicy,
+    reader,
+    circuit,
+  });
 
   const claimedIncluded = new Set(published.included.map((m) => getAddress(m)));
-  const claimedExcluded = new Map(published.excluded.map((e) => [getAddress(e.member), REASON_NAMES[e.reason]]));
+  const claimedExcluded = new Map(
+    published.excluded.map((e) => [getAddress(e.member), REASON_NAMES[e.reason]]),
+  );
   for (const check of checks) {
     if (check.status === "valid") {
       if (!claimedIncluded.has(check.member)) {
@@ -86,9 +106,12 @@ export async function attestRound({
   const already = record.attestations.some((a) => getAddress(a.auditor) === getAddress(env.address));
   let gasUsed = 0n;
   if (!already) {
-    const tx = await rounds.attest(env.taskId, verdict.round, verdict.matches, verdict.replayedModelHash.length === 66
-      ? verdict.replayedModelHash
-      : "0x" + "00".repeat(32));
+    const tx = await rounds.attest(
+      env.taskId,
+      verdict.round,
+      verdict.matches,
+      verdict.replayedModelHash.length === 66 ? verdict.replayedModelHash : "0x" + "00".repeat(32),
+    );
     gasUsed += (await tx.wait())?.gasUsed ?? 0n;
   }
   const r = await rounds.getRound(env.taskId, verdict.round);

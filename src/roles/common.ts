@@ -30,7 +30,8 @@ export async function loadRoundPolicy({
   round: bigint;
 }): Promise<RoundPolicy> {
   const r = await env.contracts.rounds.getRound(env.taskId, round);
-  if (r.status === 0n) throw new RoleError("unknown-round", `round ${round} of task ${env.taskId} does not exist`);
+  if (r.status === 0n)
+    throw new RoleError("unknown-round", `round ${round} of task ${env.taskId} does not exist`);
   const version = Number(r.policyVersion);
   const raw = await env.contracts.consortium.taskPolicy(env.taskId, version);
   return { version, policy: policyFromChain(raw) };
@@ -68,7 +69,10 @@ export async function fetchVerifiedModel({
   });
   const hash = globalModelHash(bytes);
   if (hash.toLowerCase() !== expectedHash.toLowerCase()) {
-    throw new RoleError("model-hash-mismatch", `model ${cid} hashes to ${hash}, the chain recorded ${expectedHash}`);
+    throw new RoleError(
+      "model-hash-mismatch",
+      `model ${cid} hashes to ${hash}, the chain recorded ${expectedHash}`,
+    );
   }
   return { model: decodeGlobalModel(bytes), bytes };
 }
@@ -135,7 +139,10 @@ export async function checkCommittedUpdate({
     header.scale !== policy.scale ||
     update.dimension !== policy.dimension
   ) {
-    return exclude("CommitmentMismatch", "the payload's header names another task, round, member, scale or dimension");
+    return exclude(
+      "CommitmentMismatch",
+      "the payload's header names another task, round, member, scale or dimension",
+    );
   }
   let commitment: bigint;
   try {

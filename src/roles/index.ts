@@ -20,3 +20,14 @@ export {
   type AggregatorTampering,
 } from "./aggregator.js";
 export { auditRound, attestRound } from "./auditor.js";
+export {
+  runMember,
+  runAggregator,
+  runAuditor,
+  auditHistory,
+  roundStatusName,
+  type RunnerLog,
+  type RunnerOptions,
+  type MemberTrainer,
+  type HistoryAuditRow,
+} from "./runner.js";

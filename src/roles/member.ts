@@ -1,7 +1,13 @@
 import { getAddress, toBeHex } from "ethers";
 import { sealPayload } from "../seal/index.js";
 import { encodeUpdate, sparsifyUpdate, type SparseUpdate } from "../sparse/index.js";
-import { packContext, proveUpdate, randomSalt, computeCommitment, type CircuitArtifacts } from "../zk/index.js";
+import {
+  packContext,
+  proveUpdate,
+  randomSalt,
+  computeCommitment,
+  type CircuitArtifacts,
+} from "../zk/index.js";
 import { toFloatParams } from "../model/index.js";
 import { fetchVerifiedModel, loadRoundPolicy, readerPublicKeys, RoleError } from "./common.js";
 import type { MemberRoundResult, RoleEnvironment, RoundPolicy } from "./types.js";
@@ -30,8 +36,16 @@ export async function loadTrainingBase({
       `round ${round} builds on ${opened.args.baseModelHash}, but the last finalized model (round ${finalizedRound}) is ${finalizedHash}`,
     );
   }
-  const { model } = await fetchVerifiedModel({ env, cid: opened.args.baseModelCid, expectedHash: finalizedHash });
-  return { params: toFloatParams(model), baseModelHash: finalizedHash, baseModelCid: opened.args.baseModelCid };
+  const { model } = await fetchVerifiedModel({
+    env,
+    cid: opened.args.baseModelCid,
+    expectedHash: finalizedHash,
+  });
+  return {
+    params: toFloatParams(model),
+    baseModelHash: finalizedHash,
+    baseModelCid: opened.args.baseModelCid,
+  };
 }
 
 /**
@@ -59,7 +73,10 @@ export async function commitMemberUpdate({
 }): Promise<{ result: MemberRoundResult; residual: Float32Array; update: SparseUpdate }> {
   const { policy } = roundPolicy ?? (await loadRoundPolicy({ env, round }));
   if (delta.length !== policy.dimension) {
-    throw new RoleError("dimension", `the delta has ${delta.length} parameters, the policy's d is ${policy.dimension}`);
+    throw new RoleError(
+      "dimension",
+      `the delta has ${delta.length} parameters, the policy's d is ${policy.dimension}`,
+    );
   }
   const sparse = sparsifyUpdate({
     delta,
@@ -104,9 +121,7 @@ export async function commitMemberUpdate({
   });
   const tx = await env.contracts.rounds
     .connect(env.signer)
-    .commitUpdate(env.taskId, round, cid, toBeHex(commitment, 32), proved.calldata as Parameters<
-      typeof env.contracts.rounds.commitUpdate
-    >[4]);
+    .commitUpdate(env.taskId, round, cid, toBeHex(commitment, 32), proved.calldata);
   const receipt = await tx.wait();
   if (!receipt) throw new RoleError("no-receipt", "commitUpdate was not mined");
   return {

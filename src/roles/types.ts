@@ -29,7 +29,8 @@ export interface RoundPolicy {
 }
 
 /** Why a committed update is left out, by the names of IFederatedRounds.ExclusionReason. */
-export type ExclusionReasonName = "Unavailable" | "Undecodable" | "CommitmentMismatch" | "NotSealedToAggregator";
+export type ExclusionReasonName =
+  "Unavailable" | "Undecodable" | "CommitmentMismatch" | "NotSealedToAggregator";
 
 /** The outcome of checking one committed update: included with its decoded entries, or excluded. */
 export type UpdateCheck =

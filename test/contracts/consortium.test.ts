@@ -32,16 +32,23 @@ describe("Consortium governance", function () {
 
   it("admits a member only after the quorum approved, with every step an event", async function () {
     const { consortium, governors, members } = await networkHelpers.loadFixture(consortiumFixture);
-    const { kind, payload } = encodeProposal({ kind: "AdmitMember", account: members[0]!.address, profile: profile(Role.Member) });
-    await expect(consortium.connect(governors[0]!).propose(kind, payload, VOTING_PERIOD)).to.emit(consortium, "ProposalCreated");
-    await expect(consortium.connect(governors[0]!).approve(1n))
+    const { kind, payload } = encodeProposal({
+      kind: "AdmitMember",
+      account: members[0]!.address,
+      profile: profile(Role.Member),
+    });
+    await expect(consortium.connect(governors[0]).propose(kind, payload, VOTING_PERIOD)).to.emit(
+      consortium,
+      "ProposalCreated",
+    );
+    await expect(consortium.connect(governors[0]).approve(1n))
       .to.emit(consortium, "ProposalApproved")
       .withArgs(1n, governors[0]!.address);
     await expect(consortium.execute(1n))
       .to.be.revertedWithCustomError(consortium, "Consortium__QuorumNotReached")
       .withArgs(1n, 1n, 2n);
     expect((await consortium.member(members[0]!.address)).status).to.equal(BigInt(MemberStatus.None));
-    await consortium.connect(governors[1]!).approve(1n);
+    await consortium.connect(governors[1]).approve(1n);
     await expect(consortium.execute(1n))
       .to.emit(consortium, "MemberAdmitted")
       .and.to.emit(consortium, "ProposalExecuted")
@@ -57,13 +64,16 @@ describe("Consortium governance", function () {
     await expect(consortium.connect(outsider).propose(kind, payload, VOTING_PERIOD))
       .to.be.revertedWithCustomError(consortium, "Consortium__NotGovernor")
       .withArgs(outsider.address);
-    await consortium.connect(governors[0]!).propose(kind, payload, VOTING_PERIOD);
-    await expect(consortium.connect(outsider).approve(1n)).to.be.revertedWithCustomError(consortium, "Consortium__NotGovernor");
-    await consortium.connect(governors[0]!).approve(1n);
-    await expect(consortium.connect(governors[0]!).approve(1n))
+    await consortium.connect(governors[0]).propose(kind, payload, VOTING_PERIOD);
+    await expect(consortium.connect(outsider).approve(1n)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__NotGovernor",
+    );
+    await consortium.connect(governors[0]).approve(1n);
+    await expect(consortium.connect(governors[0]).approve(1n))
       .to.be.revertedWithCustomError(consortium, "Consortium__AlreadyApproved")
       .withArgs(1n, governors[0]!.address);
-    await expect(consortium.connect(governors[0]!).approve(99n)).to.be.revertedWithCustomError(
+    await expect(consortium.connect(governors[0]).approve(99n)).to.be.revertedWithCustomError(
       consortium,
       "Consortium__UnknownProposal",
     );
@@ -72,41 +82,62 @@ describe("Consortium governance", function () {
   it("refuses to execute an expired or an already executed proposal, and records expiry", async function () {
     const { consortium, governors } = await networkHelpers.loadFixture(consortiumFixture);
     const { kind, payload } = encodeProposal({ kind: "SetQuorum", quorum: 3 });
-    await consortium.connect(governors[0]!).propose(kind, payload, VOTING_PERIOD);
-    await consortium.connect(governors[0]!).approve(1n);
-    await consortium.connect(governors[1]!).approve(1n);
-    await expect(consortium.markExpired(1n)).to.be.revertedWithCustomError(consortium, "Consortium__ProposalNotExpired");
+    await consortium.connect(governors[0]).propose(kind, payload, VOTING_PERIOD);
+    await consortium.connect(governors[0]).approve(1n);
+    await consortium.connect(governors[1]).approve(1n);
+    await expect(consortium.markExpired(1n)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__ProposalNotExpired",
+    );
     await consortium.execute(1n);
     expect(await consortium.quorum()).to.equal(3n);
-    await expect(consortium.execute(1n)).to.be.revertedWithCustomError(consortium, "Consortium__ProposalAlreadyExecuted");
-    await expect(consortium.markExpired(1n)).to.be.revertedWithCustomError(consortium, "Consortium__ProposalAlreadyExecuted");
+    await expect(consortium.execute(1n)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__ProposalAlreadyExecuted",
+    );
+    await expect(consortium.markExpired(1n)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__ProposalAlreadyExecuted",
+    );
 
-    await consortium.connect(governors[0]!).propose(kind, encodeProposal({ kind: "SetQuorum", quorum: 1 }).payload, VOTING_PERIOD);
+    await consortium
+      .connect(governors[0])
+      .propose(kind, encodeProposal({ kind: "SetQuorum", quorum: 1 }).payload, VOTING_PERIOD);
     for (const g of governors) await consortium.connect(g).approve(2n);
     await networkHelpers.time.increase(VOTING_PERIOD + 1n);
-    await expect(consortium.execute(2n)).to.be.revertedWithCustomError(consortium, "Consortium__ProposalExpired").withArgs(2n);
-    await expect(consortium.connect(governors[2]!).approve(2n)).to.be.revertedWithCustomError(consortium, "Consortium__ProposalExpired");
+    await expect(consortium.execute(2n))
+      .to.be.revertedWithCustomError(consortium, "Consortium__ProposalExpired")
+      .withArgs(2n);
+    await expect(consortium.connect(governors[2]).approve(2n)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__ProposalExpired",
+    );
     await expect(consortium.markExpired(2n)).to.emit(consortium, "ProposalExpiredMarked").withArgs(2n);
-    await expect(consortium.markExpired(2n)).to.be.revertedWithCustomError(consortium, "Consortium__ProposalExpired");
+    await expect(consortium.markExpired(2n)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__ProposalExpired",
+    );
     expect(await consortium.quorum()).to.equal(3n);
   });
 
   it("rejects voting periods of zero or beyond the maximum", async function () {
     const { consortium, governors } = await networkHelpers.loadFixture(consortiumFixture);
     const { kind, payload } = encodeProposal({ kind: "SetQuorum", quorum: 1 });
-    await expect(consortium.connect(governors[0]!).propose(kind, payload, 0n)).to.be.revertedWithCustomError(
+    await expect(consortium.connect(governors[0]).propose(kind, payload, 0n)).to.be.revertedWithCustomError(
       consortium,
       "Consortium__InvalidVotingPeriod",
     );
-    await expect(consortium.connect(governors[0]!).propose(kind, payload, 31n * 86400n)).to.be.revertedWithCustomError(
-      consortium,
-      "Consortium__InvalidVotingPeriod",
-    );
+    await expect(
+      consortium.connect(governors[0]).propose(kind, payload, 31n * 86400n),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__InvalidVotingPeriod");
   });
 
   it("keeps the quorum between 1 and the governor count", async function () {
     const { consortium, govern, governors } = await networkHelpers.loadFixture(consortiumFixture);
-    await expect(govern({ kind: "SetQuorum", quorum: 0 })).to.be.revertedWithCustomError(consortium, "Consortium__QuorumOutOfRange");
+    await expect(govern({ kind: "SetQuorum", quorum: 0 })).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__QuorumOutOfRange",
+    );
     await expect(govern({ kind: "SetQuorum", quorum: 4 }))
       .to.be.revertedWithCustomError(consortium, "Consortium__QuorumOutOfRange")
       .withArgs(4n, 3n);
@@ -128,15 +159,18 @@ describe("Consortium governance", function () {
     );
     // governor 2 approves a proposal, is then removed; the proposal is one approval short again.
     const { kind, payload } = encodeProposal({ kind: "SetQuorum", quorum: 1 });
-    await consortium.connect(governors[0]!).propose(kind, payload, VOTING_PERIOD);
+    await consortium.connect(governors[0]).propose(kind, payload, VOTING_PERIOD);
     const pending = await consortium.proposalCount();
-    await consortium.connect(governors[2]!).approve(pending);
+    await consortium.connect(governors[2]).approve(pending);
     await govern({ kind: "RemoveGovernor", governor: governors[2]!.address });
     expect(await consortium.governors()).to.not.include(governors[2]!.address);
     expect(await consortium.approvalCount(pending)).to.equal(0n);
-    await consortium.connect(governors[0]!).approve(pending);
-    await expect(consortium.execute(pending)).to.be.revertedWithCustomError(consortium, "Consortium__QuorumNotReached");
-    await expect(consortium.connect(governors[2]!).approve(pending)).to.be.revertedWithCustomError(
+    await consortium.connect(governors[0]).approve(pending);
+    await expect(consortium.execute(pending)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__QuorumNotReached",
+    );
+    await expect(consortium.connect(governors[2]).approve(pending)).to.be.revertedWithCustomError(
       consortium,
       "Consortium__NotGovernor",
     );
@@ -158,10 +192,9 @@ describe("Consortium governance", function () {
     await govern({ kind: "ReinstateMember", account: m });
     expect(await consortium.requireTaskAccess(taskId, m, Role.Member, Operation.CommitUpdate)).to.equal(1n);
     await govern({ kind: "RemoveMember", account: m });
-    await expect(consortium.requireTaskAccess(taskId, m, Role.Member, Operation.CommitUpdate)).to.be.revertedWithCustomError(
-      consortium,
-      "Consortium__MemberRemoved",
-    );
+    await expect(
+      consortium.requireTaskAccess(taskId, m, Role.Member, Operation.CommitUpdate),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__MemberRemoved");
     await expect(govern({ kind: "ReinstateMember", account: m })).to.be.revertedWithCustomError(
       consortium,
       "Consortium__InvalidMemberStatus",
@@ -176,12 +209,15 @@ describe("Consortium governance", function () {
     await expect(govern({ kind: "AdmitMember", account: outsider.address, profile: profile(0) }))
       .to.be.revertedWithCustomError(consortium, "Consortium__InvalidRoles")
       .withArgs(0n);
-    await expect(govern({ kind: "AdmitMember", account: outsider.address, profile: profile(8) })).to.be.revertedWithCustomError(
-      consortium,
-      "Consortium__InvalidRoles",
-    );
     await expect(
-      govern({ kind: "AdmitMember", account: "0x0000000000000000000000000000000000000000", profile: profile(1) }),
+      govern({ kind: "AdmitMember", account: outsider.address, profile: profile(8) }),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__InvalidRoles");
+    await expect(
+      govern({
+        kind: "AdmitMember",
+        account: "0x0000000000000000000000000000000000000000",
+        profile: profile(1),
+      }),
     ).to.be.revertedWithCustomError(consortium, "Consortium__ZeroAddress");
   });
 });
@@ -197,7 +233,10 @@ describe("Consortium task policies and access", function () {
     expect(await consortium.currentPolicyVersion(taskId)).to.equal(2n);
     expect((await consortium.taskPolicy(taskId, 1)).l2Bound).to.equal(policy.l2Bound);
     expect((await consortium.taskPolicy(taskId, 2)).l2Bound).to.equal(v2.l2Bound);
-    await expect(consortium.taskPolicy(taskId, 3)).to.be.revertedWithCustomError(consortium, "Consortium__UnknownTask");
+    await expect(consortium.taskPolicy(taskId, 3)).to.be.revertedWithCustomError(
+      consortium,
+      "Consortium__UnknownTask",
+    );
     await expect(govern({ kind: "UpdateTask", taskId: 77n, policy: v2 })).to.be.revertedWithCustomError(
       consortium,
       "Consortium__UnknownTask",
@@ -231,10 +270,12 @@ describe("Consortium task policies and access", function () {
 
   it("requires readers to be active aggregators or auditors", async function () {
     const { consortium, govern, policy, members, outsider } = await networkHelpers.loadFixture(taskFixture);
-    await expect(govern({ kind: "CreateTask", policy: { ...policy, readers: [members[0]!.address] } }))
-      .to.be.revertedWithCustomError(consortium, "Consortium__MissingRole");
-    await expect(govern({ kind: "CreateTask", policy: { ...policy, readers: [outsider.address] } }))
-      .to.be.revertedWithCustomError(consortium, "Consortium__NotMember");
+    await expect(
+      govern({ kind: "CreateTask", policy: { ...policy, readers: [members[0]!.address] } }),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__MissingRole");
+    await expect(
+      govern({ kind: "CreateTask", policy: { ...policy, readers: [outsider.address] } }),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__NotMember");
   });
 
   it("checks role, grant, expiry and allowed operations in requireTaskAccess", async function () {
@@ -247,10 +288,9 @@ describe("Consortium task policies and access", function () {
     await expect(consortium.requireTaskAccess(taskId, m, Role.Aggregator, Operation.OpenRound))
       .to.be.revertedWithCustomError(consortium, "Consortium__MissingRole")
       .withArgs(m, BigInt(Role.Aggregator));
-    await expect(consortium.requireTaskAccess(99n, m, Role.Member, Operation.CommitUpdate)).to.be.revertedWithCustomError(
-      consortium,
-      "Consortium__UnknownTask",
-    );
+    await expect(
+      consortium.requireTaskAccess(99n, m, Role.Member, Operation.CommitUpdate),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__UnknownTask");
     await expect(govern({ kind: "RevokeTaskAccess", taskId, account: m }))
       .to.emit(consortium, "TaskAccessChanged")
       .withArgs(taskId, m, false);
@@ -262,24 +302,24 @@ describe("Consortium task policies and access", function () {
       taskId,
       policy: { ...policy, allowedOperations: Operation.All & ~Operation.OpenRound },
     });
-    await expect(consortium.requireTaskAccess(taskId, aggregator.address, Role.Aggregator, Operation.OpenRound))
+    await expect(
+      consortium.requireTaskAccess(taskId, aggregator.address, Role.Aggregator, Operation.OpenRound),
+    )
       .to.be.revertedWithCustomError(consortium, "Consortium__OperationNotAllowed")
       .withArgs(taskId, BigInt(Operation.OpenRound));
     await networkHelpers.time.increaseTo(policy.expiry + 1n);
-    await expect(consortium.requireTaskAccess(taskId, aggregator.address, Role.Aggregator, Operation.PublishAggregate))
-      .to.be.revertedWithCustomError(consortium, "Consortium__PolicyExpired");
+    await expect(
+      consortium.requireTaskAccess(taskId, aggregator.address, Role.Aggregator, Operation.PublishAggregate),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__PolicyExpired");
   });
 
   it("grants only to admitted members of existing tasks", async function () {
     const { consortium, govern, outsider, taskId, members } = await networkHelpers.loadFixture(taskFixture);
-    await expect(govern({ kind: "GrantTaskAccess", taskId, account: outsider.address })).to.be.revertedWithCustomError(
-      consortium,
-      "Consortium__NotMember",
-    );
-    await expect(govern({ kind: "GrantTaskAccess", taskId: 5n, account: members[0]!.address })).to.be.revertedWithCustomError(
-      consortium,
-      "Consortium__UnknownTask",
-    );
+    await expect(
+      govern({ kind: "GrantTaskAccess", taskId, account: outsider.address }),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__NotMember");
+    await expect(
+      govern({ kind: "GrantTaskAccess", taskId: 5n, account: members[0]!.address }),
+    ).to.be.revertedWithCustomError(consortium, "Consortium__UnknownTask");
   });
 });
-

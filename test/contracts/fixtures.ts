@@ -68,13 +68,24 @@ export async function deployConsortium(connection: Connection): Promise<Consorti
     const { kind, payload } = encodeProposal(action);
     const current = new Set(await consortium.governors());
     const seated = signers.filter((s) => current.has(s.address));
-    await consortium.connect(seated[0]!).propose(kind, payload, VOTING_PERIOD);
+    await consortium.connect(seated[0]).propose(kind, payload, VOTING_PERIOD);
     const id = await consortium.proposalCount();
     const quorum = Number(await consortium.quorum());
     for (const governor of seated.slice(0, quorum)) await consortium.connect(governor).approve(id);
     return consortium.connect(outsider).execute(id);
   };
-  return { connection, governors, members, aggregator, auditors, outsider, consortium, rounds, verifier, govern };
+  return {
+    connection,
+    governors,
+    members,
+    aggregator,
+    auditors,
+    outsider,
+    consortium,
+    rounds,
+    verifier,
+    govern,
+  };
 }
 
 export function defaultPolicy({

@@ -2,7 +2,13 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { network } from "hardhat";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { encodeProposal, EntityKind, MemberStatus, Role, type ProposalAction } from "../../src/governance/index.js";
+import {
+  encodeProposal,
+  EntityKind,
+  MemberStatus,
+  Role,
+  type ProposalAction,
+} from "../../src/governance/index.js";
 import { deployConsortium, encryptionKeyFor, VOTING_PERIOD, type Connection } from "./fixtures.js";
 
 const connection: Connection = await network.create();
@@ -27,7 +33,11 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ op: fc.constant("approve" as const), by: fc.nat(5), proposal: fc.nat(8) }),
   fc.record({ op: fc.constant("rally" as const), proposal: fc.integer({ min: 1, max: 6 }) }),
-  fc.record({ op: fc.constant("execute" as const), by: fc.nat(10), proposal: fc.integer({ min: 1, max: 6 }) }),
+  fc.record({
+    op: fc.constant("execute" as const),
+    by: fc.nat(10),
+    proposal: fc.integer({ min: 1, max: 6 }),
+  }),
   fc.record({ op: fc.constant("wait" as const), seconds: fc.integer({ min: 1, max: 2000 }) }),
 );
 
@@ -68,9 +78,9 @@ describe("Consortium governance invariants (property-based)", function () {
           try {
             if (step.op === "propose") {
               const { kind, payload } = encodeProposal(actionFor(step));
-              await consortium.connect(signers[step.by]!).propose(kind, payload, VOTING_PERIOD);
+              await consortium.connect(signers[step.by]).propose(kind, payload, VOTING_PERIOD);
             } else if (step.op === "approve") {
-              await consortium.connect(signers[step.by]!).approve(BigInt(step.proposal));
+              await consortium.connect(signers[step.by]).approve(BigInt(step.proposal));
             } else if (step.op === "rally") {
               // Every current governor approves (each call may revert on its own: already approved, expired).
               for (const governor of await consortium.governors()) {
@@ -86,11 +96,13 @@ describe("Consortium governance invariants (property-based)", function () {
               const id = BigInt(step.proposal);
               const approvals = await consortium.approvalCount(id);
               const quorum = await consortium.quorum();
-              const tx = await consortium.connect(signers[step.by]!).execute(id);
+              const tx = await consortium.connect(signers[step.by]).execute(id);
               await tx.wait();
               executions++;
               // Invariant: an execution only ever happens with the quorum of current governors.
-              expect(approvals >= quorum, `executed proposal ${id} with ${approvals} < ${quorum}`).to.equal(true);
+              expect(approvals >= quorum, `executed proposal ${id} with ${approvals} < ${quorum}`).to.equal(
+                true,
+              );
             } else {
               await networkHelpers.time.increase(step.seconds);
             }
@@ -106,18 +118,27 @@ describe("Consortium governance invariants (property-based)", function () {
         }
         // Rebuild membership from events alone and compare with the contract's views.
         const status = new Map<string, number>();
-        for (const e of await consortium.queryFilter(consortium.filters.MemberAdmitted())) status.set(e.args.account, MemberStatus.Active);
-        for (const e of await consortium.queryFilter(consortium.filters.MemberStatusChanged())) status.set(e.args.account, Number(e.args.status));
+        for (const e of await consortium.queryFilter(consortium.filters.MemberAdmitted()))
+          status.set(e.args.account, MemberStatus.Active);
+        for (const e of await consortium.queryFilter(consortium.filters.MemberStatusChanged()))
+          status.set(e.args.account, Number(e.args.status));
         for (const signer of signers.slice(0, 11)) {
           const m = await consortium.member(signer.address);
           expect(Number(m.status)).to.equal(status.get(signer.address) ?? MemberStatus.None);
-          if (Number(m.status) !== MemberStatus.None) expect(Number(m.profile.roles) & ~(Role.Member | Role.Aggregator | Role.Auditor)).to.equal(0);
+          if (Number(m.status) !== MemberStatus.None)
+            expect(Number(m.profile.roles) & ~(Role.Member | Role.Aggregator | Role.Auditor)).to.equal(0);
         }
         // Governors from events alone.
         const seats = new Set<string>();
         const seatEvents = [
-          ...(await consortium.queryFilter(consortium.filters.GovernorAdded())).map((e) => ({ e, add: true })),
-          ...(await consortium.queryFilter(consortium.filters.GovernorRemoved())).map((e) => ({ e, add: false })),
+          ...(await consortium.queryFilter(consortium.filters.GovernorAdded())).map((e) => ({
+            e,
+            add: true,
+          })),
+          ...(await consortium.queryFilter(consortium.filters.GovernorRemoved())).map((e) => ({
+            e,
+            add: false,
+          })),
         ].sort((a, b) => a.e.blockNumber - b.e.blockNumber || a.e.index - b.e.index);
         for (const { e, add } of seatEvents) {
           if (add) seats.add(e.args.governor);

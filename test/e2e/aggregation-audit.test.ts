@@ -16,7 +16,13 @@ import {
 import { sealPayload } from "../../src/seal/index.js";
 import { encodeUpdate, type SparseUpdate } from "../../src/sparse/index.js";
 import type { ContentStore } from "../../src/storage/index.js";
-import { computeCommitment, packContext, proveUpdate, randomSalt, releaseZkWorkers } from "../../src/zk/index.js";
+import {
+  computeCommitment,
+  packContext,
+  proveUpdate,
+  randomSalt,
+  releaseZkWorkers,
+} from "../../src/zk/index.js";
 import { readerPublicKeys } from "../../src/roles/index.js";
 import type { Connection } from "../contracts/fixtures.js";
 import { createStore, setUpFederation, syntheticDelta } from "./federation.js";
@@ -65,7 +71,12 @@ async function aggregateAndAudit(f: Federation, round: bigint, tamper: Aggregato
   });
   const verdicts = [];
   for (const env of f.auditors) {
-    const verdict = await auditRound({ env, round, reader: f.keys.get(env.address)!, circuit: f.artifacts.params });
+    const verdict = await auditRound({
+      env,
+      round,
+      reader: f.keys.get(env.address)!,
+      circuit: f.artifacts.params,
+    });
     await attestRound({ env, verdict });
     verdicts.push(verdict);
   }
@@ -87,7 +98,14 @@ describe("aggregator and auditors on chain and IPFS", function () {
     }
     expect((await lastFinalizedModel({ env: f.aggregator })).hash).to.equal(published!.modelHash);
     // Publishing again is a no-op: the worker's state is the chain's.
-    expect(await aggregateRound({ env: f.aggregator, round, reader: f.keys.get(f.aggregator.address)!, circuit: f.artifacts.params })).to.equal(undefined);
+    expect(
+      await aggregateRound({
+        env: f.aggregator,
+        round,
+        reader: f.keys.get(f.aggregator.address)!,
+        circuit: f.artifacts.params,
+      }),
+    ).to.equal(undefined);
   });
 
   for (const [tamper, finding] of [
@@ -133,26 +151,60 @@ describe("aggregator and auditors on chain and IPFS", function () {
     // The cheat proves one update but stores another under the committed CID.
     const cheat = f.members[2]!;
     const context = { task: Number(f.taskId), round: Number(round), member: cheat.address };
-    const proven: SparseUpdate = { dimension: 64, indices: Uint32Array.from([1, 2]), values: Int32Array.from([10, -10]) };
-    const stored: SparseUpdate = { dimension: 64, indices: Uint32Array.from([1, 2]), values: Int32Array.from([8000, 8000]) };
+    const proven: SparseUpdate = {
+      dimension: 64,
+      indices: Uint32Array.from([1, 2]),
+      values: Int32Array.from([10, -10]),
+    };
+    const stored: SparseUpdate = {
+      dimension: 64,
+      indices: Uint32Array.from([1, 2]),
+      values: Int32Array.from([8000, 8000]),
+    };
     const salt = randomSalt();
-    const bounds = { d: f.policy.dimension, k: f.policy.maxNonZeros, lInf: f.policy.lInfBound, l2Sq: f.policy.l2Bound ** 2n };
-    const proof = await proveUpdate({ update: proven, context, salt, policyBounds: bounds, artifacts: f.artifacts });
+    const bounds = {
+      d: f.policy.dimension,
+      k: f.policy.maxNonZeros,
+      lInf: f.policy.lInfBound,
+      l2Sq: f.policy.l2Bound ** 2n,
+    };
+    const proof = await proveUpdate({
+      update: proven,
+      context,
+      salt,
+      policyBounds: bounds,
+      artifacts: f.artifacts,
+    });
     const readers = await readerPublicKeys({ env: cheat, readers: f.policy.readers });
-    const envelope = sealPayload({ payload: encodeUpdate({ header: { ...context, scale: f.policy.scale, salt }, update: stored }), readers, context });
+    const envelope = sealPayload({
+      payload: encodeUpdate({ header: { ...context, scale: f.policy.scale, salt }, update: stored }),
+      readers,
+      context,
+    });
     const cid = await store.put(envelope);
-    const commitment = computeCommitment({ context: packContext(context), salt, update: proven, lInf: f.policy.lInfBound, params: f.artifacts.params });
-    await f.contracts.rounds.connect(cheat.signer).commitUpdate(f.taskId, round, cid, toBeHex(commitment, 32), proof.calldata as never);
+    const commitment = computeCommitment({
+      context: packContext(context),
+      salt,
+      update: proven,
+      lInf: f.policy.lInfBound,
+      params: f.artifacts.params,
+    });
+    await f.contracts.rounds
+      .connect(cheat.signer)
+      .commitUpdate(f.taskId, round, cid, toBeHex(commitment, 32), proof.calldata);
 
     const snapshot = await networkHelpers.takeSnapshot();
     const honest = await aggregateAndAudit(f, round);
-    expect(honest.published!.excluded.map((e) => [e.member, e.reason])).to.deep.equal([[cheat.address, "CommitmentMismatch"]]);
+    expect(honest.published!.excluded.map((e) => [e.member, e.reason])).to.deep.equal([
+      [cheat.address, "CommitmentMismatch"],
+    ]);
     expect(honest.status).to.equal(RoundStatus.Finalized);
 
     await snapshot.restore();
     const lying = await aggregateAndAudit(f, round, "include-mismatched");
     expect(lying.status).to.equal(RoundStatus.Disputed);
-    for (const v of lying.verdicts) expect(v.findings.join("\n")).to.match(/included although CommitmentMismatch/);
+    for (const v of lying.verdicts)
+      expect(v.findings.join("\n")).to.match(/included although CommitmentMismatch/);
   });
 
   it("never lets members train on a disputed model", async function () {

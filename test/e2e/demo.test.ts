@@ -66,10 +66,16 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
   });
 
   it("finalizes honest rounds and disputes the round the aggregator tampered with", function () {
-    const [r1, r2, r3] = report.rounds as [DemoReport["rounds"][0], DemoReport["rounds"][0], DemoReport["rounds"][0]];
+    const [r1, r2, r3] = report.rounds as [
+      DemoReport["rounds"][0],
+      DemoReport["rounds"][0],
+      DemoReport["rounds"][0],
+    ];
     expect([r1.finalized, r1.disputed]).to.deep.equal([true, false]);
     expect([r2.finalized, r2.disputed]).to.deep.equal([false, true]);
-    expect(r2.audit.every((a) => !a.matches && a.findings.some((f) => f.startsWith("model hash")))).to.equal(true);
+    expect(r2.audit.every((a) => !a.matches && a.findings.some((f) => f.startsWith("model hash")))).to.equal(
+      true,
+    );
     expect([r3.finalized, r3.disputed]).to.deep.equal([true, false]);
     // Round 2's model was never trained on: after it, members still had round 1's model.
     expect(r2.metrics).to.deep.equal(r1.metrics);
@@ -88,14 +94,25 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--dump-dom", `file://${html}`],
       { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
     );
-    for (const id of ["quality", "bytes", "proving", "gas", "verdicts"]) expect(stdout).to.include(`id="${id}"`);
+    for (const id of ["quality", "bytes", "proving", "gas", "verdicts"])
+      expect(stdout).to.include(`id="${id}"`);
     expect(stdout).to.match(/<polyline points="[\d., ]+"/);
     expect(stdout).to.include(">disputed<");
     expect(stdout).to.include(">finalized<");
     const png = join(out, "report.png");
-    await exec(chromium, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, `--screenshot=${png}`, "--window-size=1280,900", `file://${html}`], {
-      timeout: 120_000,
-    });
+    await exec(
+      chromium,
+      [
+        ...CHROMIUM_FLAGS,
+        `--user-data-dir=${profile}`,
+        `--screenshot=${png}`,
+        "--window-size=1280,900",
+        `file://${html}`,
+      ],
+      {
+        timeout: 120_000,
+      },
+    );
     expect((await stat(png)).size).to.be.greaterThan(10_000);
   });
 

@@ -9,7 +9,14 @@ import { getAddress, hexlify, keccak256, toUtf8Bytes, type Signer } from "ethers
 import CircularFLModule from "../../ignition/modules/CircularFL.js";
 import { TestUpdateVerifierModule } from "../../ignition/modules/UpdateVerifier.js";
 import { attachContracts } from "../../src/chain/index.js";
-import { encodeProposal, EntityKind, Operation, Role, type ProposalAction, type TaskPolicy } from "../../src/governance/index.js";
+import {
+  encodeProposal,
+  EntityKind,
+  Operation,
+  Role,
+  type ProposalAction,
+  type TaskPolicy,
+} from "../../src/governance/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
 import type { ReaderKey, RoleEnvironment } from "../../src/roles/index.js";
 import { generateReaderKeyPair } from "../../src/seal/index.js";
@@ -47,16 +54,19 @@ export async function setUpFederation({
   });
   const { verifier } = await ignition.deploy(TestUpdateVerifierModule);
   const contracts = attachContracts({
-    addresses: { consortium: await deployed.consortium.getAddress(), rounds: await deployed.rounds.getAddress() },
+    addresses: {
+      consortium: await deployed.consortium.getAddress(),
+      rounds: await deployed.rounds.getAddress(),
+    },
     runner: ethers.provider,
   });
   const govern = async (action: ProposalAction) => {
     const { kind, payload } = encodeProposal(action);
-    await contracts.consortium.connect(governors[0]!).propose(kind, payload, 3600n);
+    await contracts.consortium.connect(governors[0]).propose(kind, payload, 3600n);
     const id = await contracts.consortium.proposalCount();
-    await contracts.consortium.connect(governors[0]!).approve(id);
-    await contracts.consortium.connect(governors[1]!).approve(id);
-    await contracts.consortium.connect(governors[2]!).execute(id);
+    await contracts.consortium.connect(governors[0]).approve(id);
+    await contracts.consortium.connect(governors[1]).approve(id);
+    await contracts.consortium.connect(governors[2]).execute(id);
   };
   const keys = new Map<string, ReaderKey>();
   const admit = async (signer: Signer, roles: number) => {
@@ -66,14 +76,21 @@ export async function setUpFederation({
     await govern({
       kind: "AdmitMember",
       account: address,
-      profile: { roles, kind: EntityKind.Manufacturer, encryptionKey: hexlify(pair.publicKey), metadataHash: keccak256(toUtf8Bytes(address)) },
+      profile: {
+        roles,
+        kind: EntityKind.Manufacturer,
+        encryptionKey: hexlify(pair.publicKey),
+        metadataHash: keccak256(toUtf8Bytes(address)),
+      },
     });
   };
   await admit(aggregator, Role.Aggregator);
   for (const a of auditors) await admit(a, Role.Auditor);
   for (const m of memberSigners) await admit(m, Role.Member);
   const params = Float32Array.from({ length: DIMENSION }, (_, i) => Math.sin(i) / 4);
-  const model0 = encodeGlobalModel(initialGlobalModel({ task: 1, dimension: DIMENSION, scale: SCALE, params }));
+  const model0 = encodeGlobalModel(
+    initialGlobalModel({ task: 1, dimension: DIMENSION, scale: SCALE, params }),
+  );
   const model0Cid = await store.put(model0);
   const now = BigInt(await networkHelpers.time.latest());
   const policy: TaskPolicy = {
@@ -98,7 +115,8 @@ export async function setUpFederation({
   };
   await govern({ kind: "CreateTask", policy });
   const taskId = await contracts.consortium.taskCount();
-  for (const s of [aggregator, ...auditors, ...memberSigners]) await govern({ kind: "GrantTaskAccess", taskId, account: s.address });
+  for (const s of [aggregator, ...auditors, ...memberSigners])
+    await govern({ kind: "GrantTaskAccess", taskId, account: s.address });
   const envFor = (signer: Signer & { address: string }, s: ContentStore = store): RoleEnvironment => ({
     signer,
     address: getAddress(signer.address),
@@ -122,5 +140,8 @@ export async function setUpFederation({
 
 /** A deterministic float delta of the task's dimension for member `i` in round `r`. */
 export function syntheticDelta(i: number, r: number): Float32Array {
-  return Float32Array.from({ length: DIMENSION }, (_, j) => Math.sin(i * 7 + j * 3 + r) * 0.05 * (1 + (j % 5)));
+  return Float32Array.from(
+    { length: DIMENSION },
+    (_, j) => Math.sin(i * 7 + j * 3 + r) * 0.05 * (1 + (j % 5)),
+  );
 }

@@ -12,7 +12,10 @@ export interface CliRun {
 }
 
 /** Runs the real `cfl` command line in a child process, as an operator would. */
-export function runCli(args: string[], { timeoutMs = 600_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  { timeoutMs = 600_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [`${ROOT}src/cli/index.ts`, ...args], {
       cwd: ROOT,

@@ -22,7 +22,9 @@ export function registerDemoCommand(program: Command): void {
     .option("--rounds <n>", "federated rounds", integer("--rounds", 1, 50), 3)
     .addOption(new Option("--dataset <name>", "data set").choices(["ai4i", "supplychain"]).default("ai4i"))
     .addOption(
-      new Option("--rule <rule>", "aggregation rule").choices(["mean", "trimmed-mean", "median", "clipped-mean"]).default("mean"),
+      new Option("--rule <rule>", "aggregation rule")
+        .choices(["mean", "trimmed-mean", "median", "clipped-mean"])
+        .default("mean"),
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
@@ -31,7 +33,12 @@ export function registerDemoCommand(program: Command): void {
     )
     .option("--malicious <m>", "number of malicious members", integer("--malicious", 0, 63), 0)
     .option("--tamper-aggregator", "the aggregator publishes a wrong model hash in round 2", false)
-    .option("--seed <s>", "seed for data splits, initial model and training", integer("--seed", 0, 2 ** 31), 7)
+    .option(
+      "--seed <s>",
+      "seed for data splits, initial model and training",
+      integer("--seed", 0, 2 ** 31),
+      7,
+    )
     .option("--out <dir>", "where report.json, report.html and the IPFS blockstore go", "./demo-out")
     .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
     .option("--quiet", "no progress output", false)
