@@ -138,7 +138,10 @@ export function createModel({ spec, seed }: { spec: ModelSpec; seed: number }): 
   const variables = new Map<string, tf.Variable>();
   for (const t of layout) {
     // Unnamed: TF.js variable names are global to the engine, and many models coexist in one process.
-    variables.set(t.name, tf.variable(tf.tensor(params.subarray(t.offset, t.offset + t.size), [...t.shape])));
+    const initial = tf.tensor(params.subarray(t.offset, t.offset + t.size), [...t.shape]);
+    variables.set(t.name, tf.variable(initial));
+    // The variable holds its own reference to the data; the initial tensor would otherwise leak.
+    initial.dispose();
   }
   return {
     spec,

@@ -108,6 +108,17 @@ describe("learning model and local training", function () {
     expect(Array.from(again.delta)).to.deep.equal(Array.from(result.delta));
   });
 
+  it("leaves no tensors behind after training and evaluation", async function () {
+    const { tf } = await import("../../src/learning/backend.js");
+    const data = firstRows(ai4i.members[0] as LabelledData, 100);
+    const globalParams = initialParams({ spec: AI4I_MODEL_SPEC, seed: 1 });
+    await trainLocal({ spec: AI4I_MODEL_SPEC, globalParams, data, policy: POLICY, seed: 1 });
+    const before = tf.memory().numTensors;
+    await trainLocal({ spec: AI4I_MODEL_SPEC, globalParams, data, policy: POLICY, seed: 2 });
+    await evaluate({ spec: AI4I_MODEL_SPEC, params: globalParams, data });
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
   it("trains the LSTM task on supply-chain sequences through the same trainLocal", async function () {
     const chain = loadDataset({ name: "supplychain", members: 4, seed: 3, supplyChain: { lots: 60 } });
     const data = chain.members[0] as LabelledData;
