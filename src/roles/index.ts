@@ -17,6 +17,7 @@ export {
   closeRoundIfReady,
   aggregateRound,
   mapBounded,
+  loadRoundInputs,
   type AggregatorTampering,
 } from "./aggregator.js";
 export { auditRound, attestRound } from "./auditor.js";

@@ -1,5 +1,11 @@
 import type { Command } from "commander";
+import { registerAggregatorCommands } from "./aggregator.js";
+import { registerAuditCommand } from "./audit.js";
+import { registerAuditorCommands } from "./auditor.js";
 import { registerDemoCommand } from "./demo.js";
+import { registerDeployCommand } from "./deploy.js";
+import { registerGovernanceCommands } from "./governance.js";
+import { registerMemberCommands } from "./member.js";
 import { registerUpdateCommands } from "./update.js";
 import { registerZkCommands } from "./zk.js";
 
@@ -11,4 +17,10 @@ export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerUpdateCommands(program);
   registerZkCommands(program);
+  registerDeployCommand(program);
+  registerGovernanceCommands(program);
+  registerMemberCommands(program);
+  registerAggregatorCommands(program);
+  registerAuditorCommands(program);
+  registerAuditCommand(program);
 }

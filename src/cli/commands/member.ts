@@ -1,0 +1,130 @@
+import type { Command } from "commander";
+import { writeFile } from "node:fs/promises";
+import { hexlify, Wallet } from "ethers";
+import { CONFIG_ENV, ConfigError, loadSigner, requireFields, writeReaderKey } from "../../config/index.js";
+import { initBackend, loadDataset, trainLocal } from "../../learning/index.js";
+import { runMember } from "../../roles/index.js";
+import { generateReaderKeyPair } from "../../seal/index.js";
+import { ResidualStore } from "../../sparse/index.js";
+import { loadCircuitArtifacts, releaseZkWorkers } from "../../zk/index.js";
+import { createLogger } from "../log.js";
+import {
+  announcePeers,
+  configFrom,
+  positiveInt,
+  stopSignal,
+  withConfigOption,
+  withRole,
+  type ConfigOption,
+} from "./roles-shared.js";
+
+/** Local training per round: one epoch, as in the demo (members send often rather than much). */
+const TRAINING = { epochs: 1, batchSize: 64, learningRate: 0.01 } as const;
+
+export function registerMemberCommands(program: Command): void {
+  const member = program
+    .command("member")
+    .description("a consortium member: join, then train and commit every round");
+
+  withConfigOption(
+    member
+      .command("join")
+      .description(
+        "create this member's reader (encryption) key pair and print the address and public key for the governors' " +
+          "AdmitMember proposal",
+      ),
+  )
+    .option("--key-out <file>", "where to write the reader key (default: readerKeyFile from the config)")
+    .option(
+      "--new-account <keystore-file>",
+      `also create a new account, saved as an encrypted keystore (password from ${CONFIG_ENV.keystorePassword})`,
+    )
+    .action(async (opts: ConfigOption & { keyOut?: string; newAccount?: string }) => {
+      const config = configFrom(opts);
+      let address: string;
+      if (opts.newAccount) {
+        const password = process.env[CONFIG_ENV.keystorePassword];
+        if (!password)
+          throw new ConfigError("missing-key", `--new-account needs ${CONFIG_ENV.keystorePassword}`);
+        const wallet = Wallet.createRandom();
+        await writeFile(opts.newAccount, await wallet.encrypt(password), { mode: 0o600, flag: "wx" });
+        address = wallet.address;
+      } else {
+        address = (await loadSigner({ config })).address;
+      }
+      const keyPath = opts.keyOut ?? config.readerKeyFile;
+      if (!keyPath) {
+        throw new ConfigError(
+          "missing-field",
+          "readerKeyFile is required in the config (or pass --key-out <file>)",
+        );
+      }
+      const pair = generateReaderKeyPair();
+      await writeReaderKey({ path: keyPath, key: { id: address, ...pair } });
+      process.stdout.write(
+        JSON.stringify({ address, encryptionKey: hexlify(pair.publicKey), readerKeyFile: keyPath }, null, 2) +
+          "\n",
+      );
+    });
+
+  withConfigOption(
+    member
+      .command("run")
+      .description(
+        "follow the task on chain: for every open round not yet committed to, train on the round's (finalized) base " +
+          "model, then sparsify, seal, store, prove and commit; never trains on a disputed model",
+      ),
+  )
+    .option("--rounds <n>", "stop after committing to this many rounds", positiveInt("--rounds"))
+    .option("--quiet", "no progress output", false)
+    .action(async (opts: ConfigOption & { rounds?: number; quiet: boolean }) => {
+      const config = requireFields({
+        config: configFrom(opts),
+        fields: ["member"],
+        command: "cfl member run",
+      });
+      const log = createLogger({ quiet: opts.quiet });
+      const { dataset, partitions, partitionIndex, seed, residualDir } = config.member;
+      log("backend", { backend: await initBackend() });
+      const data = loadDataset({ name: dataset, members: partitions, seed });
+      const local = data.members[partitionIndex];
+      if (!local)
+        throw new ConfigError("invalid-field", `member.partitionIndex ${partitionIndex} has no data`);
+      log("circuit", { instance: config.circuit });
+      const artifacts = await loadCircuitArtifacts({ instance: config.circuit });
+      const stop = stopSignal();
+      try {
+        await withRole({ config, command: "cfl member run" }, async (connection) => {
+          const beforeStep = await announcePeers({ connection, log });
+          log("member-ready", {
+            address: connection.env.address,
+            task: config.taskId?.toString(),
+            rows: local.rows,
+          });
+          await runMember({
+            env: connection.env,
+            log,
+            signal: stop.signal,
+            pollIntervalMs: config.pollIntervalMs,
+            beforeStep,
+            artifacts,
+            residuals: new ResidualStore({ directory: residualDir }),
+            ...(opts.rounds !== undefined ? { maxRounds: opts.rounds } : {}),
+            train: async ({ round, params }) => {
+              const trained = await trainLocal({
+                spec: data.spec,
+                globalParams: params,
+                data: local,
+                policy: TRAINING,
+                seed: seed * 10_000 + Number(round) * 100 + partitionIndex,
+              });
+              return trained.delta;
+            },
+          });
+        });
+      } finally {
+        stop.dispose();
+        await releaseZkWorkers();
+      }
+    });
+}

@@ -1,0 +1,98 @@
+/**
+ * What the role commands share: the --config option, loading and connecting, and turning SIGINT/SIGTERM
+ * into an orderly stop (the long-running loops finish their step, close the IPFS node and exit).
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import {
+  loadConfig,
+  connectRole,
+  peerDirectory,
+  type CflConfig,
+  type RoleConnection,
+} from "../../config/index.js";
+import type { Logger } from "../log.js";
+import { findInstance } from "../../zk/setup/instances.js";
+import type { CircuitParams } from "../../zk/index.js";
+
+export interface ConfigOption {
+  config?: string;
+}
+
+export function withConfigOption(command: Command): Command {
+  return command.option("--config <file>", "configuration file (default ./cfl.config.json)");
+}
+
+export function configFrom(opts: ConfigOption): CflConfig {
+  return loadConfig({ ...(opts.config ? { path: opts.config } : {}) });
+}
+
+/** Runs `work` with an open role connection and always closes it. */
+export async function withRole<T>(
+  { config, command, readOnly = false }: { config: CflConfig; command: string; readOnly?: boolean },
+  work: (connection: RoleConnection) => Promise<T>,
+): Promise<T> {
+  const connection = await connectRole({ config, command, readOnly });
+  try {
+    return await work(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** An AbortSignal raised on the first SIGINT or SIGTERM; a second one exits at once. */
+export function stopSignal(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new Error("stopped by signal"));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** The circuit's shape parameters from the registry, without building or loading proving keys. */
+export async function circuitParams(instance: string): Promise<CircuitParams> {
+  const entry = await findInstance({ instance });
+  return { ...entry.parameters };
+}
+
+/** A commander parser for a positive integer option. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return Number(value);
+  };
+}
+
+/**
+ * With `ipfs.peersDir`, writes this node's multiaddrs there and returns the step hook that dials the
+ * other nodes' (again on every poll, so restarted peers are found); without it, nothing to do.
+ */
+export async function announcePeers({
+  connection,
+  log,
+}: {
+  connection: RoleConnection;
+  log: Logger;
+}): Promise<(() => Promise<void>) | undefined> {
+  const { ipfs } = connection.config;
+  if (ipfs.mode !== "embedded" || !ipfs.peersDir) return undefined;
+  const directory = peerDirectory({
+    store: connection.store,
+    dir: ipfs.peersDir,
+    name: ipfs.peerName ?? connection.env.address.toLowerCase(),
+  });
+  const addresses = await directory.announce();
+  log("ipfs-ready", { multiaddrs: addresses });
+  await directory.dialAll();
+  return async () => {
+    await directory.dialAll();
+  };
+}

@@ -1,0 +1,12 @@
+export * from "./types.js";
+export { configFileSchema, type ConfigFile, type ConfigFileInput } from "./schema.js";
+export { loadConfig, parseConfig, requireFields, CONFIG_ENV, DEFAULT_CONFIG_FILE } from "./load.js";
+export {
+  connectProvider,
+  loadSigner,
+  loadReaderKey,
+  writeReaderKey,
+  openContentStore,
+  peerDirectory,
+  connectRole,
+} from "./connect.js";

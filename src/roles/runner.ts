@@ -1,0 +1,348 @@
+/**
+ * The roles as long-running processes: each loop polls the chain, derives everything it needs from the
+ * chain's state and events, does at most one step per poll, and forgets nothing it would need after a
+ * crash, because it keeps nothing. A process killed at any point and started again picks up where the
+ * chain says the task is.
+ */
+import { getAddress, ZeroHash } from "ethers";
+import { readTaskHistory, RoundStatus, type RoundRecord } from "../chain/index.js";
+import type { ResidualStore } from "../sparse/index.js";
+import type { CircuitArtifacts, CircuitParams } from "../zk/index.js";
+import { aggregateRound, closeRoundIfReady, openNextRound } from "./aggregator.js";
+import { attestRound, auditRound } from "./auditor.js";
+import { describe, RoleError } from "./common.js";
+import { commitMemberUpdate, loadTrainingBase } from "./member.js";
+import type { ReaderKey, RoleEnvironment } from "./types.js";
+
+/** Structured progress: an event name and plain JSON-able fields. */
+export type RunnerLog = (event: string, fields?: Record<string, unknown>) => void;
+
+export interface RunnerOptions {
+  env: RoleEnvironment;
+  log: RunnerLog;
+  /** Stops the loop after the current step. */
+  signal?: AbortSignal;
+  pollIntervalMs: number;
+  /** Runs before every step (the CLI dials newly announced IPFS peers here). */
+  beforeStep?: () => Promise<void>;
+  /** Consecutive failed steps after which the loop gives up and throws the last error. */
+  maxConsecutiveFailures?: number;
+}
+
+/** A step's outcome: keep polling, or the loop's work is done. */
+type StepOutcome = "continue" | "done";
+
+const STATUS_NAMES = Object.fromEntries(
+  Object.entries(RoundStatus).map(([name, id]) => [id, name.toLowerCase()]),
+);
+
+export function roundStatusName(status: number | bigint): string {
+  return STATUS_NAMES[Number(status)] ?? `unknown(${status})`;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Polls `step` until it says done or the signal stops it. A failed step (an RPC hiccup, a transaction
+ * that lost a race with another party) is logged and tried again on the next poll; only a run of
+ * failures ends the loop, with the last error.
+ */
+async function pollLoop(
+  options: RunnerOptions,
+  role: string,
+  step: () => Promise<StepOutcome>,
+): Promise<void> {
+  const { log, signal, pollIntervalMs, beforeStep, maxConsecutiveFailures = 20 } = options;
+  let failures = 0;
+  while (!signal?.aborted) {
+    try {
+      await beforeStep?.();
+      if ((await step()) === "done") return;
+      failures = 0;
+    } catch (error) {
+      failures++;
+      const code = (error as { code?: unknown }).code;
+      log("step-failed", {
+        role,
+        error: describe(error),
+        ...(typeof code === "string" ? { code } : {}),
+        failures,
+      });
+      if (failures >= maxConsecutiveFailures) throw error;
+    }
+    await sleep(pollIntervalMs, signal);
+  }
+  log("stopped", { role });
+}
+
+async function latestRound(
+  env: RoleEnvironment,
+): Promise<{ round: bigint; status: number; deadline: bigint } | undefined> {
+  const count = await env.contracts.rounds.roundCount(env.taskId);
+  if (count === 0n) return undefined;
+  const r = await env.contracts.rounds.getRound(env.taskId, count);
+  return { round: count, status: Number(r.status), deadline: r.deadline };
+}
+
+async function chainTime(env: RoleEnvironment): Promise<bigint> {
+  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
+  if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
+  return BigInt(block.timestamp);
+}
+
+/** What a member's trainer returns for a round: the delta from the global parameters it was given. */
+export type MemberTrainer = (input: { round: bigint; params: Float32Array }) => Promise<Float32Array>;
+
+/**
+ * The member's loop: for the task's open round, if this member has not committed to it yet, fetch the
+ * round's base model (refusing one that is not the last finalized model, so never a disputed one), train,
+ * and commit a sparse, sealed, proven update. The error-feedback residual is kept in `residuals`.
+ */
+export async function runMember(
+  options: RunnerOptions & {
+    artifacts: CircuitArtifacts;
+    train: MemberTrainer;
+    residuals?: ResidualStore;
+    /** Stop after committing to this many rounds (counted in this run). */
+    maxRounds?: number;
+  },
+): Promise<{ committed: bigint[] }> {
+  const { env, log, artifacts, train, residuals, maxRounds } = options;
+  const member = getAddress(env.address);
+  const committed: bigint[] = [];
+  const refused = new Set<bigint>();
+  await pollLoop(options, "member", async () => {
+    if (maxRounds !== undefined && committed.length >= maxRounds) return "done";
+    const latest = await latestRound(env);
+    if (!latest || latest.status !== RoundStatus.Open || refused.has(latest.round)) return "continue";
+    const { round } = latest;
+    if ((await env.contracts.rounds.commitmentOf(env.taskId, round, member)) !== ZeroHash) return "continue";
+    if ((await chainTime(env)) > latest.deadline) return "continue";
+    let base: Awaited<ReturnType<typeof loadTrainingBase>>;
+    try {
+      base = await loadTrainingBase({ env, round });
+    } catch (error) {
+      if (error instanceof RoleError && error.code === "base-not-finalized") {
+        refused.add(round);
+        log("round-refused", { round: Number(round), reason: error.message });
+        return "continue";
+      }
+      throw error;
+    }
+    log("training", { round: Number(round), baseModelHash: base.baseModelHash });
+    const started = performance.now();
+    const delta = await train({ round, params: base.params });
+    const trainMs = Math.round(performance.now() - started);
+    const task = Number(env.taskId);
+    const stored = await residuals?.load({ task, member, dimension: delta.length });
+    const result = await commitMemberUpdate({ env, round, delta, residual: stored?.residual, artifacts });
+    // Saved after the commit: a crash in between reuses the older residual, which only delays feedback.
+    await residuals?.save({ task, member, round: Number(round), residual: result.residual });
+    committed.push(round);
+    log("member-committed", {
+      round: Number(round),
+      cid: result.result.cid,
+      entries: result.result.count,
+      sealedBytes: result.result.sealedBytes,
+      trainMs,
+      proveMs: Math.round(result.result.proveMs),
+      gasUsed: Number(result.result.gasUsed),
+    });
+    return "continue";
+  });
+  return { committed };
+}
+
+/** Counts of the task's rounds by where they stand, from the chain's events. */
+function tally(history: readonly RoundRecord[]): { published: number; unsettled: number } {
+  const published = history.filter((r) => r.published !== undefined);
+  return {
+    published: published.length,
+    unsettled: published.filter((r) => !r.finalized && !r.disputed).length,
+  };
+}
+
+/**
+ * The aggregator's loop, one transaction per poll: open a round on the last finalized model when no round
+ * is pending; close it once the deadline passed or enough members committed; on a later poll aggregate and
+ * publish it (`aggregateRound` skips a published round, so a restart never publishes twice); then wait for
+ * the auditors. With `stopAfterRounds`, it ends once that many rounds are published and settled (finalized
+ * or disputed): its node keeps serving the last model until the auditors have fetched it.
+ */
+export async function runAggregator(
+  options: RunnerOptions & {
+    reader: ReaderKey;
+    circuit: CircuitParams;
+    roundSeconds: number;
+    stopAfterRounds?: number;
+  },
+): Promise<{ published: number }> {
+  const { env, log, reader, circuit, roundSeconds, stopAfterRounds } = options;
+  let waitingOn: bigint | undefined;
+  let published = 0;
+  await pollLoop(options, "aggregator", async () => {
+    const latest = await latestRound(env);
+    const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId });
+    const counts = tally(history);
+    published = counts.published;
+    if (stopAfterRounds !== undefined && counts.published >= stopAfterRounds && counts.unsettled === 0) {
+      log("done", { publishedRounds: counts.published });
+      return "done";
+    }
+    const status = latest?.status ?? RoundStatus.None;
+    if (status === RoundStatus.None || status === RoundStatus.Finalized || status === RoundStatus.Disputed) {
+      if (stopAfterRounds !== undefined && counts.published >= stopAfterRounds) return "continue";
+      const round = await openNextRound({ env, durationSeconds: roundSeconds });
+      log("round-opened", { round: Number(round), roundSeconds });
+    } else if (status === RoundStatus.Open && latest) {
+      if (await closeRoundIfReady({ env, round: latest.round }))
+        log("round-closed", { round: Number(latest.round) });
+    } else if (status === RoundStatus.Closed && latest) {
+      log("aggregating", { round: Number(latest.round) });
+      const result = await aggregateRound({ env, round: latest.round, reader, circuit });
+      if (result) {
+        log("aggregate-published", {
+          round: Number(latest.round),
+          modelCid: result.modelCid,
+          modelHash: result.modelHash,
+          included: result.included.length,
+          excluded: result.excluded.map((e) => ({ member: e.member, reason: e.reason })),
+          aggregateMs: Math.round(result.aggregateMs),
+          gasUsed: Number(result.gasUsed),
+        });
+      }
+    } else if (status === RoundStatus.Published && latest && waitingOn !== latest.round) {
+      waitingOn = latest.round;
+      log("awaiting-attestations", { round: Number(latest.round) });
+    }
+    return "continue";
+  });
+  return { published };
+}
+
+/**
+ * The auditor's loop: replay every published round this auditor has not attested yet (also a disputed
+ * one: its verdict is evidence too), attest the verdict, and finalize rounds whose matching attestations
+ * reached the quorum, including ones a crash left attested but not finalized.
+ */
+export async function runAuditor(
+  options: RunnerOptions & {
+    reader: ReaderKey;
+    circuit: CircuitParams;
+    /** Stop once this many rounds are settled (finalized or disputed). */
+    stopAfterRounds?: number;
+  },
+): Promise<{ attested: bigint[] }> {
+  const { env, log, reader, circuit, stopAfterRounds } = options;
+  const me = getAddress(env.address);
+  const attested: bigint[] = [];
+  await pollLoop(options, "auditor", async () => {
+    const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId });
+    for (const record of history) {
+      if (!record.published || record.finalized || getAddress(record.aggregator) === me) continue;
+      const mine = record.attestations.some((a) => getAddress(a.auditor) === me);
+      if (mine && record.disputed) continue;
+      if (mine) {
+        const r = await env.contracts.rounds.getRound(env.taskId, record.round);
+        if (Number(r.status) !== RoundStatus.Published || r.matchCount < r.attestationQuorum) continue;
+        await (await env.contracts.rounds.connect(env.signer).finalizeRound(env.taskId, record.round)).wait();
+        log("round-finalized", { round: Number(record.round) });
+        continue;
+      }
+      log("auditing", { round: Number(record.round) });
+      const verdict = await auditRound({ env, round: record.round, reader, circuit });
+      const outcome = await attestRound({ env, verdict });
+      attested.push(record.round);
+      log("attested", {
+        round: Number(record.round),
+        matches: verdict.matches,
+        findings: verdict.findings,
+        finalized: outcome.finalized,
+      });
+    }
+    const settled = history.filter((r) => r.finalized || r.disputed).length;
+    return stopAfterRounds !== undefined && settled >= stopAfterRounds ? "done" : "continue";
+  });
+  return { attested };
+}
+
+/** One row of `cfl audit`: a round as the chain records it and the replay's verdict. */
+export interface HistoryAuditRow {
+  round: number;
+  status: string;
+  commits: number;
+  included: number;
+  excluded: { member: string; reason: number }[];
+  publishedModelHash?: string;
+  replayedModelHash?: string;
+  attestations: { matches: number; mismatches: number };
+  verdict: "match" | "mismatch" | "unpublished";
+  findings: string[];
+}
+
+/**
+ * Replays a task's whole history from the chain's events and IPFS, read-only: every published round is
+ * audited (nothing is attested). Open and closed rounds have nothing to replay yet.
+ */
+export async function auditHistory({
+  env,
+  reader,
+  circuit,
+  log,
+  fromBlock = 0,
+}: {
+  env: RoleEnvironment;
+  reader: ReaderKey;
+  circuit: CircuitParams;
+  log?: RunnerLog;
+  fromBlock?: number;
+}): Promise<HistoryAuditRow[]> {
+  const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId, fromBlock });
+  const rows: HistoryAuditRow[] = [];
+  for (const record of history) {
+    const status = record.finalized
+      ? "finalized"
+      : record.disputed
+        ? "disputed"
+        : record.published
+          ? "published"
+          : record.closed
+            ? "closed"
+            : "open";
+    const attestations = {
+      matches: record.attestations.filter((a) => a.matches).length,
+      mismatches: record.attestations.filter((a) => !a.matches).length,
+    };
+    const row: HistoryAuditRow = {
+      round: Number(record.round),
+      status,
+      commits: record.commits.length,
+      included: record.published?.included.length ?? 0,
+      excluded: record.published?.excluded ?? [],
+      attestations,
+      verdict: "unpublished",
+      findings: [],
+    };
+    if (record.published) {
+      log?.("replaying", { round: row.round });
+      const verdict = await auditRound({ env, round: record.round, reader, circuit });
+      row.publishedModelHash = record.published.modelHash;
+      row.replayedModelHash = verdict.replayedModelHash;
+      row.verdict = verdict.matches ? "match" : "mismatch";
+      row.findings = verdict.findings;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
