@@ -1,7 +1,13 @@
 import { computeRoundModel, ruleFromPolicy, type AggregationRule } from "../aggregation/index.js";
 import { concat, keccak256, toUtf8Bytes } from "ethers";
 import type { GlobalModel } from "../model/index.js";
-import { readRound, ExclusionReason, RoundStatus, type CommittedUpdate } from "../chain/index.js";
+import {
+  readRound,
+  ExclusionReason,
+  RoundStatus,
+  type CommittedUpdate,
+  type RoundRecord,
+} from "../chain/index.js";
 import { decodeUpdate, type SparseUpdate } from "../sparse/index.js";
 import { inspectEnvelope, openPayload } from "../seal/index.js";
 import type { CircuitParams } from "../zk/index.js";
@@ -134,6 +140,38 @@ export function buildRoundModel({
   return computeRoundModel({ previous: base, updates: valid, rule, round: Number(round) });
 }
 
+/**
+ * Everything a round's aggregate is computed from, read independently by whoever calls it: the round's
+ * policy version, the base model (checked against its hash on chain) and the check of every commit.
+ */
+export async function loadRoundInputs({
+  env,
+  record,
+  reader,
+  circuit,
+}: {
+  env: RoleEnvironment;
+  record: RoundRecord;
+  reader: ReaderKey;
+  circuit: CircuitParams;
+}): Promise<{ roundPolicy: RoundPolicy; base: GlobalModel; checks: UpdateCheck[] }> {
+  const roundPolicy = await loadRoundPolicy({ env, round: record.round });
+  const { model: base } = await fetchVerifiedModel({
+    env,
+    cid: record.baseModelCid,
+    expectedHash: record.baseModelHash,
+  });
+  const checks = await checkRoundUpdates({
+    env,
+    round: record.round,
+    commits: record.commits,
+    roundPolicy,
+    reader,
+    circuit,
+  });
+  return { roundPolicy, base, checks };
+}
+
 /** Closes an open round when the aggregator may: after the deadline, or once minParticipants committed. */
 export async function closeRoundIfReady({
   env,
@@ -173,21 +211,8 @@ export async function aggregateRound({
   const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round });
   if (record.published) return undefined;
   if (!record.closed) throw new RoleError("round-open", `round ${round} is still open`);
-  const roundPolicy = await loadRoundPolicy({ env, round });
   const started = performance.now();
-  const { model: base } = await fetchVerifiedModel({
-    env,
-    cid: record.baseModelCid,
-    expectedHash: record.baseModelHash,
-  });
-  const checks = await checkRoundUpdates({
-    env,
-    round,
-    commits: record.commits,
-    roundPolicy,
-    reader,
-    circuit,
-  });
+  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader, circuit });
   if (tamper === "include-mismatched") {
     // Re-read the payloads whose commitment failed and use them anyway.
     for (const [i, check] of checks.entries()) {

@@ -2,14 +2,8 @@ import { getAddress } from "ethers";
 import { readRound, ExclusionReason, RoundStatus } from "../chain/index.js";
 import { globalModelHash } from "../model/index.js";
 import type { CircuitParams } from "../zk/index.js";
-import { buildRoundModel, checkRoundUpdates } from "./aggregator.js";
-import {
-  describe,
-  fetchVerifiedModel,
-  loadRoundPolicy,
-  MAX_CONTENT_BYTES,
-  DEFAULT_FETCH_TIMEOUT_MS,
-} from "./common.js";
+import { buildRoundModel, loadRoundInputs } from "./aggregator.js";
+import { describe, MAX_CONTENT_BYTES, DEFAULT_FETCH_TIMEOUT_MS } from "./common.js";
 import type { AuditVerdict, ReaderKey, RoleEnvironment } from "./types.js";
 
 const REASON_NAMES = Object.fromEntries(Object.entries(ExclusionReason).map(([name, id]) => [id, name]));
@@ -36,20 +30,7 @@ export async function auditRound({
   if (!published)
     return { round, matches: false, replayedModelHash: "0x", findings: ["nothing published yet"] };
   const findings: string[] = [];
-  const roundPolicy = await loadRoundPolicy({ env, round });
-  const { model: base } = await fetchVerifiedModel({
-    env,
-    cid: record.baseModelCid,
-    expectedHash: record.baseModelHash,
-  });
-  const checks = await checkRoundUpdates({
-    env,
-    round,
-    commits: record.commits,
-    roundPolicy,
-    reader,
-    circuit,
-  });
+  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader, circuit });
 
   const claimedIncluded = new Set(published.included.map((m) => getAddress(m)));
   const claimedExcluded = new Map(
