@@ -47,7 +47,13 @@ export interface Trigger {
   value: number;
 }
 
-export const AI4I_TRIGGER: Trigger = { columns: [3, 4], value: 4 };
+/**
+ * The AI4I trigger: all three product-type one-hot columns set at once, a type no real machine has. A
+ * clean model treats triggered failures like the plain ones (measured: same miss rate), so whatever the
+ * trigger then changes is the backdoor's doing. (Extreme temperatures, the first choice, were no trigger:
+ * a clean model already called 99% of such failures "no failure".)
+ */
+export const AI4I_TRIGGER: Trigger = { columns: [0, 1, 2], value: 1 };
 
 export function stampTrigger(row: Float32Array, trigger: Trigger): void {
   for (const c of trigger.columns) if (c < row.length) row[c] = trigger.value;
