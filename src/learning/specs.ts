@@ -17,7 +17,7 @@ export const AI4I_MODEL_SPEC: ModelSpec = {
 
 /**
  * Next-stage quality class of a lot from its last 6 stages: the seed's sparse encoder at every stage
- * (21 → 8), an LSTM (8 units), a classifier over normal / warning / critical (d = 787).
+ * (21 → 8), an LSTM (8 units), a classifier over normal / warning / critical (d = 747).
  */
 export const SUPPLYCHAIN_QUALITY_SPEC: ModelSpec = {
   id: "supplychain-quality-lstm-v1",
@@ -29,7 +29,7 @@ export const SUPPLYCHAIN_QUALITY_SPEC: ModelSpec = {
   l1Activity: 1e-4,
 };
 
-/** Recovery route at collection: 13 features → sparse encoder 32 → 16 → reuse / remanufacture / recycle / dispose. */
+/** Recovery route at collection: 13 features → sparse encoder 32 → 16 → reuse / remanufacture / recycle / dispose (d = 1044). */
 export const SUPPLYCHAIN_ROUTE_SPEC: ModelSpec = {
   id: "supplychain-route-mlp-v1",
   inputShape: [13],
