@@ -330,6 +330,13 @@ export class CircularSupplyChainGraph {
     const flow = this.flow(materialId);
     this.entity(from);
     const target = this.entity(to);
+    const here = flow.locationHistory[flow.locationHistory.length - 1];
+    if (here !== from) {
+      throw new SupplyChainError(
+        "INVALID_STATE",
+        `material "${materialId}" is at "${here}", not at "${from}"`,
+      );
+    }
     const definition = processDefinition(process);
     if (!target.processes.includes(process)) {
       throw new SupplyChainError("PROCESS_NOT_ALLOWED", `entity "${to}" does not run "${process}"`);

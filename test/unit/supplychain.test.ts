@@ -161,6 +161,19 @@ describe("circular supply chain", function () {
       /quality must be in \[0, 1\]/,
     );
     expectSupplyChainError(() => graph.flow("nope"), "UNKNOWN_MATERIAL", /no material flow "nope"/);
+    expectSupplyChainError(
+      () =>
+        graph.addTransformation({
+          from: "m",
+          to: "m",
+          materialId: "lot",
+          process: "forming",
+          qualityAfter: 0.9,
+          valueAfter: 1,
+        }),
+      "INVALID_STATE",
+      /material "lot" is at "s", not at "m"/,
+    );
   });
 
   it("gives each entity a sparse representation masked to its materials and processes", function () {
