@@ -9,10 +9,14 @@ import { register } from "tsx/esm/api";
 const root = fileURLToPath(new URL("..", import.meta.url));
 if (!existsSync(`${root}types/ethers-contracts/index.ts`)) {
   process.stderr.write("• compiling the contracts (first run only)\n");
-  const build = spawnSync(process.execPath, [`${root}node_modules/hardhat/dist/src/cli.js`, "build", "--quiet"], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const build = spawnSync(
+    process.execPath,
+    [`${root}node_modules/hardhat/dist/src/cli.js`, "build", "--quiet"],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   if (build.status !== 0) {
     process.stderr.write("error: compiling the contracts failed (run `npx hardhat build` to see why)\n");
     process.exit(2);
