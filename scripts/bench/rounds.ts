@@ -1,0 +1,292 @@
+/**
+ * Benchmark: whole rounds on the in-process chain with the product's role code (src/roles), an embedded
+ * Helia node and real Groth16 proofs from the `test` instance (K = 16), proved one after another as on one
+ * machine. For 4, 16 and 64 members: wall time split into proving, the rest of each member's commit
+ * (sparsify, seal, IPFS put, commitUpdate transaction), the chain's round steps (open, close), the
+ * aggregation (fetch, open, check commitments, aggregate, store, publish) and the audit (two auditors'
+ * replays, attestations, finalization). Then a 100-member round: total gas, wall time, and the
+ * aggregator's memory (heap and RSS sampled every 10 ms during aggregateRound, next to the process's
+ * figures just before it).
+ *
+ * Members' deltas are synthetic (seeded Gaussian, the AI4I model's d = 1778): local training time is the
+ * learning section's figure, not a chain or proof cost.
+ * Run alone: `npx tsx scripts/bench/rounds.ts` prints the JSON (a few minutes on 2 cores).
+ */
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { startInProcessChain } from "../../src/chain/local.js";
+import {
+  benchPolicy,
+  createBenchTask,
+  deployBenchConsortium,
+  type BenchAccount,
+  type BenchConsortium,
+} from "../../src/evaluation/index.js";
+import { AI4I_MODEL_SPEC, createRng, initialParams } from "../../src/learning/index.js";
+import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
+import {
+  aggregateRound,
+  attestRound,
+  auditRound,
+  closeRoundIfReady,
+  commitMemberUpdate,
+  openNextRound,
+  type ReaderKey,
+  type RoleEnvironment,
+} from "../../src/roles/index.js";
+import { createHeliaStore, type ContentStore } from "../../src/storage/index.js";
+import { loadCircuitArtifacts, releaseZkWorkers, type CircuitArtifacts } from "../../src/zk/index.js";
+
+const SIZES = [4, 16, 64];
+const LARGE = 100;
+const SCALE = 4096;
+const STORE_PATH = fileURLToPath(new URL("../../bench/out/rounds-ipfs", import.meta.url));
+
+const ms = (x: number): number => Math.round(x);
+const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const readerKey = (a: BenchAccount): ReaderKey => ({ id: a.address, publicKey: a.publicKey, secretKey: a.secretKey });
+
+/** A seeded delta with the spread of a real local step: N(0, 0.02) per parameter. */
+function syntheticDelta(d: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const delta = new Float32Array(d);
+  for (let i = 0; i < d; i++) {
+    const u = Math.max(rng.next(), 1e-12);
+    delta[i] = 0.02 * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+  }
+  return delta;
+}
+
+/** Samples heap and RSS while `work` runs; returns the peaks next to the figures just before it. */
+async function withMemorySampling<T>(
+  work: () => Promise<T>,
+): Promise<{ value: T; before: NodeJS.MemoryUsage; peakHeapUsed: number; peakRss: number }> {
+  global.gc?.();
+  const before = process.memoryUsage();
+  let peakHeapUsed = before.heapUsed;
+  let peakRss = before.rss;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    peakRss = Math.max(peakRss, m.rss);
+  }, 10);
+  try {
+    const value = await work();
+    const m = process.memoryUsage();
+    return { value, before, peakHeapUsed: Math.max(peakHeapUsed, m.heapUsed), peakRss: Math.max(peakRss, m.rss) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function gasBetween(bench: BenchConsortium, fromBlock: number, toBlock: number): Promise<{ gas: number; txs: number }> {
+  const provider = bench.connection.ethers.provider;
+  let gas = 0;
+  let txs = 0;
+  for (let n = fromBlock; n <= toBlock; n++) {
+    const block = await provider.getBlock(n);
+    for (const hash of block?.transactions ?? []) {
+      const receipt = await provider.getTransactionReceipt(hash);
+      gas += Number(receipt?.gasUsed ?? 0n);
+      txs++;
+    }
+  }
+  return { gas, txs };
+}
+
+interface RoundTiming {
+  members: number;
+  wallMs: number;
+  /** The same round's wall time without the proving: what a round costs without zero knowledge. */
+  wallWithoutProvingMs: number;
+  provingMs: number;
+  provingMedianMs: number;
+  memberCommitOtherMs: number;
+  chainRoundStepsMs: number;
+  aggregationMs: number;
+  auditMs: number;
+  gas: number;
+  transactions: number;
+  sealedBytesMedian: number;
+  finalized: boolean;
+  aggregatorMemory?: Record<string, number>;
+}
+
+async function oneRound({
+  bench,
+  store,
+  artifacts,
+  members,
+  seed,
+  measureMemory,
+}: {
+  bench: BenchConsortium;
+  store: ContentStore;
+  artifacts: CircuitArtifacts;
+  members: BenchAccount[];
+  seed: number;
+  measureMemory: boolean;
+}): Promise<RoundTiming> {
+  const { connection } = bench;
+  const params0 = initialParams({ spec: AI4I_MODEL_SPEC, seed });
+  const nextTask = Number(await bench.contracts.consortium.taskCount()) + 1;
+  const model0 = encodeGlobalModel(initialGlobalModel({ task: nextTask, dimension: params0.length, scale: SCALE, params: params0 }));
+  const model0Cid = await store.put(model0);
+  await store.pin(model0Cid);
+  const now = BigInt(await connection.networkHelpers.time.latest());
+  const circuit = { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS };
+  const policy = benchPolicy({
+    bench,
+    now,
+    vkeyHash: artifacts.vkeyHash,
+    circuit,
+    initialModelHash: globalModelHash(model0),
+    initialModelCid: model0Cid,
+    overrides: { dimension: params0.length, minParticipants: members.length },
+  });
+  const { taskId } = await createBenchTask({ bench, policy, members });
+  const envOf = (a: BenchAccount): RoleEnvironment => ({
+    signer: a.signer,
+    address: a.address,
+    contracts: bench.contracts,
+    store,
+    taskId,
+    fetchTimeoutMs: 10_000,
+  });
+  const aggregatorEnv = envOf(bench.aggregator);
+  const firstBlock = (await connection.ethers.provider.getBlockNumber()) + 1;
+  const started = performance.now();
+
+  let t = performance.now();
+  const round = await openNextRound({ env: aggregatorEnv, durationSeconds: 3600 });
+  let chainRoundStepsMs = performance.now() - t;
+  const proveMs: number[] = [];
+  const commitMs: number[] = [];
+  const sealedBytes: number[] = [];
+  for (const [i, m] of members.entries()) {
+    t = performance.now();
+    const committed = await commitMemberUpdate({
+      env: envOf(m),
+      round,
+      delta: syntheticDelta(params0.length, seed * 1000 + i),
+      artifacts,
+    });
+    commitMs.push(performance.now() - t);
+    proveMs.push(committed.result.proveMs);
+    sealedBytes.push(committed.result.sealedBytes);
+  }
+  t = performance.now();
+  if (!(await closeRoundIfReady({ env: aggregatorEnv, round }))) throw new Error(`round ${round} did not close`);
+  chainRoundStepsMs += performance.now() - t;
+
+  t = performance.now();
+  const sampled = await withMemorySampling(() =>
+    aggregateRound({ env: aggregatorEnv, round, reader: readerKey(bench.aggregator), circuit: artifacts.params }),
+  );
+  const aggregationMs = performance.now() - t;
+  const aggregated = sampled.value;
+  if (!aggregated || aggregated.included.length !== members.length) {
+    throw new Error(`round ${round}: ${aggregated?.included.length ?? 0} of ${members.length} updates included`);
+  }
+
+  t = performance.now();
+  let finalized = false;
+  for (const auditor of bench.auditors) {
+    const env = envOf(auditor);
+    const verdict = await auditRound({ env, round, reader: readerKey(auditor), circuit: artifacts.params });
+    if (!verdict.matches) throw new Error(`audit mismatch: ${verdict.findings.join("; ")}`);
+    finalized = (await attestRound({ env, verdict })).finalized || finalized;
+  }
+  const auditMs = performance.now() - t;
+  const wallMs = performance.now() - started;
+  const lastBlock = await connection.ethers.provider.getBlockNumber();
+  const { gas, txs } = await gasBetween(bench, firstBlock, lastBlock);
+  const provingMs = sum(proveMs);
+  return {
+    members: members.length,
+    wallMs: ms(wallMs),
+    wallWithoutProvingMs: ms(wallMs - provingMs),
+    provingMs: ms(provingMs),
+    provingMedianMs: ms(median(proveMs)),
+    memberCommitOtherMs: ms(sum(commitMs) - provingMs),
+    chainRoundStepsMs: ms(chainRoundStepsMs),
+    aggregationMs: ms(aggregationMs),
+    auditMs: ms(auditMs),
+    gas,
+    transactions: txs,
+    sealedBytesMedian: median(sealedBytes),
+    finalized,
+    ...(measureMemory
+      ? {
+          aggregatorMemory: {
+            heapUsedBeforeMiB: mib(sampled.before.heapUsed),
+            heapUsedPeakMiB: mib(sampled.peakHeapUsed),
+            heapGrowthMiB: mib(sampled.peakHeapUsed - sampled.before.heapUsed),
+            rssBeforeMiB: mib(sampled.before.rss),
+            rssPeakMiB: mib(sampled.peakRss),
+          },
+        }
+      : {}),
+  };
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const artifacts = await loadCircuitArtifacts({ instance: "test" });
+  const connection = await startInProcessChain();
+  await rm(STORE_PATH, { recursive: true, force: true });
+  const store = await createHeliaStore({ path: STORE_PATH });
+  try {
+    let t = performance.now();
+    const bench = await deployBenchConsortium({ connection, members: LARGE, circuit: "test" });
+    const setupMs = performance.now() - t;
+    const rounds: RoundTiming[] = [];
+    for (const [i, n] of SIZES.entries()) {
+      process.stderr.write(`  round with ${n} members ...\n`);
+      rounds.push(
+        await oneRound({ bench, store, artifacts, members: bench.members.slice(0, n), seed: 10 + i, measureMemory: true }),
+      );
+    }
+    process.stderr.write(`  round with ${LARGE} members ...\n`);
+    t = performance.now();
+    const large = await oneRound({ bench, store, artifacts, members: bench.members, seed: 99, measureMemory: true });
+    return {
+      network: "hardhat in-process (EDR), automine; embedded Helia; test circuit (K=16), sequential proving",
+      delta: "synthetic N(0, 0.02) over d = 1778 (AI4I model), top-16 with error feedback, clipped to the policy",
+      setup: { membersAdmitted: LARGE, consortiumSetupMs: ms(setupMs) },
+      rounds,
+      large: { ...large, wallIncludingTaskSetupMs: ms(performance.now() - t) },
+      perMember: {
+        // Each member adds a proof plus its commit; the fixed steps are the baseline a round pays regardless.
+        wallMsPerMember64: ms(rounds[2]!.wallMs / 64),
+        wallMsPerMember100: ms(large.wallMs / LARGE),
+        gasPerMember100: Math.round(large.gas / LARGE),
+      },
+    };
+  } finally {
+    await store.stop();
+    await releaseZkWorkers();
+    await connection.close();
+    await rm(join(STORE_PATH), { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  run().then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
