@@ -3,12 +3,7 @@ import { join } from "node:path";
 import { getAddress, JsonRpcProvider, Network, VoidSigner, Wallet, ZeroAddress, type Signer } from "ethers";
 import { attachContracts } from "../chain/index.js";
 import { readerPublicKey } from "../seal/index.js";
-import {
-  createHeliaStore,
-  createKuboStore,
-  type ContentStore,
-  type HeliaContentStore,
-} from "../storage/index.js";
+import type { ContentStore, HeliaContentStore } from "../storage/index.js";
 import type { ReaderKey, RoleEnvironment } from "../roles/index.js";
 import { CONFIG_ENV, requireFields } from "./load.js";
 import { ConfigError, type CflConfig, type EmbeddedIpfsConfig, type RoleConnection } from "./types.js";
@@ -41,6 +36,9 @@ export async function connectProvider({ config }: { config: CflConfig }): Promis
   return new JsonRpcProvider(config.rpcUrl, Network.from(chainId), {
     staticNetwork: true,
     pollingInterval: Math.min(config.pollIntervalMs, 4_000),
+    // ethers answers repeated identical requests from a 250 ms cache; on an instant-mining chain that hands
+    // a second transaction the nonce of the first (mined meanwhile), so every request goes to the node.
+    cacheTimeout: -1,
   });
 }
 
@@ -150,6 +148,8 @@ async function openEmbedded(ipfs: EmbeddedIpfsConfig): Promise<HeliaContentStore
     }
   }
   await mkdir(ipfs.path, { recursive: true });
+  // Loaded on use: libp2p and Helia take seconds to import, and most commands never open a store.
+  const { createHeliaStore } = await import("../storage/index.js");
   return createHeliaStore({
     path: ipfs.path,
     network: {
@@ -162,9 +162,9 @@ async function openEmbedded(ipfs: EmbeddedIpfsConfig): Promise<HeliaContentStore
 
 /** The configured content store: an embedded Helia node on the consortium's network, or a Kubo RPC API. */
 export async function openContentStore({ config }: { config: CflConfig }): Promise<ContentStore> {
-  return config.ipfs.mode === "embedded"
-    ? openEmbedded(config.ipfs)
-    : createKuboStore({ url: config.ipfs.url });
+  if (config.ipfs.mode === "embedded") return openEmbedded(config.ipfs);
+  const { createKuboStore } = await import("../storage/index.js");
+  return createKuboStore({ url: config.ipfs.url });
 }
 
 function isHelia(store: ContentStore): store is HeliaContentStore {

@@ -1,7 +1,5 @@
 import type { Command } from "commander";
 import { loadReaderKey, requireFields } from "../../config/index.js";
-import { runAggregator } from "../../roles/index.js";
-import { releaseZkWorkers } from "../../zk/index.js";
 import { createLogger } from "../log.js";
 import {
   announcePeers,
@@ -45,6 +43,8 @@ export function registerAggregatorCommands(program: Command): void {
       const log = createLogger({ quiet: opts.quiet });
       const reader = await loadReaderKey({ path: config.readerKeyFile });
       const circuit = await circuitParams(config.circuit);
+      const { runAggregator } = await import("../../roles/index.js");
+      const { releaseZkWorkers } = await import("../../zk/index.js");
       const stop = stopSignal();
       try {
         await withRole({ config, command: "cfl aggregator run" }, async (connection) => {

@@ -1,9 +1,16 @@
 import type { Command } from "commander";
 import { loadReaderKey, requireFields } from "../../config/index.js";
 import { ExclusionReason } from "../../chain/index.js";
-import { auditHistory, type HistoryAuditRow } from "../../roles/index.js";
+import type { HistoryAuditRow } from "../../roles/index.js";
 import { createLogger } from "../log.js";
-import { circuitParams, configFrom, withConfigOption, withRole, type ConfigOption } from "./roles-shared.js";
+import {
+  announcePeers,
+  circuitParams,
+  configFrom,
+  withConfigOption,
+  withRole,
+  type ConfigOption,
+} from "./roles-shared.js";
 
 /** Exit code of `cfl audit` when a replay disagrees with what the chain records. */
 export const EXIT_MISMATCH = 1;
@@ -70,9 +77,11 @@ export function registerAuditCommand(program: Command): void {
       const fromBlock = Number(opts.fromBlock);
       if (!Number.isSafeInteger(fromBlock) || fromBlock < 0)
         throw new Error("--from-block must be a block number");
-      const rows = await withRole({ config, command: "cfl audit", readOnly: true }, ({ env }) =>
-        auditHistory({ env, reader, circuit, log, fromBlock }),
-      );
+      const { auditHistory } = await import("../../roles/index.js");
+      const rows = await withRole({ config, command: "cfl audit", readOnly: true }, async (connection) => {
+        await announcePeers({ connection, log });
+        return auditHistory({ env: connection.env, reader, circuit, log, fromBlock });
+      });
       const mismatches = rows.filter((r) => r.verdict === "mismatch").length;
       if (opts.json) {
         process.stdout.write(

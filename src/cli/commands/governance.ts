@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { getAddress, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { z } from "zod";
-import { RULE_IDS } from "../../aggregation/index.js";
+import { RULE_IDS } from "../../aggregation/types.js";
 import { attachContracts } from "../../chain/index.js";
 import {
   connectProvider,
@@ -22,9 +22,6 @@ import {
   type ProposalKindName,
   type TaskPolicy,
 } from "../../governance/index.js";
-import { AI4I_MODEL_SPEC, initialParams, SUPPLYCHAIN_QUALITY_SPEC } from "../../learning/index.js";
-import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../model/index.js";
-import { loadCircuitArtifacts } from "../../zk/index.js";
 import { findInstance } from "../../zk/setup/instances.js";
 import { createLogger } from "../log.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
@@ -331,6 +328,11 @@ export function registerGovernanceCommands(program: Command): void {
       ) => {
         const config = configFrom(opts);
         const log = createLogger();
+        const { AI4I_MODEL_SPEC, initialParams, SUPPLYCHAIN_QUALITY_SPEC } =
+          await import("../../learning/index.js");
+        const { encodeGlobalModel, globalModelHash, initialGlobalModel } =
+          await import("../../model/index.js");
+        const { loadCircuitArtifacts } = await import("../../zk/index.js");
         const scale = 4096;
         const spec = opts.dataset === "ai4i" ? AI4I_MODEL_SPEC : SUPPLYCHAIN_QUALITY_SPEC;
         let taskNumber: number;

@@ -2,11 +2,7 @@ import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { hexlify, Wallet } from "ethers";
 import { CONFIG_ENV, ConfigError, loadSigner, requireFields, writeReaderKey } from "../../config/index.js";
-import { initBackend, loadDataset, trainLocal } from "../../learning/index.js";
-import { runMember } from "../../roles/index.js";
 import { generateReaderKeyPair } from "../../seal/index.js";
-import { ResidualStore } from "../../sparse/index.js";
-import { loadCircuitArtifacts, releaseZkWorkers } from "../../zk/index.js";
 import { createLogger } from "../log.js";
 import {
   announcePeers,
@@ -85,6 +81,10 @@ export function registerMemberCommands(program: Command): void {
       });
       const log = createLogger({ quiet: opts.quiet });
       const { dataset, partitions, partitionIndex, seed, residualDir } = config.member;
+      const { initBackend, loadDataset, trainLocal } = await import("../../learning/index.js");
+      const { runMember } = await import("../../roles/index.js");
+      const { ResidualStore } = await import("../../sparse/index.js");
+      const { loadCircuitArtifacts, releaseZkWorkers } = await import("../../zk/index.js");
       log("backend", { backend: await initBackend() });
       const data = loadDataset({ name: dataset, members: partitions, seed });
       const local = data.members[partitionIndex];
