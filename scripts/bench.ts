@@ -6,6 +6,8 @@
  *   npm run bench                      every section
  *   npm run bench -- --only gas,rounds  just these; the other sections keep their previous results
  *   npm run bench -- --list             section names
+ *   npm run bench -- --doc              only regenerate docs/benchmarks.md's tables from bench/results.json
+ * After a run, the generated blocks of docs/benchmarks.md are refreshed from the results.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -17,6 +19,21 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SECTIONS_DIR = join(ROOT, "scripts", "bench");
 const RESULTS = join(ROOT, "bench", "results.json");
 const SCRATCH = join(ROOT, "bench", "out");
+const DOC = join(ROOT, "docs", "benchmarks.md");
+
+/** Rewrites the generated tables of docs/benchmarks.md from the results file (when the document exists). */
+async function refreshDoc(): Promise<void> {
+  const { fillDocBlocks, renderDocBlocks } = await import("./bench/_report.js");
+  let doc: string;
+  try {
+    doc = await readFile(DOC, "utf8");
+  } catch {
+    return;
+  }
+  const results = JSON.parse(await readFile(RESULTS, "utf8")) as Record<string, unknown>;
+  await writeFile(DOC, fillDocBlocks(doc, renderDocBlocks(results)));
+  process.stdout.write(`[bench] refreshed ${DOC}\n`);
+}
 
 /** Sections that exist, in a fixed order (cheap ones first); files starting with "_" are helpers. */
 async function listSections(): Promise<string[]> {
@@ -109,6 +126,10 @@ async function main(argv: string[]): Promise<number> {
     await runSectionInProcess(section, out);
     return 0;
   }
+  if (argv.includes("--doc")) {
+    await refreshDoc();
+    return 0;
+  }
   const sections = await listSections();
   if (argv.includes("--list")) {
     process.stdout.write(`${sections.join("\n")}\n`);
@@ -159,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
   await mkdir(join(ROOT, "bench"), { recursive: true });
   await writeFile(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`[bench] wrote ${RESULTS} (${failed} section(s) failed)\n`);
+  await refreshDoc();
   return failed === 0 ? 0 : 1;
 }
 

@@ -25,3 +25,4 @@ export {
   type BoundViolation,
   type OutOfBoundsOutcome,
 } from "./out-of-bounds.js";
+export { renderBackdoorTable, renderMacroF1Table } from "./report.js";

@@ -1,0 +1,237 @@
+/**
+ * Renders the generated blocks of docs/benchmarks.md from bench/results.json, so the document's tables
+ * always hold the figures of the last run (a helper, not a section: scripts/bench.ts skips files whose
+ * name starts with "_"). A block is the text between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`.
+ */
+import { renderBackdoorTable, renderMacroF1Table, type CellResult } from "../../src/evaluation/index.js";
+
+type Json = Record<string, unknown>;
+
+/** The value at a dotted path (`a.b.0.c`), or undefined. */
+export function at(root: unknown, path: string): unknown {
+  let node: unknown = root;
+  for (const key of path.split(".")) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+const num = (v: unknown, digits = 0): string =>
+  typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
+
+const result = (results: Json, section: string): Json | undefined =>
+  at(results, `sections.${section}.result`) as Json | undefined;
+
+function table(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
+}
+
+function machineBlock(results: Json): string {
+  const m = (results.machine ?? {}) as Json;
+  const sections = Object.entries((results.sections ?? {}) as Record<string, Json>)
+    .map(([name, s]) => `${name} ${num(s.seconds, 0)} s${s.error ? " (failed)" : ""}`)
+    .join(", ");
+  return [
+    `Generated ${String(results.generatedAt)} on ${String(m.cpuModel)} × ${String(m.cores)} cores, ${String(m.totalMemoryGiB)} GiB,`,
+    `${String(m.platform)}, Node ${String(m.node)}, commit \`${String(m.commit).slice(0, 10)}\`.`,
+    `Section wall times: ${sections}.`,
+  ].join("\n");
+}
+
+function headlineBlock(results: Json): string {
+  const rows: string[][] = [];
+  const push = (figure: string, value: string, baseline: string): void => {
+    if (value !== "–") rows.push([figure, value, baseline]);
+  };
+  const sparse = result(results, "sparse");
+  const densities = (sparse?.densities ?? []) as Json[];
+  const one = densities.find((d) => d.density === 0.01) ?? densities[0];
+  if (one) {
+    push(
+      `Bytes per update, d = ${num(sparse?.dimension)}, k = ${num(one.k)} (wire format)`,
+      num(at(one, "bytes.wireFormat")),
+      `dense float32 ${num(at(one, "bytes.denseFloat32"))}; naive COO ${num(at(one, "bytes.naiveCoo"))}`,
+    );
+  }
+  const zk = result(results, "zk");
+  push(
+    "Constraints per entry (demo circuit, K = 128)",
+    num(at(zk, "constraints.demo.perEntry"), 1),
+    `marginal ${num(at(zk, "constraints.marginalPerEntry"), 1)}; hashing of 128 entries ${num(at(zk, "constraints.hashing128Entries.lanePacked"))} constraints vs ${num(at(zk, "constraints.hashing128Entries.baselineOneEntryPerPoseidonInput"))} unpacked`,
+  );
+  push(
+    "Median proving time, demo circuit (K = 128)",
+    `${num(at(zk, "provingMs.demoMedian"))} ms`,
+    `witness only ${num(at(zk, "provingMs.demoWitnessOnlyMedian"))} ms; test circuit (K = 16) ${num(at(zk, "provingMs.testMedian"))} ms`,
+  );
+  const gas = result(results, "gas");
+  push(
+    "commitUpdate gas (real proof, test circuit)",
+    num(at(gas, "rounds.commitUpdate.median")),
+    `verifyProof alone ${num(at(gas, "rounds.commitUpdate.baselineVerifyProofTx"))} (as a transaction)`,
+  );
+  push(
+    "publishAggregate gas, 16 members",
+    num(at(gas, "rounds.publishAggregate.members16")),
+    `3 members ${num(at(gas, "rounds.publishAggregate.members3"))}`,
+  );
+  const rounds = result(results, "rounds");
+  const r64 = ((rounds?.rounds ?? []) as Json[]).find((r) => r.members === 64);
+  if (r64) {
+    push(
+      "Round latency, 64 members (sequential proving)",
+      `${num((r64.wallMs as number) / 1000, 1)} s`,
+      `without proving ${num((r64.wallWithoutProvingMs as number) / 1000, 1)} s`,
+    );
+  }
+  const large = rounds?.large as Json | undefined;
+  if (large) {
+    push(
+      "100-member round: total gas / wall time",
+      `${num((large.gas as number) / 1e6, 1)} M gas / ${num((large.wallMs as number) / 1000, 0)} s`,
+      `aggregator heap growth ${num(at(large, "aggregatorMemory.heapGrowthMiB"), 1)} MiB over ${num(at(large, "aggregatorMemory.heapUsedBeforeMiB"), 0)} MiB`,
+    );
+  }
+  const f1 = (defense: string, attack: string, m: string): unknown =>
+    at(result(results, "attacks"), `matrix.table.${defense}.${attack}.${m}.macroF1`);
+  push(
+    "Macro-F1 under 30% scaling attackers, proof bounds + mean",
+    num(f1("mean-bounded", "scaling", "3"), 3),
+    `no bounds ${num(f1("mean-unbounded", "scaling", "3"), 3)}; no attack ${num(f1("mean-bounded", "none", "0"), 3)}`,
+  );
+  const bd = (defense: string, m: string, field: string): unknown =>
+    at(result(results, "attacks"), `matrix.table.${defense}.${m === "0" ? "none" : "backdoor"}.${m}.${field}`);
+  const pct = (v: unknown): string => (typeof v === "number" ? `${Math.round(v * 100)}%` : "–");
+  push(
+    "Backdoor success, 30% attackers, proof bounds + mean",
+    pct(bd("mean-bounded", "3", "backdoorSuccess")),
+    `same failures without trigger ${pct(bd("mean-bounded", "3", "failureMissRate"))}; no attacker ${pct(bd("mean-bounded", "0", "backdoorSuccess"))}`,
+  );
+  const learning = result(results, "learning");
+  push(
+    "Learning: AI4I federated sparse vs centralised macro-F1",
+    num(at(learning, "ai4i.natural.federatedSparse.macroF1MeanLast5Rounds"), 3),
+    `centralised ${num(at(learning, "ai4i.natural.centralised.macroF1MeanLast5Rounds"), 3)}`,
+  );
+  return table(["figure", "value", "baseline, same run"], rows);
+}
+
+function gasBlock(results: Json): string {
+  const gas = result(results, "gas");
+  if (!gas) return "(gas not measured in this run)";
+  const kinds = (at(gas, "governance.perKind") ?? {}) as Record<string, Json>;
+  const governance = table(
+    ["proposal kind", "propose", "approve (1st)", "approve (2nd)", "execute"],
+    Object.entries(kinds).map(([kind, g]) => [kind, num(g.propose), num(g.approveFirst), num(g.approveSecond), num(g.execute)]),
+  );
+  const c = (at(gas, "rounds.commitUpdate") ?? {}) as Json;
+  const rounds = table(
+    ["function", "gas", "baseline / note"],
+    [
+      ["markExpired", num(at(gas, "governance.markExpired")), "proposal past its voting window"],
+      ["openRound (first round)", num(at(gas, "rounds.openRoundFirst")), `later round ${num(at(gas, "rounds.openRoundAfterFinalized"))}`],
+      [
+        "commitUpdate (real proof)",
+        `${num(c.median)} (min ${num(c.min)}, max ${num(c.max)}, ${num(c.samples)} commits)`,
+        `verifyProof alone: ${num(c.baselineVerifyProofTx)} as a transaction, ${num(c.baselineVerifyProofExecutionOnly)} execution only; commitUpdate adds ${num(c.overVerifier)}`,
+      ],
+      ["closeRound", num(at(gas, "rounds.closeRound")), "early close by the aggregator"],
+      [
+        "publishAggregate",
+        `3 members ${num(at(gas, "rounds.publishAggregate.members3"))}; 16 members ${num(at(gas, "rounds.publishAggregate.members16"))}`,
+        `${num(at(gas, "rounds.publishAggregate.perExtraMember"))} per extra included member`,
+      ],
+      ["attest", num(at(gas, "rounds.attestFirst")), `second auditor ${num(at(gas, "rounds.attestSecond"))}`],
+      ["finalizeRound", num(at(gas, "rounds.finalizeRound")), "quorum of 2 matching attestations"],
+      [
+        "whole round",
+        `3 members ${num(at(gas, "rounds.roundTotal.members3"))}; 16 members ${num(at(gas, "rounds.roundTotal.members16"))}`,
+        "open + commits + close + publish + 2 attests + finalize",
+      ],
+    ],
+  );
+  return `${governance}\n\n${rounds}`;
+}
+
+function roundsBlock(results: Json): string {
+  const rounds = result(results, "rounds");
+  if (!rounds) return "(rounds not measured in this run)";
+  const all = [...((rounds.rounds ?? []) as Json[]), ...(rounds.large ? [rounds.large as Json] : [])];
+  const s = (v: unknown): string => (typeof v === "number" ? (v / 1000).toFixed(1) : "–");
+  const latency = table(
+    ["members", "wall s", "without proving s", "proving s (median per proof ms)", "member commit rest s", "open+close s", "aggregation s", "audit (2 auditors) s", "gas", "txs"],
+    all.map((r) => [
+      num(r.members),
+      s(r.wallMs),
+      s(r.wallWithoutProvingMs),
+      `${s(r.provingMs)} (${num(r.provingMedianMs)})`,
+      s(r.memberCommitOtherMs),
+      s(r.chainRoundStepsMs),
+      s(r.aggregationMs),
+      s(r.auditMs),
+      num(r.gas),
+      num(r.transactions),
+    ]),
+  );
+  const memory = table(
+    ["members", "heap before MiB", "heap peak MiB", "heap growth MiB", "RSS before MiB", "RSS peak MiB"],
+    all
+      .filter((r) => r.aggregatorMemory)
+      .map((r) => {
+        const m = r.aggregatorMemory as Json;
+        return [num(r.members), num(m.heapUsedBeforeMiB, 1), num(m.heapUsedPeakMiB, 1), num(m.heapGrowthMiB, 1), num(m.rssBeforeMiB, 1), num(m.rssPeakMiB, 1)];
+      }),
+  );
+  return `${latency}\n\nAggregator memory during \`aggregateRound\` (sampled every 10 ms; the process also hosts the chain, Helia and the other roles, hence the "before" figures):\n\n${memory}`;
+}
+
+function attacksBlock(results: Json, which: "f1" | "backdoor" | "oob"): string {
+  const attacks = result(results, "attacks");
+  if (!attacks) return "(attacks not measured in this run)";
+  if (which === "oob") {
+    const oob = (attacks.outOfBounds ?? {}) as Json;
+    const text = (v: unknown): string => (typeof v === "string" ? v : "–");
+    const yes = (v: unknown): string => (v === true ? "yes" : v === false ? "no" : "–");
+    const rows = (["l2", "linf"] as const).map((v) => {
+      const o = (oob[v] ?? {}) as Json;
+      return [
+        v === "l2" ? "L2 (norm 2× the bound)" : "L∞ (one value bound + 1)",
+        `${yes(o.honestProverRefused)}: ${text(o.honestProverError)}`,
+        `${yes(o.forgedWitnessRefused)}: ${text(o.forgedWitnessError)}`,
+        `${yes(o.looserBoundsProofVerifiesUnderOwnBounds)} / ${yes(o.looserBoundsProofVerifiesUnderPolicyBounds)}`,
+        text(o.commitUpdateWithLooserProof),
+      ];
+    });
+    return table(
+      ["violation", "product prover refuses", "circuit refuses a hand-built witness", "looser-bounds proof verifies: own bounds / policy bounds", "commitUpdate with it"],
+      rows,
+    );
+  }
+  const cells = (at(attacks, "matrix.cells") ?? []) as CellResult[];
+  return which === "f1" ? renderMacroF1Table(cells) : renderBackdoorTable(cells);
+}
+
+/** Every generated block of docs/benchmarks.md, by name. */
+export function renderDocBlocks(results: Json): Record<string, string> {
+  return {
+    machine: machineBlock(results),
+    headline: headlineBlock(results),
+    gas: gasBlock(results),
+    rounds: roundsBlock(results),
+    "attacks-f1": attacksBlock(results, "f1"),
+    "attacks-backdoor": attacksBlock(results, "backdoor"),
+    "attacks-oob": attacksBlock(results, "oob"),
+  };
+}
+
+/** `doc` with each `<!-- bench:NAME -->…<!-- /bench:NAME -->` block's body replaced. */
+export function fillDocBlocks(doc: string, blocks: Record<string, string>): string {
+  return doc.replace(/<!-- bench:([\w-]+) -->[\s\S]*?<!-- \/bench:\1 -->/g, (whole, name: string) =>
+    blocks[name] === undefined ? whole : `<!-- bench:${name} -->\n${blocks[name]}\n<!-- /bench:${name} -->`,
+  );
+}
