@@ -76,6 +76,11 @@ function validatePolicy(policy: TrainingPolicy): void {
       `policy.batchSize must be a positive integer, got ${policy.batchSize}`,
     );
   }
+  if (policy.optimizer !== undefined && policy.optimizer !== "adam" && policy.optimizer !== "momentum") {
+    throw new InvalidTrainingInputError(
+      `policy.optimizer must be "adam" or "momentum", got ${String(policy.optimizer)}`,
+    );
+  }
   if (!(policy.learningRate > 0) || !Number.isFinite(policy.learningRate)) {
     throw new InvalidTrainingInputError(
       `policy.learningRate must be a positive number, got ${policy.learningRate}`,
@@ -231,7 +236,10 @@ export async function trainLocal({
 
   const rng = createRng(seed);
   const model = createModel({ spec, seed: 0 });
-  const optimizer = tf.train.adam(policy.learningRate);
+  const optimizer =
+    policy.optimizer === "momentum"
+      ? tf.train.momentum(policy.learningRate, 0.9)
+      : tf.train.adam(policy.learningRate);
   const weights = tf.tensor1d(classWeights({ data, weighting: policy.classWeighting ?? "sqrt" }));
   const encoderKernels = spec.encoderUnits.map(
     (_, i) => model.variables.get(`encoder_${i}/kernel`) as tf.Variable,

@@ -42,6 +42,12 @@ export interface TrainingPolicy {
    * Default "sqrt".
    */
   readonly classWeighting?: "balanced" | "sqrt" | "none";
+  /**
+   * Local optimiser, fresh every round. "adam" (default) normalises every coordinate's step, so a
+   * delta's magnitudes say little about which coordinates matter; "momentum" (SGD, momentum 0.9) keeps
+   * steps proportional to gradients, which suits top-k sparsification.
+   */
+  readonly optimizer?: "adam" | "momentum";
 }
 
 /** Metrics suited to imbalanced classes (3.4% failures in AI4I). */

@@ -39,7 +39,7 @@ export interface SupplyChainConfig {
   readonly entitiesPerKind?: number;
   /** Lots of material to follow (default 400). */
   readonly lots?: number;
-  /** Most life cycles a lot lives (default 3). */
+  /** Most times a lot is collected and recovered (default 3). */
   readonly maxCycles?: number;
   /** Ground-truth atoms per entity kind (default 3, so K = 12). */
   readonly atomsPerKind?: number;

@@ -119,6 +119,14 @@ describe("learning model and local training", function () {
     expect(tf.memory().numTensors).to.equal(before);
   });
 
+  it("trains with SGD momentum too, lowering the loss", async function () {
+    const data = firstRows(ai4i.members[1] as LabelledData, 300);
+    const globalParams = initialParams({ spec: AI4I_MODEL_SPEC, seed: 1 });
+    const policy = { ...POLICY, learningRate: 0.05, optimizer: "momentum" } as const;
+    const result = await trainLocal({ spec: AI4I_MODEL_SPEC, globalParams, data, policy, seed: 3 });
+    expect(result.metrics.loss).to.be.lessThan(result.metrics.initialLoss);
+  });
+
   it("trains the LSTM task on supply-chain sequences through the same trainLocal", async function () {
     const chain = loadDataset({ name: "supplychain", members: 4, seed: 3, supplyChain: { lots: 60 } });
     const data = chain.members[0] as LabelledData;
@@ -157,6 +165,11 @@ describe("learning model and local training", function () {
       run({ policy: { ...POLICY, epochs: 0 } }),
       InvalidTrainingInputError,
       /epochs must be a positive integer/,
+    );
+    await expectRejection(
+      run({ policy: { ...POLICY, optimizer: "rmsprop" as "adam" } }),
+      InvalidTrainingInputError,
+      /optimizer must be "adam" or "momentum"/,
     );
     await expectRejection(
       run({ data: { ...data, rows: 0, features: new Float32Array(0), labels: new Uint8Array(0) } }),
