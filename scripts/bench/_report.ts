@@ -26,7 +26,7 @@ const result = (results: Json, section: string): Json | undefined =>
 function table(header: string[], rows: string[][]): string {
   return [
     `| ${header.join(" | ")} |`,
-    `|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+    `|${header.map(() => "---").join("|")}|`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
 }
@@ -114,9 +114,9 @@ function headlineBlock(results: Json): string {
   );
   const learning = result(results, "learning");
   push(
-    "Learning: AI4I federated sparse vs centralised macro-F1",
-    num(at(learning, "ai4i.natural.federatedSparse.macroF1MeanLast5Rounds"), 3),
-    `centralised ${num(at(learning, "ai4i.natural.centralised.macroF1MeanLast5Rounds"), 3)}`,
+    "AI4I macro-F1, federated sparse (4 members, mean of last 5 of 20 rounds)",
+    num(at(learning, "ai4i.qualityType.federatedSparse.macroF1MeanLast5Rounds"), 3),
+    `centralised ${num(at(learning, "ai4i.qualityType.centralised.macroF1MeanLast5Rounds"), 3)}`,
   );
   return table(["figure", "value", "baseline, same run"], rows);
 }
@@ -216,11 +216,118 @@ function attacksBlock(results: Json, which: "f1" | "backdoor" | "oob"): string {
   return which === "f1" ? renderMacroF1Table(cells) : renderBackdoorTable(cells);
 }
 
+function sparseBlock(results: Json): string {
+  const sparse = result(results, "sparse");
+  if (!sparse) return "(sparse not measured in this run)";
+  return table(
+    ["density", "k", "wire bytes", "dense float32", "naive COO", "wire / dense", "wire / COO", "sealed, 3 readers", "encode /s", "decode /s"],
+    ((sparse.densities ?? []) as Json[]).map((d) => [
+      String(d.density),
+      num(d.k),
+      num(at(d, "bytes.wireFormat")),
+      num(at(d, "bytes.denseFloat32")),
+      num(at(d, "bytes.naiveCoo")),
+      num(at(d, "bytes.wireVsDense"), 4),
+      num(at(d, "bytes.wireVsNaiveCoo"), 3),
+      num(at(d, "bytes.sealedThreeReaders")),
+      num(at(d, "throughput.encodeUpdatesPerSecond")),
+      num(at(d, "throughput.decodeUpdatesPerSecond")),
+    ]),
+  );
+}
+
+function aggregationBlock(results: Json): string {
+  const agg = result(results, "aggregation");
+  if (!agg) return "(aggregation not measured in this run)";
+  const rows: string[][] = [];
+  for (const [workload, rules] of Object.entries((agg.byWorkloadAndRule ?? {}) as Record<string, Record<string, Json[]>>)) {
+    for (const [rule, runs] of Object.entries(rules)) {
+      for (const r of runs) {
+        rows.push([
+          workload,
+          rule,
+          num(r.updates),
+          num(r.sparseMs, 2),
+          num(r.denseMs, 1),
+          `${num(r.speedupVsDense, 1)}×`,
+          r.sameResultAsDense === true ? "yes" : "NO",
+        ]);
+      }
+    }
+  }
+  return table(["workload", "rule", "updates", "sparse ms", "dense ms (baseline)", "speed-up", "same result"], rows);
+}
+
+function zkBlock(results: Json): string {
+  const zk = result(results, "zk");
+  if (!zk) return "(zk not measured in this run)";
+  return table(
+    ["figure", "value", "baseline, same run"],
+    [
+      ["constraints, test (K = 16)", `${num(at(zk, "constraints.test.total"))} (${num(at(zk, "constraints.test.perEntry"), 1)} per entry)`, ""],
+      [
+        "constraints, demo (K = 128)",
+        `${num(at(zk, "constraints.demo.total"))} (${num(at(zk, "constraints.demo.perEntry"), 1)} per entry)`,
+        `marginal ${num(at(zk, "constraints.marginalPerEntry"), 1)} per entry; target ${num(at(zk, "constraints.targetPerEntry"))}`,
+      ],
+      [
+        "hashing 128 entries (constraints)",
+        `${num(at(zk, "constraints.hashing128Entries.lanePacked"))} lane-packed`,
+        `${num(at(zk, "constraints.hashing128Entries.baselineOneEntryPerPoseidonInput"))} one entry per Poseidon input`,
+      ],
+      [
+        "proving, median (demo)",
+        `${num(at(zk, "provingMs.demoMedian"))} ms`,
+        `witness only ${num(at(zk, "provingMs.demoWitnessOnlyMedian"))} ms; test instance ${num(at(zk, "provingMs.testMedian"))} ms`,
+      ],
+      ["verifying off-chain, median (demo)", `${num(at(zk, "verifyMs.demoMedian"), 1)} ms`, `test instance ${num(at(zk, "verifyMs.testMedian"), 1)} ms`],
+      [
+        "verifyProof gas (demo verifier, as a transaction)",
+        num(at(zk, "verifierGas.demoVerifyProofTx")),
+        `execution only ${num(at(zk, "verifierGas.executionOnly"))}; calldata ${num(at(zk, "verifierGas.calldata"))}`,
+      ],
+      ["proof size", `${num(at(zk, "proofSize.calldataBytes"))} B calldata`, `snarkjs JSON ${num(at(zk, "proofSize.baselineSnarkjsJsonBytes"))} B`],
+    ],
+  );
+}
+
+function learningBlock(results: Json): string {
+  const learning = result(results, "learning");
+  if (!learning) return "(learning not measured in this run)";
+  const rows: string[][] = [];
+  for (const [split, label] of [
+    ["qualityType", "by product quality type"],
+    ["dirichlet", "Dirichlet(0.5) labels"],
+  ] as const) {
+    for (const [kind, name] of [
+      ["centralised", "centralised (baseline)"],
+      ["federatedDense", "federated dense FedAvg"],
+      ["federatedSparse", "federated sparse (top-k, fixed point)"],
+    ] as const) {
+      const r = at(learning, `ai4i.${split}.${kind}`) as Json | undefined;
+      if (!r) continue;
+      rows.push([
+        label,
+        name,
+        num(r.macroF1, 3),
+        num(r.macroF1MeanLast5Rounds, 3),
+        num(r.rocAuc, 3),
+        kind === "centralised" ? "–" : num(r.wireBytesPerMemberPerRound ?? r.bytesPerMemberPerRound, 0),
+      ]);
+    }
+  }
+  return table(["AI4I split (4 members)", "training", "macro-F1", "mean last 5 rounds", "ROC AUC", "bytes per member per round"], rows);
+}
+
 /** Every generated block of docs/benchmarks.md, by name. */
 export function renderDocBlocks(results: Json): Record<string, string> {
   return {
     machine: machineBlock(results),
     headline: headlineBlock(results),
+    sparse: sparseBlock(results),
+    aggregation: aggregationBlock(results),
+    zk: zkBlock(results),
+    learning: learningBlock(results),
     gas: gasBlock(results),
     rounds: roundsBlock(results),
     "attacks-f1": attacksBlock(results, "f1"),

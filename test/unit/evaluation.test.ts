@@ -223,8 +223,10 @@ describe("evaluation: backdoor measurement", function () {
     const b = await backdoorSuccessRate({ spec: tiny.spec, params, test: tiny.test, trigger: AI4I_TRIGGER });
     expect(b.failures).to.equal(failureRows({ data: tiny.test }).rows);
     for (const share of [b.backdoorSuccess, b.failureMissRate]) expect(share).to.be.within(0, 1);
-    // Shares are counts over the failures.
-    expect(Number.isInteger(Math.round(b.backdoorSuccess * b.failures * 1e6) / 1e6)).to.equal(true);
+    // Each share is a whole number of the failures.
+    for (const share of [b.backdoorSuccess, b.failureMissRate]) {
+      expect(Math.abs(share * b.failures - Math.round(share * b.failures))).to.be.below(1e-9);
+    }
   });
 });
 
