@@ -1,0 +1,214 @@
+/**
+ * Child processes for the role tests: a `hardhat node` on loopback and long-running `cfl` commands whose
+ * JSON log lines the test can wait for. Every child is tracked so that `after` hooks can kill them all.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { createServer } from "node:net";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
+import { Consortium__factory } from "../../types/ethers-contracts/index.js";
+import { encodeProposal, type ProposalAction } from "../../src/governance/index.js";
+import { ROOT } from "./helpers.js";
+
+const HARDHAT = `${ROOT}node_modules/.bin/hardhat`;
+
+/** The well-known development mnemonic `hardhat node` funds; its keys are public, loopback use only. */
+const DEV_MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+
+export function devAccount(index: number): { address: string; privateKey: string } {
+  const wallet = HDNodeWallet.fromMnemonic(DEV_MNEMONIC, `m/44'/60'/0'/0/${index}`);
+  return { address: wallet.address, privateKey: wallet.privateKey };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+/** A running child with its output so far and a way to wait for a JSON log event. */
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** JSON log lines (stderr, non-TTY) parsed so far. */
+  events: () => Record<string, unknown>[];
+  waitFor: (
+    predicate: (event: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ) => Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+}
+
+const children = new Set<ChildProcess>();
+
+function track(name: string, child: ChildProcess): Child {
+  children.add(child);
+  let out = "";
+  let err = "";
+  const parsed: Record<string, unknown>[] = [];
+  const waiters: {
+    predicate: (e: Record<string, unknown>) => boolean;
+    resolve: (e: Record<string, unknown>) => void;
+  }[] = [];
+  let partial = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => {
+    const text = d.toString();
+    err += text;
+    partial += text;
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.startsWith("{")) continue;
+      try {
+        const event = JSON.parse(line) as Record<string, unknown>;
+        parsed.push(event);
+        for (const w of [...waiters]) {
+          if (w.predicate(event)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(event);
+          }
+        }
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      resolve(code ?? (signal ? -1 : null));
+    });
+  });
+  return {
+    name,
+    process: child,
+    stdout: () => out,
+    stderr: () => err,
+    events: () => parsed,
+    exited,
+    waitFor(predicate, timeoutMs) {
+      const seen = parsed.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(
+              `${name}: no matching log event within ${timeoutMs} ms; stderr tail:\n${err.slice(-3000)}`,
+            ),
+          );
+        }, timeoutMs);
+        const waiter = {
+          predicate,
+          resolve: (e: Record<string, unknown>) => {
+            clearTimeout(timer);
+            resolve(e);
+          },
+        };
+        waiters.push(waiter);
+        void exited.then((code) => {
+          if (!waiters.includes(waiter)) return;
+          clearTimeout(timer);
+          reject(
+            new Error(
+              `${name} exited (${code}) before the expected log event; stderr tail:\n${err.slice(-3000)}`,
+            ),
+          );
+        });
+      });
+    },
+  };
+}
+
+/** Starts a long-running `cfl` command (JSON logs, since stderr is a pipe). */
+export function spawnCfl(
+  name: string,
+  args: string[],
+  env: Record<string, string> = {},
+  logFile?: string,
+): Child {
+  // bin/cfl.js registers tsx in-process: one OS process per role, so SIGKILL really kills the role
+  // (the tsx launcher would run the role in a grandchild that survives its parent's death).
+  const child = spawn(process.execPath, [`${ROOT}bin/cfl.js`, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // A copy of the child's log for post-mortems when a test fails.
+  if (logFile) child.stderr?.pipe(createWriteStream(logFile, { flags: "a" }));
+  return track(name, child);
+}
+
+/** `hardhat node` on 127.0.0.1, resolved once it answers JSON-RPC. */
+export async function startHardhatNode(port: number): Promise<{ child: Child; rpcUrl: string }> {
+  const child = spawn(HARDHAT, ["node", "--port", String(port), "--hostname", "127.0.0.1"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const tracked = track("hardhat node", child);
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (response.ok) return { child: tracked, rpcUrl };
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null)
+      throw new Error(`hardhat node exited: ${tracked.stderr()}${tracked.stdout()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("hardhat node did not start within 120 s");
+}
+
+/** Kills every child still running (SIGKILL: nothing of theirs needs to survive the test). */
+export async function killAllChildren(): Promise<void> {
+  const running = [...children];
+  for (const child of running) child.kill("SIGKILL");
+  await Promise.all(
+    running.map((c) =>
+      c.exitCode === null && c.signalCode === null ? once(c, "exit") : Promise.resolve([]),
+    ),
+  );
+}
+
+/** Runs governance actions in-process: one governor proposes, `quorum` governors approve, the last executes. */
+export function governanceClient({
+  rpcUrl,
+  consortium,
+  governorKeys,
+}: {
+  rpcUrl: string;
+  consortium: string;
+  governorKeys: string[];
+}): { govern: (action: ProposalAction) => Promise<void>; close: () => void } {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const governors = governorKeys.map((k) => new Wallet(k, provider));
+  const [proposer] = governors;
+  const executor = governors.at(-1);
+  if (!proposer || !executor) throw new Error("governanceClient needs at least one governor key");
+  const contract = Consortium__factory.connect(consortium, provider);
+  return {
+    async govern(action) {
+      const { kind, payload } = encodeProposal(action);
+      await (await contract.connect(proposer).propose(kind, payload, 3600n)).wait();
+      const id = await contract.proposalCount();
+      for (const g of governors.slice(0, -1)) await (await contract.connect(g).approve(id)).wait();
+      await (await contract.connect(executor).execute(id)).wait();
+    },
+    close: () => provider.destroy(),
+  };
+}
