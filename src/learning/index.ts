@@ -68,6 +68,8 @@ export {
 export { loadDataset, UnknownDatasetError, type DatasetPartition } from "./datasets.js";
 export {
   atomRecovery,
+  atomsFromRows,
+  proposeAtoms,
   DictionaryLearningError,
   learnDictionary,
   localStatistics,

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import {
   atomRecovery,
+  atomsFromRows,
+  proposeAtoms,
   createRng,
   learnDictionary,
   maskedRandomDictionary,
@@ -131,6 +133,29 @@ describe("federated dictionary learning", function () {
     const learnedError = reconstructionError({ dictionary: learned.dictionary, members, lambda: 0.05 });
     const randomError = reconstructionError({ dictionary: random, members, lambda: 0.05 });
     expect(learnedError).to.be.lessThan(randomError / 2);
+  });
+
+  it("starts from members' proposed atoms or, centrally, from observed rows: unit atoms inside the views", function () {
+    const chain = generateSupplyChain({ seed: 3, members: 4, lots: 40, atomsPerKind: 2 });
+    const members = entityObservations({ chain }).map((o) => ({
+      rows: o.rows,
+      values: o.values,
+      mask: o.mask,
+    }));
+    const proposed = proposeAtoms({ members, atoms: 8, perMember: 2, lambda: 0.05, rounds: 3, seed: 1 });
+    const fromRows = atomsFromRows({ member: members[5] as MaskedObservations, atoms: 3, seed: 1 });
+    for (const dictionary of [proposed, fromRows]) {
+      for (let a = 0; a < dictionary.atoms; a++) {
+        const atom = dictionary.values.subarray(a * FEATURE_COUNT, (a + 1) * FEATURE_COUNT);
+        expect(Math.hypot(...atom)).to.be.closeTo(1, 1e-9);
+      }
+    }
+    // A proposal is learned inside one member's view, so it is zero outside that member's mask.
+    const first = proposed.values.subarray(0, FEATURE_COUNT);
+    const owner = members.find((m) => first.every((v, j) => v === 0 || m.mask[j] === 1));
+    expect(owner).to.not.equal(undefined);
+    const mask = (members[5] as MaskedObservations).mask;
+    expect(fromRows.values.every((v, i) => v === 0 || mask[i % FEATURE_COUNT] === 1)).to.equal(true);
   });
 
   it("rejects malformed input with a clear error", function () {
