@@ -70,7 +70,7 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     const base = { rpcUrl, circuit: "test", pollIntervalMs: 1000, fetchTimeoutMs: 10_000 };
 
-    // Deploy through the CLI with the first governor's key.
+    // Deploy through the CLI (Ignition modules) with the first governor's key.
     await writeFile(join(work, "governor.json"), JSON.stringify(base));
     const deployed = await runCli(
       [
@@ -83,6 +83,8 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
         "2",
         "--verifier",
         "test",
+        "--deployments",
+        join(work, "deployments"),
       ],
       { env: { CFL_PRIVATE_KEY: keys.governors[0]!.privateKey } },
     );

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { getAddress, isAddress, type Signer } from "ethers";
 import {
   Consortium__factory,
@@ -73,6 +74,78 @@ export async function deployConsortium({
   };
 }
 
+/**
+ * Deploys with the project's Ignition modules (ignition/modules), the same ones the demo and the tests
+ * use. Ignition keeps a journal in `<deploymentsDir>/deployments/chain-<id>/`: an interrupted deployment
+ * resumes from it, and running the command again against the same chain returns the same addresses.
+ */
+export async function deployWithIgnition({
+  rpcUrl,
+  privateKey,
+  governors,
+  quorum,
+  verifier,
+  deploymentsDir,
+}: {
+  rpcUrl: string;
+  privateKey: string;
+  governors: readonly string[];
+  quorum: number;
+  verifier?: VerifierInstance;
+  deploymentsDir: string;
+}): Promise<DeploymentRecord> {
+  if (governors.length === 0) throw new Error("--governors needs at least one address");
+  if (!Number.isInteger(quorum) || quorum < 1 || quorum > governors.length)
+    throw new Error(`--quorum must be from 1 to the number of governors (${governors.length})`);
+  // Hardhat is loaded only here: it is the heaviest dependency and only deployments need it.
+  const { createHardhatRuntimeEnvironment } = await import("hardhat/hre");
+  const { default: projectConfig } = await import("../../../hardhat.config.js");
+  const { PROJECT_ROOT } = await import("../../chain/local.js");
+  const { default: CircularFLModule } = await import("../../../ignition/modules/CircularFL.js");
+  const { DemoUpdateVerifierModule, TestUpdateVerifierModule } =
+    await import("../../../ignition/modules/UpdateVerifier.js");
+  const hre = await createHardhatRuntimeEnvironment(
+    {
+      ...projectConfig,
+      networks: {
+        ...projectConfig.networks,
+        cfl: { type: "http", chainType: "l1", url: rpcUrl, accounts: [privateKey] },
+      },
+      paths: { ...projectConfig.paths, ignition: resolve(deploymentsDir) },
+    },
+    {},
+    PROJECT_ROOT,
+  );
+  await hre.tasks.getTask("build").run({ quiet: true });
+  const connection = await hre.network.create("cfl");
+  try {
+    const deployed = await connection.ignition.deploy(CircularFLModule, {
+      parameters: { CircularFL: { governors: governors.map((g) => getAddress(g)), quorum } },
+      displayUi: false,
+    });
+    let verifierAddress: string | undefined;
+    if (verifier) {
+      const result =
+        verifier === "test"
+          ? await connection.ignition.deploy(TestUpdateVerifierModule, { displayUi: false })
+          : await connection.ignition.deploy(DemoUpdateVerifierModule, { displayUi: false });
+      verifierAddress = await result.verifier.getAddress();
+    }
+    const provider = connection.ethers.provider;
+    const [signer] = await connection.ethers.getSigners();
+    return {
+      chainId: (await provider.getNetwork()).chainId.toString(),
+      consortium: await deployed.consortium.getAddress(),
+      rounds: await deployed.rounds.getAddress(),
+      ...(verifierAddress ? { verifier: verifierAddress } : {}),
+      deployer: signer ? await signer.getAddress() : "",
+      blockNumber: await provider.getBlockNumber(),
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
 const addressList = (value: string): string[] => {
   const list = value
     .split(",")
@@ -103,11 +176,22 @@ export function registerDeployCommand(program: Command): void {
         "also deploy the generated Groth16 verifier of this circuit instance",
       ).choices(["test", "demo"]),
     )
+    .addOption(
+      new Option(
+        "--with <tool>",
+        "ignition: the project's Ignition modules, with a resumable journal; ethers: plain factories",
+      )
+        .choices(["ignition", "ethers"])
+        .default("ignition"),
+    )
+    .option("--deployments <dir>", "where Ignition keeps its deployment journal", "./cfl-deployments")
     .option("--out <file>", "also write the addresses JSON to this file")
     .option("--quiet", "no progress output", false)
     .action(
       async (
         opts: ConfigOption & {
+          with: "ignition" | "ethers";
+          deployments: string;
           governors: string[];
           quorum: number;
           verifier?: VerifierInstance;
@@ -125,12 +209,20 @@ export function registerDeployCommand(program: Command): void {
             deployer: signer.address,
             verifier: opts.verifier ?? "none",
           });
-          const record = await deployConsortium({
-            signer,
+          const common = {
             governors: opts.governors,
             quorum: opts.quorum,
             ...(opts.verifier ? { verifier: opts.verifier } : {}),
-          });
+          };
+          const record =
+            opts.with === "ignition"
+              ? await deployWithIgnition({
+                  ...common,
+                  rpcUrl: config.rpcUrl,
+                  privateKey: signer.privateKey,
+                  deploymentsDir: opts.deployments,
+                })
+              : await deployConsortium({ ...common, signer });
           const text = JSON.stringify(record, null, 2) + "\n";
           if (opts.out) await writeFile(opts.out, text);
           process.stdout.write(text);
