@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hexlify, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet } from "ethers";
 import { attachContracts } from "../../src/chain/index.js";
 import { deployConsortium } from "../../src/cli/commands/deploy.js";
-import { writeReaderKey } from "../../src/config/index.js";
+import { loadReaderKey, writeReaderKey } from "../../src/config/index.js";
 import { EntityKind, Operation, Role, validatePolicy, type TaskPolicy } from "../../src/governance/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
 import {
@@ -102,6 +102,25 @@ describe("cfl role commands: configuration errors", function () {
     const run = await runCli(["governance", "propose", "AdmitMember", "--json", payload, "--config", path]);
     expect(run.code).to.equal(2);
     expectOneErrorLine(run.stderr, "AdmitMember payload", "account", "encryptionKey");
+  });
+
+  it("`member join --new-account` creates an encrypted account and a reader key, and never overwrites the key", async function () {
+    const keystore = join(dir, "new.keystore.json");
+    const readerKey = join(dir, "new.reader.json");
+    const env = { CFL_KEYSTORE_PASSWORD: "pw", CFL_PRIVATE_KEY: "" };
+    const run = await runCli(["member", "join", "--new-account", keystore, "--key-out", readerKey], { env });
+    expect(run.code, run.stderr).to.equal(0);
+    const joined = JSON.parse(run.stdout) as { address: string; encryptionKey: string };
+    const wallet = await Wallet.fromEncryptedJson(await readFile(keystore, "utf8"), "pw");
+    expect(wallet.address).to.equal(joined.address);
+    const key = await loadReaderKey({ path: readerKey });
+    expect(key.id).to.equal(joined.address);
+    expect(hexlify(key.publicKey)).to.equal(joined.encryptionKey);
+    const config = join(dir, "joined.json");
+    await writeFile(config, JSON.stringify({ keystore: { path: keystore }, readerKeyFile: readerKey }));
+    const again = await runCli(["member", "join", "--config", config], { env });
+    expect(again.code).to.equal(2);
+    expectOneErrorLine(again.stderr, "refusing to replace a key");
   });
 
   it("prints --help for every role command", async function () {
