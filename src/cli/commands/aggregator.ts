@@ -3,6 +3,7 @@ import { loadReaderKey, requireFields } from "../../config/index.js";
 import { createLogger } from "../log.js";
 import {
   announcePeers,
+  checkReaderKey,
   circuitParams,
   configFrom,
   positiveInt,
@@ -48,6 +49,7 @@ export function registerAggregatorCommands(program: Command): void {
       const stop = stopSignal();
       try {
         await withRole({ config, command: "cfl aggregator run" }, async (connection) => {
+          await checkReaderKey({ connection, reader, requireOwnAccount: true });
           const beforeStep = await announcePeers({ connection, log });
           log("aggregator-ready", { address: connection.env.address, task: config.taskId?.toString() });
           await runAggregator({

@@ -5,6 +5,7 @@ import type { HistoryAuditRow } from "../../roles/index.js";
 import { createLogger } from "../log.js";
 import {
   announcePeers,
+  checkReaderKey,
   circuitParams,
   configFrom,
   withConfigOption,
@@ -79,6 +80,7 @@ export function registerAuditCommand(program: Command): void {
         throw new Error("--from-block must be a block number");
       const { auditHistory } = await import("../../roles/index.js");
       const rows = await withRole({ config, command: "cfl audit", readOnly: true }, async (connection) => {
+        await checkReaderKey({ connection, reader, requireOwnAccount: false });
         await announcePeers({ connection, log });
         return auditHistory({ env: connection.env, reader, circuit, log, fromBlock });
       });

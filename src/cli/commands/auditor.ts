@@ -3,6 +3,7 @@ import { loadReaderKey, requireFields } from "../../config/index.js";
 import { createLogger } from "../log.js";
 import {
   announcePeers,
+  checkReaderKey,
   circuitParams,
   configFrom,
   positiveInt,
@@ -38,6 +39,7 @@ export function registerAuditorCommands(program: Command): void {
       const stop = stopSignal();
       try {
         await withRole({ config, command: "cfl auditor run" }, async (connection) => {
+          await checkReaderKey({ connection, reader, requireOwnAccount: true });
           const beforeStep = await announcePeers({ connection, log });
           log("auditor-ready", { address: connection.env.address, task: config.taskId?.toString() });
           await runAuditor({

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import {
+  ConfigError,
   loadConfig,
   connectRole,
   peerDirectory,
@@ -11,6 +12,8 @@ import {
   type RoleConnection,
 } from "../../config/index.js";
 import type { Logger } from "../log.js";
+import { getAddress, hexlify } from "ethers";
+import type { ReaderKey } from "../../roles/index.js";
 import { findInstance } from "../../zk/setup/instances.js";
 import type { CircuitParams } from "../../zk/index.js";
 
@@ -95,4 +98,33 @@ export async function announcePeers({
   return async () => {
     await directory.dialAll();
   };
+}
+
+/**
+ * Refuses a reader key that the chain does not know as this reader's: a wrong key would open no update,
+ * so an aggregator would exclude every one and an auditor would dispute honest rounds.
+ */
+export async function checkReaderKey({
+  connection,
+  reader,
+  requireOwnAccount,
+}: {
+  connection: RoleConnection;
+  reader: ReaderKey;
+  requireOwnAccount: boolean;
+}): Promise<void> {
+  if (requireOwnAccount && getAddress(reader.id) !== getAddress(connection.env.address)) {
+    throw new ConfigError(
+      "bad-reader-key",
+      `readerKeyFile belongs to ${reader.id}, but this process signs as ${connection.env.address}`,
+    );
+  }
+  const member = await connection.env.contracts.consortium.member(reader.id);
+  const onChain = member.profile.encryptionKey.toLowerCase();
+  if (onChain !== hexlify(reader.publicKey).toLowerCase()) {
+    throw new ConfigError(
+      "bad-reader-key",
+      `readerKeyFile's public key is not the encryption key admitted on chain for ${reader.id} (${onChain})`,
+    );
+  }
 }
