@@ -303,6 +303,17 @@ describe("cfl audit on a tampered history", function () {
     expect(run.stdout).to.match(/round 2: model hash: published 0x[0-9a-f]{64}, replay gives 0x[0-9a-f]{64}/);
   });
 
+  it("refuses a reader key that is not the one admitted on chain (it would open no update)", async function () {
+    const original = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
+    const stranger = join(dir, "stranger.reader.json");
+    await writeReaderKey({ path: stranger, key: { id: devAccount(4).address, ...generateReaderKeyPair() } });
+    const strangerConfig = join(dir, "stranger.json");
+    await writeFile(strangerConfig, JSON.stringify({ ...original, readerKeyFile: stranger }));
+    const run = await runCli(["audit", "--config", strangerConfig]);
+    expect(run.code).to.equal(2);
+    expectOneErrorLine(run.stderr, "not the encryption key admitted on chain");
+  });
+
   it("gives the same verdicts as JSON with --json", async function () {
     const run = await runCli(["audit", "--config", configPath, "--json"]);
     expect(run.code, run.stderr).to.equal(1);
