@@ -10,7 +10,7 @@ import type { ResidualStore } from "../sparse/index.js";
 import type { CircuitArtifacts, CircuitParams } from "../zk/index.js";
 import { aggregateRound, closeRoundIfReady, openNextRound } from "./aggregator.js";
 import { attestRound, auditRound } from "./auditor.js";
-import { describe, RoleError } from "./common.js";
+import { describe, loadRoundPolicy, RoleError } from "./common.js";
 import { commitMemberUpdate, loadTrainingBase } from "./member.js";
 import type { ReaderKey, RoleEnvironment } from "./types.js";
 
@@ -99,6 +99,20 @@ async function chainTime(env: RoleEnvironment): Promise<bigint> {
   const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
   if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
   return BigInt(block.timestamp);
+}
+
+/** Whether `reader` is in the reader set of the policy version the round was opened under. */
+async function isReader({
+  env,
+  round,
+  reader,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+  reader: string;
+}): Promise<boolean> {
+  const { policy } = await loadRoundPolicy({ env, round });
+  return policy.readers.some((r) => getAddress(r) === getAddress(reader));
 }
 
 /** What a member's trainer returns for a round: the delta from the global parameters it was given. */
@@ -247,6 +261,7 @@ export async function runAuditor(
   const { env, log, reader, circuit, stopAfterRounds } = options;
   const me = getAddress(env.address);
   const attested: bigint[] = [];
+  const notReader = new Set<bigint>();
   await pollLoop(options, "auditor", async () => {
     const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId });
     for (const record of history) {
@@ -258,6 +273,13 @@ export async function runAuditor(
         if (Number(r.status) !== RoundStatus.Published || r.matchCount < r.attestationQuorum) continue;
         await (await env.contracts.rounds.connect(env.signer).finalizeRound(env.taskId, record.round)).wait();
         log("round-finalized", { round: Number(record.round) });
+        continue;
+      }
+      if (!(await isReader({ env, round: record.round, reader: me }))) {
+        // Without the key the payloads were sealed to, every update would look unopenable and an honest
+        // round would be disputed: an auditor outside the round's reader set abstains instead.
+        if (!notReader.has(record.round)) log("not-a-reader", { round: Number(record.round) });
+        notReader.add(record.round);
         continue;
       }
       log("auditing", { round: Number(record.round) });
@@ -287,7 +309,8 @@ export interface HistoryAuditRow {
   publishedModelHash?: string;
   replayedModelHash?: string;
   attestations: { matches: number; mismatches: number };
-  verdict: "match" | "mismatch" | "unpublished";
+  /** "not-a-reader": the key given is not among the round's readers, so the round cannot be replayed. */
+  verdict: "match" | "mismatch" | "unpublished" | "not-a-reader";
   findings: string[];
 }
 
@@ -334,7 +357,12 @@ export async function auditHistory({
       verdict: "unpublished",
       findings: [],
     };
-    if (record.published) {
+    if (record.published && !(await isReader({ env, round: record.round, reader: reader.id }))) {
+      row.verdict = "not-a-reader";
+      row.findings = [
+        `${reader.id} is not among this round's readers: its updates cannot be opened with this key`,
+      ];
+    } else if (record.published) {
       log?.("replaying", { round: row.round });
       const verdict = await auditRound({ env, round: record.round, reader, circuit });
       row.publishedModelHash = record.published.modelHash;

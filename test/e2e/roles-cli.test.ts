@@ -275,6 +275,7 @@ describe("cfl audit on a tampered history", function () {
     }
     const readerKeyFile = join(dir, "auditor.reader.json");
     await writeReaderKey({ path: readerKeyFile, key: readers.get(auditors[0]!.address)! });
+    await writeReaderKey({ path: join(dir, "member.reader.json"), key: readers.get(members[0]!.address)! });
     configPath = join(dir, "audit.json");
     await writeFile(
       configPath,
@@ -312,6 +313,20 @@ describe("cfl audit on a tampered history", function () {
     const run = await runCli(["audit", "--config", strangerConfig]);
     expect(run.code).to.equal(2);
     expectOneErrorLine(run.stderr, "not the encryption key admitted on chain");
+  });
+
+  it("marks rounds a non-reader's key cannot open as not-a-reader and fails the audit", async function () {
+    const original = JSON.parse(await readFile(configPath, "utf8")) as Record<string, unknown>;
+    const memberConfig = join(dir, "member-audit.json");
+    await writeFile(
+      memberConfig,
+      JSON.stringify({ ...original, readerKeyFile: join(dir, "member.reader.json") }),
+    );
+    const run = await runCli(["audit", "--config", memberConfig, "--json"]);
+    expect(run.code, run.stderr).to.equal(1);
+    const report = JSON.parse(run.stdout) as { unverifiable: number; rounds: { verdict: string }[] };
+    expect(report.rounds.map((r) => r.verdict)).to.deep.equal(["not-a-reader", "not-a-reader"]);
+    expect(report.unverifiable).to.equal(2);
   });
 
   it("gives the same verdicts as JSON with --json", async function () {

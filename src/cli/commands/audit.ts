@@ -60,7 +60,7 @@ export function registerAuditCommand(program: Command): void {
       .command("audit")
       .description(
         "replay the task's whole history from chain events and IPFS (read-only, nothing is attested); " +
-          "prints one row per round; exit code 1 when any published round does not replay to what was published",
+          "prints one row per round; exit code 1 when any published round does not replay to what was published (or cannot be opened with this key)",
       ),
   )
     .option("--json", "print the rows as JSON instead of a table", false)
@@ -85,13 +85,15 @@ export function registerAuditCommand(program: Command): void {
         return auditHistory({ env: connection.env, reader, circuit, log, fromBlock });
       });
       const mismatches = rows.filter((r) => r.verdict === "mismatch").length;
+      // A published round this key cannot open is not confirmed either: it fails the audit too.
+      const unverifiable = rows.filter((r) => r.verdict === "not-a-reader").length;
       if (opts.json) {
         process.stdout.write(
-          JSON.stringify({ task: config.taskId?.toString(), rounds: rows, mismatches }) + "\n",
+          JSON.stringify({ task: config.taskId?.toString(), rounds: rows, mismatches, unverifiable }) + "\n",
         );
       } else {
         process.stdout.write(renderAuditTable(rows));
       }
-      if (mismatches > 0) process.exitCode = EXIT_MISMATCH;
+      if (mismatches > 0 || unverifiable > 0) process.exitCode = EXIT_MISMATCH;
     });
 }
