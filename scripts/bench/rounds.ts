@@ -23,7 +23,7 @@ import {
   type BenchAccount,
   type BenchConsortium,
 } from "../../src/evaluation/index.js";
-import { AI4I_MODEL_SPEC, createRng, initialParams } from "../../src/learning/index.js";
+import { AI4I_MODEL_SPEC, createRng, initialParams, loadDataset, trainLocal } from "../../src/learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
 import {
   aggregateRound,
@@ -238,7 +238,28 @@ async function oneRound({
   };
 }
 
+/**
+ * Median time of one member's local training on AI4I (10-member split, the attack matrix's policy:
+ * 2 epochs, batch 64): the work a member does anyway, beside which its proving time is read.
+ */
+async function localTrainingMedianMs(): Promise<{ medianMs: number; samples: number; rowsMedian: number }> {
+  const dataset = loadDataset({ name: "ai4i", members: 10, seed: 1 });
+  const params = initialParams({ spec: dataset.spec, seed: 1 });
+  const policy = { epochs: 2, batchSize: 64, learningRate: 0.01, classWeighting: "sqrt" } as const;
+  // Warm-up: the first call compiles the backend's kernels.
+  await trainLocal({ spec: dataset.spec, globalParams: params, data: dataset.members[0]!, policy, seed: 0 });
+  const times: number[] = [];
+  const members = dataset.members.slice(0, 6);
+  for (const [i, data] of members.entries()) {
+    const t = performance.now();
+    await trainLocal({ spec: dataset.spec, globalParams: params, data, policy, seed: i + 1 });
+    times.push(performance.now() - t);
+  }
+  return { medianMs: ms(median(times)), samples: times.length, rowsMedian: median(members.map((m) => m.rows)) };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
+  const training = await localTrainingMedianMs();
   const artifacts = await loadCircuitArtifacts({ instance: "test" });
   const connection = await startInProcessChain();
   await rm(STORE_PATH, { recursive: true, force: true });
@@ -261,6 +282,13 @@ export async function run(): Promise<Record<string, unknown>> {
       network: "hardhat in-process (EDR), automine; embedded Helia; test circuit (K=16), sequential proving",
       delta: "synthetic N(0, 0.02) over d = 1778 (AI4I model), top-16 with error feedback, clipped to the policy",
       setup: { membersAdmitted: LARGE, consortiumSetupMs: ms(setupMs) },
+      // A member's proving time (test instance, median over the 64-member round) next to its local training.
+      provingVsTraining: {
+        provingMedianMs: rounds[2]!.provingMedianMs,
+        localTrainingMedianMs: training.medianMs,
+        trainingSamples: training.samples,
+        trainingRowsMedian: training.rowsMedian,
+      },
       rounds,
       large: { ...large, wallIncludingTaskSetupMs: ms(performance.now() - t) },
       perMember: {
