@@ -78,6 +78,10 @@ export function poisonDelta({
       const rng = createRng(seed);
       return delta.map(() => gaussian(() => rng.next()) * 0.5);
     }
+    case "freeride":
+      // A free-rider trains nothing and sends an empty update; its proof is valid, since the bounds
+      // limit an update's size and say nothing of whether training happened.
+      return new Float32Array(delta.length);
     default:
       return delta;
   }

@@ -4,7 +4,7 @@ export interface DemoOptions {
   rounds: number;
   dataset: "ai4i" | "supplychain";
   rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
-  attack: "none" | "scaling" | "signflip" | "noise" | "labelflip" | "backdoor";
+  attack: "none" | "scaling" | "signflip" | "noise" | "labelflip" | "backdoor" | "freeride";
   malicious: number;
   tamperAggregator: boolean;
   seed: number;

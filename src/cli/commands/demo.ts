@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
-        .choices(["none", "scaling", "signflip", "noise", "labelflip", "backdoor"])
+        .choices(["none", "scaling", "signflip", "noise", "labelflip", "backdoor", "freeride"])
         .default("none"),
     )
     .option("--malicious <m>", "number of malicious members", integer("--malicious", 0, 63), 0)
