@@ -114,7 +114,9 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     };
     await writeFile(join(work, "governor.json"), JSON.stringify({ ...base, addresses }));
     configs.governor = join(work, "governor.json");
-    await writeConfig("aggregator", { readerKeyFile: "aggregator.reader.json" });
+    // The aggregator closes a round and publishes it on its next poll; a longer poll leaves the test a wide
+    // window to kill it in between even on a loaded machine.
+    await writeConfig("aggregator", { readerKeyFile: "aggregator.reader.json", pollIntervalMs: 2500 });
     await writeConfig("auditor-1", { readerKeyFile: "auditor-1.reader.json" });
     await writeConfig("auditor-2", { readerKeyFile: "auditor-2.reader.json", keystore: { path: keystore } });
     await writeConfig("audit", { readerKeyFile: "auditor-1.reader.json" });
