@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
+// `node bin/cfl.js` rather than the tsx launcher: the launcher runs the program in a grandchild that a
+// kill of the launcher would leave running.
+const CFL = `${ROOT}bin/cfl.js`;
 
 export interface CliRun {
   code: number | null;
@@ -17,7 +19,7 @@ export function runCli(
   { timeoutMs = 600_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [`${ROOT}src/cli/index.ts`, ...args], {
+    const child = spawn(process.execPath, [CFL, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
