@@ -1,17 +1,5 @@
 import type { Command } from "commander";
-import { loadReaderKey, requireFields } from "../../config/index.js";
-import { createLogger } from "../log.js";
-import {
-  announcePeers,
-  checkReaderKey,
-  circuitParams,
-  configFrom,
-  positiveInt,
-  stopSignal,
-  withConfigOption,
-  withRole,
-  type ConfigOption,
-} from "./roles-shared.js";
+import { positiveInt, runReaderRole, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
 export function registerAuditorCommands(program: Command): void {
   const auditor = program.command("auditor").description("an independent auditor of the task's aggregates");
@@ -26,36 +14,17 @@ export function registerAuditorCommands(program: Command): void {
     .option("--rounds <n>", "exit once the task has this many settled rounds", positiveInt("--rounds"))
     .option("--quiet", "no progress output", false)
     .action(async (opts: ConfigOption & { rounds?: number; quiet: boolean }) => {
-      const config = requireFields({
-        config: configFrom(opts),
-        fields: ["readerKeyFile"],
+      await runReaderRole({
+        opts,
         command: "cfl auditor run",
-      });
-      const log = createLogger({ quiet: opts.quiet });
-      const reader = await loadReaderKey({ path: config.readerKeyFile });
-      const circuit = await circuitParams(config.circuit);
-      const { runAuditor } = await import("../../roles/index.js");
-      const { releaseZkWorkers } = await import("../../zk/index.js");
-      const stop = stopSignal();
-      try {
-        await withRole({ config, command: "cfl auditor run" }, async (connection) => {
-          await checkReaderKey({ connection, reader, requireOwnAccount: true });
-          const beforeStep = await announcePeers({ connection, log });
-          log("auditor-ready", { address: connection.env.address, task: config.taskId?.toString() });
+        role: "auditor",
+        loop: async (context) => {
+          const { runAuditor } = await import("../../roles/index.js");
           await runAuditor({
-            env: connection.env,
-            log,
-            signal: stop.signal,
-            pollIntervalMs: config.pollIntervalMs,
-            beforeStep,
-            reader,
-            circuit,
+            ...context,
             ...(opts.rounds !== undefined ? { stopAfterRounds: opts.rounds } : {}),
           });
-        });
-      } finally {
-        stop.dispose();
-        await releaseZkWorkers();
-      }
+        },
+      });
     });
 }

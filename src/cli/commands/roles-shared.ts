@@ -128,3 +128,59 @@ export async function checkReaderKey({
     );
   }
 }
+
+/** What a reader role's loop receives: the aggregator and the auditors run on exactly this. */
+export interface ReaderRoleContext {
+  env: RoleConnection["env"];
+  log: Logger;
+  signal: AbortSignal;
+  pollIntervalMs: number;
+  beforeStep: (() => Promise<void>) | undefined;
+  reader: ReaderKey;
+  circuit: CircuitParams;
+}
+
+/**
+ * The life of a task reader's process (aggregator or auditor): load its reader key, refuse to start when
+ * that key is not the one admitted on chain for its account, announce its IPFS peers, run `loop` until a
+ * signal or the loop's own end, and always release the proof workers and the connection.
+ */
+export async function runReaderRole({
+  opts,
+  command,
+  role,
+  loop,
+}: {
+  opts: ConfigOption & { quiet: boolean };
+  command: string;
+  role: "aggregator" | "auditor";
+  loop: (context: ReaderRoleContext) => Promise<void>;
+}): Promise<void> {
+  const { loadReaderKey, requireFields } = await import("../../config/index.js");
+  const { createLogger } = await import("../log.js");
+  const config = requireFields({ config: configFrom(opts), fields: ["readerKeyFile"], command });
+  const log = createLogger({ quiet: opts.quiet });
+  const reader = await loadReaderKey({ path: config.readerKeyFile });
+  const circuit = await circuitParams(config.circuit);
+  const { releaseZkWorkers } = await import("../../zk/index.js");
+  const stop = stopSignal();
+  try {
+    await withRole({ config, command }, async (connection) => {
+      await checkReaderKey({ connection, reader, requireOwnAccount: true });
+      const beforeStep = await announcePeers({ connection, log });
+      log(`${role}-ready`, { address: connection.env.address, task: config.taskId?.toString() });
+      await loop({
+        env: connection.env,
+        log,
+        signal: stop.signal,
+        pollIntervalMs: config.pollIntervalMs,
+        beforeStep,
+        reader,
+        circuit,
+      });
+    });
+  } finally {
+    stop.dispose();
+    await releaseZkWorkers();
+  }
+}
