@@ -16,16 +16,18 @@ import { AI4I_TRIGGER } from "../../src/demo/attacks.js";
 import {
   ATTACKS,
   attemptOutOfBoundsUpdate,
-  benchPolicy,
-  createBenchTask,
   DEFENSES,
-  deployBenchConsortium,
   outOfBoundsUpdate,
   runAttackMatrix,
   type BoundViolation,
   type CellResult,
   type FederationSettings,
 } from "../../src/evaluation/index.js";
+import {
+  localTaskPolicy,
+  createLocalTask,
+  deployLocalConsortium,
+} from "../../src/consortium/index.js";
 import { initBackend, loadDataset } from "../../src/learning/index.js";
 import { loadCircuitArtifacts, randomSalt, releaseZkWorkers, type PolicyBounds } from "../../src/zk/index.js";
 
@@ -102,17 +104,17 @@ export async function outOfBounds(): Promise<Record<string, unknown>> {
   const circuit = { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS };
   const connection = await startInProcessChain();
   try {
-    const bench = await deployBenchConsortium({ connection, members: 1, circuit: "test" });
+    const bench = await deployLocalConsortium({ connection, members: 1, circuit: "test" });
     const now = BigInt(await connection.networkHelpers.time.latest());
     // 16 entries at the L∞ bound of 4096 have norm 16,384: an L2 bound of 8,192 makes that update twice too large.
-    const policy = benchPolicy({
-      bench,
+    const policy = localTaskPolicy({
+      consortium: bench,
       now,
       vkeyHash: artifacts.vkeyHash,
       circuit,
       overrides: { lInfBound: 4096n, l2Bound: 8192n },
     });
-    const { taskId } = await createBenchTask({ bench, policy });
+    const { taskId } = await createLocalTask({ consortium: bench, policy });
     const deadline = now + 3600n;
     await (
       await bench.contracts.rounds

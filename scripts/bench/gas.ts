@@ -12,13 +12,13 @@ import { pathToFileURL } from "node:url";
 import { getBytes, keccak256, toBeHex, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
 import { startInProcessChain } from "../../src/chain/local.js";
 import {
-  benchPolicy,
-  createBenchTask,
-  deployBenchConsortium,
-  type BenchAccount,
-  type BenchConsortium,
+  localTaskPolicy,
+  createLocalTask,
+  deployLocalConsortium,
+  type ConsortiumAccount,
+  type LocalConsortium,
   type GovernanceGas,
-} from "../../src/evaluation/index.js";
+} from "../../src/consortium/index.js";
 import { encodeProposal, EntityKind, Role, type TaskPolicy } from "../../src/governance/index.js";
 import type { SparseUpdate } from "../../src/sparse/types.js";
 import {
@@ -124,7 +124,7 @@ const flatten = (g: GovernanceGas) => ({
   execute: Number(g.execute),
 });
 
-async function governanceGas(bench: BenchConsortium, policy: TaskPolicy): Promise<Record<string, unknown>> {
+async function governanceGas(bench: LocalConsortium, policy: TaskPolicy): Promise<Record<string, unknown>> {
   const { ethers, networkHelpers } = bench.connection;
   const signers = await ethers.getSigners();
   const newcomer = signers[10]!.address;
@@ -144,7 +144,7 @@ async function governanceGas(bench: BenchConsortium, policy: TaskPolicy): Promis
   );
   perKind.SuspendMember = flatten(await bench.govern({ kind: "SuspendMember", account: newcomer }));
   perKind.ReinstateMember = flatten(await bench.govern({ kind: "ReinstateMember", account: newcomer }));
-  const created = await createBenchTask({ bench, policy, members: [] });
+  const created = await createLocalTask({ consortium: bench, policy, members: [] });
   perKind.CreateTask = flatten(created.createGas);
   perKind.UpdateTask = flatten(
     await bench.govern({ kind: "UpdateTask", taskId: created.taskId, policy: { ...policy, l2Bound: 12000n } }),
@@ -203,14 +203,14 @@ async function roundGas({
   members,
   seed,
 }: {
-  bench: BenchConsortium;
+  bench: LocalConsortium;
   artifacts: CircuitArtifacts;
   policy: TaskPolicy;
   taskId: bigint;
   round: bigint;
   baseCid: string;
   baseHash: string;
-  members: readonly BenchAccount[];
+  members: readonly ConsortiumAccount[];
   seed: number;
 }): Promise<RoundGas & { modelHash: string; modelCid: string }> {
   const { rounds } = bench.contracts;
@@ -282,13 +282,13 @@ export async function run(): Promise<Record<string, unknown>> {
   const artifacts = await loadCircuitArtifacts({ instance: "test" });
   const connection = await startInProcessChain();
   try {
-    const bench = await deployBenchConsortium({ connection, members: LARGE_ROUND, circuit: "test" });
+    const bench = await deployLocalConsortium({ connection, members: LARGE_ROUND, circuit: "test" });
     const now = BigInt(await connection.networkHelpers.time.latest());
     const circuit = { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS };
-    const policy = benchPolicy({ bench, now, vkeyHash: artifacts.vkeyHash, circuit });
+    const policy = localTaskPolicy({ consortium: bench, now, vkeyHash: artifacts.vkeyHash, circuit });
     const governance = await governanceGas(bench, policy);
 
-    const small = await createBenchTask({ bench, policy, members: bench.members.slice(0, SMALL_ROUND) });
+    const small = await createLocalTask({ consortium: bench, policy, members: bench.members.slice(0, SMALL_ROUND) });
     const r1 = await roundGas({
       bench,
       artifacts,
@@ -312,7 +312,7 @@ export async function run(): Promise<Record<string, unknown>> {
       members: bench.members.slice(0, SMALL_ROUND),
       seed: 200,
     });
-    const large = await createBenchTask({ bench, policy });
+    const large = await createLocalTask({ consortium: bench, policy });
     const r16 = await roundGas({
       bench,
       artifacts,

@@ -17,12 +17,12 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startInProcessChain } from "../../src/chain/local.js";
 import {
-  benchPolicy,
-  createBenchTask,
-  deployBenchConsortium,
-  type BenchAccount,
-  type BenchConsortium,
-} from "../../src/evaluation/index.js";
+  localTaskPolicy,
+  createLocalTask,
+  deployLocalConsortium,
+  type ConsortiumAccount,
+  type LocalConsortium,
+} from "../../src/consortium/index.js";
 import { AI4I_MODEL_SPEC, createRng, initialParams, loadDataset, trainLocal } from "../../src/learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
 import {
@@ -52,7 +52,7 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const readerKey = (a: BenchAccount): ReaderKey => ({ id: a.address, publicKey: a.publicKey, secretKey: a.secretKey });
+const readerKey = (a: ConsortiumAccount): ReaderKey => ({ id: a.address, publicKey: a.publicKey, secretKey: a.secretKey });
 
 /** A seeded delta with the spread of a real local step: N(0, 0.02) per parameter. */
 function syntheticDelta(d: number, seed: number): Float32Array {
@@ -87,7 +87,7 @@ async function withMemorySampling<T>(
   }
 }
 
-async function gasBetween(bench: BenchConsortium, fromBlock: number, toBlock: number): Promise<{ gas: number; txs: number }> {
+async function gasBetween(bench: LocalConsortium, fromBlock: number, toBlock: number): Promise<{ gas: number; txs: number }> {
   const provider = bench.connection.ethers.provider;
   let gas = 0;
   let txs = 0;
@@ -128,10 +128,10 @@ async function oneRound({
   seed,
   measureMemory,
 }: {
-  bench: BenchConsortium;
+  bench: LocalConsortium;
   store: ContentStore;
   artifacts: CircuitArtifacts;
-  members: BenchAccount[];
+  members: ConsortiumAccount[];
   seed: number;
   measureMemory: boolean;
 }): Promise<RoundTiming> {
@@ -143,8 +143,8 @@ async function oneRound({
   await store.pin(model0Cid);
   const now = BigInt(await connection.networkHelpers.time.latest());
   const circuit = { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS };
-  const policy = benchPolicy({
-    bench,
+  const policy = localTaskPolicy({
+    consortium: bench,
     now,
     vkeyHash: artifacts.vkeyHash,
     circuit,
@@ -152,8 +152,8 @@ async function oneRound({
     initialModelCid: model0Cid,
     overrides: { dimension: params0.length, minParticipants: members.length },
   });
-  const { taskId } = await createBenchTask({ bench, policy, members });
-  const envOf = (a: BenchAccount): RoleEnvironment => ({
+  const { taskId } = await createLocalTask({ consortium: bench, policy, members });
+  const envOf = (a: ConsortiumAccount): RoleEnvironment => ({
     signer: a.signer,
     address: a.address,
     contracts: bench.contracts,
@@ -266,7 +266,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const store = await createHeliaStore({ path: STORE_PATH });
   try {
     let t = performance.now();
-    const bench = await deployBenchConsortium({ connection, members: LARGE, circuit: "test" });
+    const bench = await deployLocalConsortium({ connection, members: LARGE, circuit: "test" });
     const setupMs = performance.now() - t;
     const rounds: RoundTiming[] = [];
     for (const [i, n] of SIZES.entries()) {

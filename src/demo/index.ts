@@ -5,20 +5,16 @@
  */
 import { mkdir, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { getAddress, keccak256, toUtf8Bytes, Wallet, hexlify, type Signer } from "ethers";
-import CircularFLModule from "../../ignition/modules/CircularFL.js";
-import { DemoUpdateVerifierModule, TestUpdateVerifierModule } from "../../ignition/modules/UpdateVerifier.js";
-import { attachContracts, RoundStatus, readRound } from "../chain/index.js";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { RoundStatus, readRound } from "../chain/index.js";
 import { startInProcessChain } from "../chain/local.js";
 import {
-  encodeProposal,
-  EntityKind,
-  Operation,
-  Role,
-  validatePolicy,
-  type ProposalAction,
-  type TaskPolicy,
-} from "../governance/index.js";
+  createLocalTask,
+  deployLocalConsortium,
+  localTaskPolicy,
+  type ConsortiumAccount,
+} from "../consortium/index.js";
+import type { TaskPolicy } from "../governance/index.js";
 import { RULE_IDS } from "../aggregation/index.js";
 import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
@@ -35,7 +31,6 @@ import {
   type ReaderKey,
   type RoleEnvironment,
 } from "../roles/index.js";
-import { generateReaderKeyPair } from "../seal/index.js";
 import { createHeliaStore } from "../storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers } from "../zk/index.js";
 import { AI4I_TRIGGER, poisonData, poisonDelta } from "./attacks.js";
@@ -76,73 +71,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   log("chain", { network: "hardhat in-process" });
   const connection = await startInProcessChain();
-  const { ethers, networkHelpers } = connection;
-  const signers = await ethers.getSigners();
-  const governors = signers.slice(0, 3);
-  const aggregatorSigner = signers[3]!;
-  const auditorSigners = signers.slice(4, 6);
-  // Members get their own keys derived from the seed, funded on the local chain.
-  const memberWallets = Array.from(
-    { length: options.members },
-    (_, i) =>
-      new Wallet(keccak256(toUtf8Bytes(`circular-fl demo ${options.seed} member ${i}`)), ethers.provider),
-  );
-  for (const w of memberWallets) await networkHelpers.setBalance(w.address, 10n ** 20n);
-
-  const deployed = await connection.ignition.deploy(CircularFLModule, {
-    parameters: { CircularFL: { governors: governors.map((g) => g.address), quorum: 2 } },
+  const { networkHelpers } = connection;
+  log("governance", { step: "deploying and admitting members through the 2-of-3 quorum" });
+  const consortium = await deployLocalConsortium({
+    connection,
+    members: options.members,
+    circuit: options.circuit === "test" ? "test" : "demo",
+    seed: options.seed,
   });
-  const { verifier } =
-    options.circuit === "test"
-      ? await connection.ignition.deploy(TestUpdateVerifierModule)
-      : await connection.ignition.deploy(DemoUpdateVerifierModule);
+  const { contracts } = consortium;
   const addresses = {
-    consortium: await deployed.consortium.getAddress(),
-    rounds: await deployed.rounds.getAddress(),
+    consortium: await contracts.consortium.getAddress(),
+    rounds: await contracts.rounds.getAddress(),
   };
-  const contracts = attachContracts({ addresses, runner: ethers.provider });
-  log("deployed", { ...addresses, verifier: await verifier.getAddress() });
+  log("deployed", { ...addresses, verifier: consortium.verifierAddress });
 
   const storePath = join(options.out, "ipfs");
   await rm(storePath, { recursive: true, force: true });
   const store = await createHeliaStore({ path: storePath });
   try {
-    const govern = async (action: ProposalAction) => {
-      const { kind, payload } = encodeProposal(action);
-      const c = contracts.consortium;
-      await (await c.connect(governors[0]).propose(kind, payload, 3600n)).wait();
-      const id = await c.proposalCount();
-      await (await c.connect(governors[0]).approve(id)).wait();
-      await (await c.connect(governors[1]).approve(id)).wait();
-      await (await c.connect(governors[2]).execute(id)).wait();
-    };
-    const readerKeys = new Map<string, ReaderKey>();
-    const admit = async (signer: Signer, roles: number, kind: number) => {
-      const address = getAddress(await signer.getAddress());
-      const pair = generateReaderKeyPair();
-      readerKeys.set(address, { id: address, publicKey: pair.publicKey, secretKey: pair.secretKey });
-      await govern({
-        kind: "AdmitMember",
-        account: address,
-        profile: {
-          roles,
-          kind,
-          encryptionKey: hexlify(pair.publicKey),
-          metadataHash: keccak256(toUtf8Bytes(`demo:${address}`)),
-        },
-      });
-    };
-    log("governance", { step: "admitting members through the 2-of-3 quorum" });
-    await admit(aggregatorSigner, Role.Aggregator, EntityKind.Manufacturer);
-    for (const a of auditorSigners) await admit(a, Role.Auditor, EntityKind.Recycler);
-    const kinds = [
-      EntityKind.Supplier,
-      EntityKind.Manufacturer,
-      EntityKind.Recycler,
-      EntityKind.Remanufacturer,
-    ];
-    for (const [i, w] of memberWallets.entries()) await admit(w, Role.Member, kinds[i % kinds.length]!);
-
+    const readerKeys = new Map<string, ReaderKey>(
+      [consortium.aggregator, ...consortium.auditors].map((a) => [
+        a.address,
+        { id: a.address, publicKey: a.publicKey, secretKey: a.secretKey },
+      ]),
+    );
     const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
     const spec = dataset.spec;
     const taskNumber = Number(await contracts.consortium.taskCount()) + 1;
@@ -157,65 +110,51 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const model0Cid = await store.put(model0Bytes);
     await store.pin(model0Cid);
     const k = Math.min(artifacts.params.K, params0.length);
-    const lInfBound = BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1);
     const l2Bound = 4n * BigInt(SCALE);
-    const ruleParameter =
-      options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n;
-    const now = BigInt(await networkHelpers.time.latest());
-    const policy: TaskPolicy = validatePolicy({
-      policy: {
-        modelId: keccak256(toUtf8Bytes(spec.id)),
-        initialModelHash: globalModelHash(model0Bytes),
-        initialModelCid: model0Cid,
-        dimension: params0.length,
-        maxNonZeros: k,
-        lInfBound,
-        l2Bound,
-        scale: SCALE,
-        aggregationRule: RULE_IDS[options.rule],
-        ruleParameter,
-        minParticipants: options.members,
-        attestationQuorum: auditorSigners.length,
-        sensitivity: 2,
-        allowedOperations: Operation.All,
-        expiry: now + 30n * 86400n,
-        verifier: await verifier.getAddress(),
-        verifyingKeyHash: artifacts.vkeyHash,
-        readers: [aggregatorSigner.address, ...auditorSigners.map((a) => a.address)],
-      },
+    const policy: TaskPolicy = localTaskPolicy({
+      consortium,
+      now: BigInt(await networkHelpers.time.latest()),
+      vkeyHash: artifacts.vkeyHash,
       circuit: {
         maxEntries: artifacts.params.K,
         idxBits: artifacts.params.IDX_BITS,
         valBits: artifacts.params.VAL_BITS,
       },
-      now,
+      initialModelHash: globalModelHash(model0Bytes),
+      initialModelCid: model0Cid,
+      overrides: {
+        modelId: keccak256(toUtf8Bytes(spec.id)),
+        dimension: params0.length,
+        maxNonZeros: k,
+        lInfBound: BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1),
+        l2Bound,
+        scale: SCALE,
+        aggregationRule: RULE_IDS[options.rule],
+        ruleParameter:
+          options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n,
+        minParticipants: options.members,
+        sensitivity: 2,
+      },
     });
     log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
-    await govern({ kind: "CreateTask", policy });
-    const taskId = await contracts.consortium.taskCount();
-    for (const account of [
-      aggregatorSigner.address,
-      ...auditorSigners.map((a) => a.address),
-      ...memberWallets.map((w) => w.address),
-    ])
-      await govern({ kind: "GrantTaskAccess", taskId, account });
+    const { taskId } = await createLocalTask({ consortium, policy });
 
-    const envFor = (signer: Signer, address: string): RoleEnvironment => ({
-      signer,
-      address: getAddress(address),
+    const envFor = (account: ConsortiumAccount): RoleEnvironment => ({
+      signer: account.signer,
+      address: account.address,
       contracts,
       store,
       taskId,
       fetchTimeoutMs: 5_000,
     });
-    const aggregatorEnv = envFor(aggregatorSigner, aggregatorSigner.address);
-    const auditorEnvs = auditorSigners.map((a) => envFor(a, a.address));
-    const memberEnvs = memberWallets.map((w) => envFor(w, w.address));
+    const aggregatorEnv = envFor(consortium.aggregator);
+    const auditorEnvs = consortium.auditors.map(envFor);
+    const memberEnvs = consortium.members.map(envFor);
     const malicious = new Set(
-      memberWallets.slice(options.members - options.malicious).map((w) => getAddress(w.address)),
+      consortium.members.slice(options.members - options.malicious).map((m) => m.address),
     );
     const memberData = dataset.members.map((data, i) =>
-      malicious.has(getAddress(memberWallets[i]!.address))
+      malicious.has(consortium.members[i]!.address)
         ? poisonData({ data, attack: options.attack, trigger: AI4I_TRIGGER })
         : data,
     );
@@ -359,7 +298,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         scale: policy.scale,
       },
       backend: await initBackend(),
-      contracts: { ...addresses, verifier: await verifier.getAddress() },
+      contracts: { ...addresses, verifier: consortium.verifierAddress },
       initialMetrics: {
         macroF1: initialMetrics.macroF1,
         balancedAccuracy: initialMetrics.balancedAccuracy,

@@ -130,7 +130,7 @@ describe("aggregator and auditors on chain and IPFS", function () {
   it("excludes an unavailable payload, and the auditors agree", async function () {
     const f = await networkHelpers.loadFixture(federation);
     const round = await openNextRound({ env: f.aggregator, durationSeconds: 600 });
-    const lonely = f.envFor(f.members[2]!.signer as never, unavailableStore);
+    const lonely = f.envFor(f.members[2]!, unavailableStore);
     for (const [i, env] of [f.members[0]!, f.members[1]!, lonely].entries()) {
       await commitMemberUpdate({ env, round, delta: syntheticDelta(i, 1), artifacts: f.artifacts });
     }

@@ -1,7 +1,7 @@
 /**
- * A consortium deployed on the in-process chain for measurements: the same Ignition modules and
- * governance path (propose, quorum approvals, execute) a real deployment takes, with members as funded
- * wallets so that a round can have as many members as a benchmark needs.
+ * A consortium on Hardhat's in-process chain, as the demo, the benchmarks and the end-to-end tests run
+ * it: the same Ignition modules and governance path (propose, quorum approvals, execute) a real deployment
+ * takes, with members as funded wallets so that a round can have as many members as it needs.
  */
 import {
   getAddress,
@@ -27,7 +27,16 @@ import {
   type TaskPolicy,
 } from "../governance/index.js";
 import { generateReaderKeyPair } from "../seal/index.js";
-import { EvaluationError } from "./errors.js";
+
+/** A local consortium was asked for something it cannot set up. */
+export class LocalConsortiumError extends Error {
+  readonly code: "bad-members" | "no-receipt";
+  constructor(code: "bad-members" | "no-receipt", message: string) {
+    super(message);
+    this.name = "LocalConsortiumError";
+    this.code = code;
+  }
+}
 
 /** Gas of each step of one governance decision. */
 export interface GovernanceGas {
@@ -37,21 +46,21 @@ export interface GovernanceGas {
 }
 
 /** An admitted account with its X25519 reader key (members also get one: task readers need it only). */
-export interface BenchAccount {
+export interface ConsortiumAccount {
   signer: Signer;
   address: string;
   publicKey: Uint8Array;
   secretKey: Uint8Array;
 }
 
-export interface BenchConsortium {
+export interface LocalConsortium {
   connection: NetworkConnection<"generic">;
   contracts: ConsortiumContracts;
   verifierAddress: string;
   governors: Signer[];
-  aggregator: BenchAccount;
-  auditors: BenchAccount[];
-  members: BenchAccount[];
+  aggregator: ConsortiumAccount;
+  auditors: ConsortiumAccount[];
+  members: ConsortiumAccount[];
   /** An account that holds no role (pays for permissionless calls such as finalizeRound). */
   outsider: Signer;
   /** Runs one decision through the 2-of-3 quorum and returns each step's gas. */
@@ -62,7 +71,7 @@ export const VOTING_PERIOD_SECONDS = 3600n;
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
-  if (!receipt) throw new EvaluationError("no-receipt", "a transaction was not mined");
+  if (!receipt) throw new LocalConsortiumError("no-receipt", "a transaction was not mined");
   return receipt.gasUsed;
 }
 
@@ -70,7 +79,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> 
  * Deploys the contracts and a verifier (`test` or `demo` circuit instance), and admits an aggregator, two
  * auditors and `members` members with fresh reader keys. Members are wallets derived from `seed`.
  */
-export async function deployBenchConsortium({
+export async function deployLocalConsortium({
   connection,
   members,
   circuit,
@@ -80,9 +89,12 @@ export async function deployBenchConsortium({
   members: number;
   circuit: "test" | "demo";
   seed?: number;
-}): Promise<BenchConsortium> {
+}): Promise<LocalConsortium> {
   if (!Number.isInteger(members) || members < 0 || members > 1000) {
-    throw new EvaluationError("bad-members", `members must be an integer from 0 to 1000, got ${members}`);
+    throw new LocalConsortiumError(
+      "bad-members",
+      `members must be an integer from 0 to 1000, got ${members}`,
+    );
   }
   const { ethers, networkHelpers } = connection;
   const signers = await ethers.getSigners();
@@ -116,22 +128,22 @@ export async function deployBenchConsortium({
     const execute = await gasOf(c.connect(governors[2]).execute(id));
     return { propose, approvals, execute };
   };
-  const account = (signer: Signer, address: string): BenchAccount => {
+  const account = (signer: Signer, address: string): ConsortiumAccount => {
     const pair = generateReaderKeyPair();
     return { signer, address: getAddress(address), publicKey: pair.publicKey, secretKey: pair.secretKey };
   };
   const aggregator = account(signers[3]!, signers[3]!.address);
   const auditors = [account(signers[4]!, signers[4]!.address), account(signers[5]!, signers[5]!.address)];
-  const memberAccounts: BenchAccount[] = [];
+  const memberAccounts: ConsortiumAccount[] = [];
   for (let i = 0; i < members; i++) {
     const wallet = new Wallet(
-      keccak256(toUtf8Bytes(`circular-fl bench ${seed} member ${i}`)),
+      keccak256(toUtf8Bytes(`circular-fl local ${seed} member ${i}`)),
       ethers.provider,
     );
     await networkHelpers.setBalance(wallet.address, 10n ** 21n);
     memberAccounts.push(account(wallet, wallet.address));
   }
-  const admit = (a: BenchAccount, roles: number, kind: number): Promise<GovernanceGas> =>
+  const admit = (a: ConsortiumAccount, roles: number, kind: number): Promise<GovernanceGas> =>
     govern({
       kind: "AdmitMember",
       account: a.address,
@@ -139,7 +151,7 @@ export async function deployBenchConsortium({
         roles,
         kind,
         encryptionKey: hexlify(a.publicKey),
-        metadataHash: keccak256(toUtf8Bytes(`bench:${a.address}`)),
+        metadataHash: keccak256(toUtf8Bytes(`local:${a.address}`)),
       },
     });
   await admit(aggregator, Role.Aggregator, EntityKind.Manufacturer);
@@ -164,17 +176,17 @@ export async function deployBenchConsortium({
   };
 }
 
-/** A task policy for measurements, validated against the circuit; the caller names what differs. */
-export function benchPolicy({
-  bench,
+/** A task policy validated against the circuit, with defaults for the AI4I model; the caller names what differs. */
+export function localTaskPolicy({
+  consortium,
   now,
   vkeyHash,
   circuit,
-  initialModelHash = keccak256(toUtf8Bytes("bench initial model")),
-  initialModelCid = "bafkreibenchinitialmodel",
+  initialModelHash = keccak256(toUtf8Bytes("local initial model")),
+  initialModelCid = "bafkreilocalinitialmodel",
   overrides = {},
 }: {
-  bench: BenchConsortium;
+  consortium: LocalConsortium;
   now: bigint;
   vkeyHash: string;
   circuit: CircuitLimits;
@@ -195,13 +207,13 @@ export function benchPolicy({
       aggregationRule: 0,
       ruleParameter: 0n,
       minParticipants: 1,
-      attestationQuorum: bench.auditors.length,
+      attestationQuorum: consortium.auditors.length,
       sensitivity: 1,
       allowedOperations: Operation.All,
       expiry: now + 30n * 86400n,
-      verifier: bench.verifierAddress,
+      verifier: consortium.verifierAddress,
       verifyingKeyHash: vkeyHash,
-      readers: [bench.aggregator.address, ...bench.auditors.map((a) => a.address)],
+      readers: [consortium.aggregator.address, ...consortium.auditors.map((a) => a.address)],
       ...overrides,
     },
     circuit,
@@ -210,20 +222,20 @@ export function benchPolicy({
 }
 
 /** Creates a task under `policy` and grants it to the aggregator, the auditors and the given members. */
-export async function createBenchTask({
-  bench,
+export async function createLocalTask({
+  consortium,
   policy,
-  members = bench.members,
+  members = consortium.members,
 }: {
-  bench: BenchConsortium;
+  consortium: LocalConsortium;
   policy: TaskPolicy;
-  members?: readonly BenchAccount[];
+  members?: readonly ConsortiumAccount[];
 }): Promise<{ taskId: bigint; createGas: GovernanceGas; grantGas: GovernanceGas[] }> {
-  const createGas = await bench.govern({ kind: "CreateTask", policy });
-  const taskId = await bench.contracts.consortium.taskCount();
+  const createGas = await consortium.govern({ kind: "CreateTask", policy });
+  const taskId = await consortium.contracts.consortium.taskCount();
   const grantGas: GovernanceGas[] = [];
-  for (const a of [bench.aggregator, ...bench.auditors, ...members]) {
-    grantGas.push(await bench.govern({ kind: "GrantTaskAccess", taskId, account: a.address }));
+  for (const a of [consortium.aggregator, ...consortium.auditors, ...members]) {
+    grantGas.push(await consortium.govern({ kind: "GrantTaskAccess", taskId, account: a.address }));
   }
   return { taskId, createGas, grantGas };
 }
