@@ -29,6 +29,8 @@ import {
   randomSalt,
   releaseZkWorkers,
   type CircuitArtifacts,
+  verifierArguments,
+  type SolidityProof,
 } from "../../src/zk/index.js";
 
 const HOUR = 3600n;
@@ -225,22 +227,10 @@ async function roundGas({
   for (const [i, m] of members.entries()) {
     const c = await proveCommit({ artifacts, policy, task: taskId, round, member: m.address, seed: seed + i });
     if (i === 0) {
-      const [a0, a1, b00, b01, b10, b11, c0, c1] = c.proof as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
-      const signals = c.publicSignals as [bigint, bigint, bigint];
-      const args: [
-        [bigint, bigint],
-        [[bigint, bigint], [bigint, bigint]],
-        [bigint, bigint],
-        [bigint, bigint, bigint],
-      ] = [
-        [a0, a1],
-        [
-          [b00, b01],
-          [b10, b11],
-        ],
-        [c0, c1],
-        signals,
-      ];
+      const args = verifierArguments({
+        proof: c.proof as SolidityProof,
+        publicSignals: c.publicSignals as [bigint, bigint, bigint],
+      });
       const fn = verifier.getFunction("verifyProof");
       if (!(await fn.staticCall(...args))) throw new Error("the verifier rejected the benchmark proof");
       verifierEstimate = Number(await fn.estimateGas(...args));

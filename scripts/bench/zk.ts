@@ -26,6 +26,7 @@ import {
   verifyUpdateProof,
   type CircuitArtifacts,
   type PolicyBounds,
+  verifierArguments,
 } from "../../src/zk/index.js";
 import { compileCircuit } from "../../src/zk/setup/index.js";
 
@@ -102,17 +103,10 @@ async function verifierGas(art: CircuitArtifacts, bounds: PolicyBounds): Promise
   const proved = await proveUpdate({ update, context: CONTEXT, salt, policyBounds: bounds, artifacts: art });
   const { ethers } = await network.create();
   const verifier = await ethers.deployContract("DemoUpdateVerifier");
-  const [a0, a1, b00, b01, b10, b11, c0, c1] = proved.calldata;
-  const signals = proved.publicSignals.map(BigInt) as [bigint, bigint, bigint];
-  const args: [[bigint, bigint], [[bigint, bigint], [bigint, bigint]], [bigint, bigint], [bigint, bigint, bigint]] = [
-    [a0, a1],
-    [
-      [b00, b01],
-      [b10, b11],
-    ],
-    [c0, c1],
-    signals,
-  ];
+  const args = verifierArguments({
+    proof: proved.calldata,
+    publicSignals: proved.publicSignals.map(BigInt) as [bigint, bigint, bigint],
+  });
   const fn = verifier.getFunction("verifyProof");
   if (!(await fn.staticCall(...args))) throw new Error("DemoUpdateVerifier rejected the benchmark proof");
   const data = verifier.interface.encodeFunctionData("verifyProof", args);

@@ -9,6 +9,7 @@ export type {
   UpdateProof,
   UpdatePublicInputs,
   UpdateWitnessInput,
+  VerifierArguments,
 } from "./types.js";
 export {
   ZkError,
@@ -35,6 +36,7 @@ export {
   proveWitnessInput,
   verifyUpdateProof,
   toSolidityProof,
+  verifierArguments,
   releaseZkWorkers,
 } from "./prove.js";
 export { loadCircuitArtifacts } from "./artifacts.js";

@@ -10,6 +10,7 @@ import type {
   UpdateProof,
   UpdatePublicInputs,
   UpdateWitnessInput,
+  VerifierArguments,
 } from "./types.js";
 import { buildWitnessInput, toPublicSignals } from "./witness.js";
 
@@ -17,6 +18,29 @@ import { buildWitnessInput, toPublicSignals } from "./witness.js";
  * The proof as the verifier contract takes it, in exportSolidityCallData's order: A, then B with each
  * coordinate pair swapped (the EVM pairing precompile wants Fq2 elements as (imaginary, real)), then C.
  */
+/**
+ * Splits the contract's uint256[8] proof into the generated verifier's (pA, pB, pC) and appends the public
+ * signals, in the same order FederatedRounds.commitUpdate uses when it calls the verifier.
+ */
+export function verifierArguments({
+  proof,
+  publicSignals,
+}: {
+  proof: SolidityProof;
+  publicSignals: readonly [bigint, bigint, bigint];
+}): VerifierArguments {
+  const [a0, a1, b00, b01, b10, b11, c0, c1] = proof;
+  return [
+    [a0, a1],
+    [
+      [b00, b01],
+      [b10, b11],
+    ],
+    [c0, c1],
+    [...publicSignals],
+  ];
+}
+
 export function toSolidityProof(proof: Groth16Proof): SolidityProof {
   const { pi_a: a, pi_b: b, pi_c: c } = proof;
   const at = (xs: readonly string[] | undefined, i: number): bigint => {

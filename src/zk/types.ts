@@ -78,3 +78,11 @@ export interface UpdateWitnessInput {
   readonly active: string[];
   readonly [signal: string]: string | string[];
 }
+
+/** The arguments of the generated verifier's `verifyProof(pA, pB, pC, pubSignals)`. */
+export type VerifierArguments = [
+  [bigint, bigint],
+  [[bigint, bigint], [bigint, bigint]],
+  [bigint, bigint],
+  [bigint, bigint, bigint],
+];

@@ -5,8 +5,8 @@ import { BN254_SCALAR_FIELD } from "./field.js";
 import { checkUpdateAgainstBounds, packBounds, packContext, packEntries } from "./pack.js";
 import type { CircuitParams, PolicyBounds, UpdatePublicInputs, UpdateWitnessInput } from "./types.js";
 
-/** The public inputs a verifier (off-chain or the contract) must supply for this update. */
-export function publicInputsFor({
+/** The packed entries and the public inputs of one update, computed once for both uses. */
+function packedInputs({
   update,
   context,
   salt,
@@ -18,7 +18,7 @@ export function publicInputsFor({
   salt: bigint;
   policyBounds: PolicyBounds;
   params: CircuitParams;
-}): UpdatePublicInputs {
+}): { entries: bigint[]; pub: UpdatePublicInputs } {
   const packedContext = packContext(context);
   const entries = packEntries({
     update,
@@ -27,17 +27,25 @@ export function publicInputsFor({
     valBits: params.VAL_BITS,
     idxBits: params.IDX_BITS,
   });
-  return {
-    commitment: commitmentFromEntries({
-      context: packedContext,
-      salt,
-      entries,
-      count: update.indices.length,
-      params,
-    }),
+  const commitment = commitmentFromEntries({
     context: packedContext,
-    bounds: packBounds(policyBounds),
-  };
+    salt,
+    entries,
+    count: update.indices.length,
+    params,
+  });
+  return { entries, pub: { commitment, context: packedContext, bounds: packBounds(policyBounds) } };
+}
+
+/** The public inputs a verifier (off-chain or the contract) must supply for this update. */
+export function publicInputsFor(args: {
+  update: SparseUpdate;
+  context: UpdateContext;
+  salt: bigint;
+  policyBounds: PolicyBounds;
+  params: CircuitParams;
+}): UpdatePublicInputs {
+  return packedInputs(args).pub;
 }
 
 /** [commitment, context, bounds] in snarkjs's decimal-string form (the circuit's public-signal order). */
@@ -65,14 +73,7 @@ export function buildWitnessInput({
   if (salt < 0n || salt >= BN254_SCALAR_FIELD)
     throw new ZkInputError("salt must be below the BN254 scalar field");
   checkUpdateAgainstBounds({ update, bounds: policyBounds, params });
-  const entries = packEntries({
-    update,
-    lInf: policyBounds.lInf,
-    K: params.K,
-    valBits: params.VAL_BITS,
-    idxBits: params.IDX_BITS,
-  });
-  const pub = publicInputsFor({ update, context, salt, policyBounds, params });
+  const { entries, pub } = packedInputs({ update, context, salt, policyBounds, params });
   return {
     commitment: pub.commitment.toString(),
     context: pub.context.toString(),

@@ -20,6 +20,7 @@ import {
   type PolicyBounds,
   type UpdateProof,
   type UpdatePublicInputs,
+  verifierArguments,
 } from "../../src/zk/index.js";
 import { artifacts, BOUNDS, CONTEXT } from "./helpers.js";
 
@@ -126,32 +127,24 @@ describe("UpdateBounds proofs (test instance)", function () {
     const { proved, pub } = await proveAndCheck(randomUpdate(4, bounds, 11), CONTEXT);
     const { ethers } = await network.create();
     const verifier = await ethers.deployContract("TestUpdateVerifier");
-    const [a0, a1, b00, b01, b10, b11, c0, c1] = proved.calldata;
-    const call = (signals: [bigint, bigint, bigint]): Promise<boolean> =>
-      verifier.getFunction("verifyProof").staticCall(
-        [a0, a1],
-        [
-          [b00, b01],
-          [b10, b11],
-        ],
-        [c0, c1],
-        signals,
-      );
+    const call = (publicSignals: [bigint, bigint, bigint]): Promise<boolean> =>
+      verifier
+        .getFunction("verifyProof")
+        .staticCall(...verifierArguments({ proof: proved.calldata, publicSignals }));
     expect(await call([pub.commitment, pub.context, pub.bounds])).to.equal(true);
     expect(
       await call([pub.commitment, packContext({ ...CONTEXT, round: CONTEXT.round + 1 }), pub.bounds]),
     ).to.equal(false);
     expect(await call([pub.commitment, pub.context, pub.bounds + 1n])).to.equal(false);
     expect(await call([pub.commitment + 1n, pub.context, pub.bounds])).to.equal(false);
-    const gas = await verifier.getFunction("verifyProof").estimateGas(
-      [a0, a1],
-      [
-        [b00, b01],
-        [b10, b11],
-      ],
-      [c0, c1],
-      [pub.commitment, pub.context, pub.bounds],
-    );
+    const gas = await verifier
+      .getFunction("verifyProof")
+      .estimateGas(
+        ...verifierArguments({
+          proof: proved.calldata,
+          publicSignals: [pub.commitment, pub.context, pub.bounds],
+        }),
+      );
     expect(Number(gas)).to.be.greaterThan(150_000);
   });
 });
