@@ -137,14 +137,12 @@ describe("UpdateBounds proofs (test instance)", function () {
     ).to.equal(false);
     expect(await call([pub.commitment, pub.context, pub.bounds + 1n])).to.equal(false);
     expect(await call([pub.commitment + 1n, pub.context, pub.bounds])).to.equal(false);
-    const gas = await verifier
-      .getFunction("verifyProof")
-      .estimateGas(
-        ...verifierArguments({
-          proof: proved.calldata,
-          publicSignals: [pub.commitment, pub.context, pub.bounds],
-        }),
-      );
+    const gas = await verifier.getFunction("verifyProof").estimateGas(
+      ...verifierArguments({
+        proof: proved.calldata,
+        publicSignals: [pub.commitment, pub.context, pub.bounds],
+      }),
+    );
     expect(Number(gas)).to.be.greaterThan(150_000);
   });
 });
