@@ -1,7 +1,8 @@
 /**
  * Development-only trusted setup for the update-bounds circuits.
  *
- *   npm run zk:setup [instance...]   compile, phase 1 + phase 2 with public beacons, write verifiers + lock
+ *   npm run zk:setup [instance...]   compile, phase 1 + phase 2 with public beacons, write verifiers,
+ *                                    registry key files (circuits/keys/<instance>.vk.json) + lock
  *   npm run zk:check [instance...]   regenerate in a temp dir; exit 1 with one line if anything drifted
  *
  * Artifacts are cached in ${CFL_CACHE_DIR:-~/.cache/circular-fl}/zk. Progress goes to stderr.
@@ -14,12 +15,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const instances = argv.filter((a) => !a.startsWith("--"));
   if (check) {
     await checkSetup({ instances });
-    process.stdout.write("zk: committed verifiers and lock match a regeneration\n");
+    process.stdout.write("zk: committed verifiers, key files and lock match a regeneration\n");
     return 0;
   }
   const builds = await runSetup({ instances });
   for (const b of builds) {
-    process.stdout.write(`${b.instance.name} ${b.constraints} constraints vkeyHash ${b.vkeyHash}\n`);
+    process.stdout.write(
+      `${b.instance.name} ${b.constraints} constraints vkeyHash ${b.vkeyHash} keyHash ${b.keyHash}\n`,
+    );
   }
   return 0;
 }

@@ -41,5 +41,13 @@ export {
 } from "./prove.js";
 export { loadCircuitArtifacts } from "./artifacts.js";
 export { canonicalJson, vkeyHash } from "./canonical.js";
+export {
+  verifyingKeyWords,
+  verifyingKeyHash,
+  BN254_BASE_FIELD,
+  VERIFYING_KEY_WORDS,
+  VERIFYING_KEY_PUBLIC_SIGNALS,
+} from "./verifying-key.js";
 export { ceremonyInit, ceremonyContribute, ceremonyVerify, ceremonyFinalize } from "./ceremony.js";
 export type { ContributionRecord, CeremonyVerification } from "./ceremony.js";
+export { committedDevelopmentKey, registrableKey, type RegistrableKey } from "./registered-key.js";

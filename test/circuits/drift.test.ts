@@ -1,30 +1,34 @@
 /**
- * The drift check (`npm run zk:check`) passes on the committed verifier and lock and fails, with one line
- * naming the file, when either differs from a regeneration.
+ * The drift check (`npm run zk:check`) passes on the committed verifier, key file and lock and fails, with
+ * one line naming the file, when any of them differs from a regeneration.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { releaseZkWorkers, ZkDriftError } from "../../src/zk/index.js";
-import { checkSetup, LOCK_PATH, verifierPath } from "../../src/zk/setup/index.js";
+import { checkSetup, keyFilePath, LOCK_PATH, verifierPath } from "../../src/zk/setup/index.js";
 
 describe("zk:check drift detection (test instance)", function () {
   let dir: string;
   let verifiersDir: string;
+  let keysDir: string;
   let lockPath: string;
   let buildRoot: string;
 
   before(async function () {
     dir = await mkdtemp(join(tmpdir(), "cfl-drift-"));
     verifiersDir = join(dir, "verifiers");
+    keysDir = join(dir, "keys");
     buildRoot = join(dir, "build");
     lockPath = join(dir, "instances.lock.json");
     await mkdir(verifiersDir);
+    await mkdir(keysDir);
   });
 
   beforeEach(async function () {
     await copyFile(verifierPath("test"), join(verifiersDir, "TestUpdateVerifier.sol"));
+    await copyFile(keyFilePath("test"), keyFilePath("test", keysDir));
     await copyFile(LOCK_PATH, lockPath);
   });
 
@@ -35,7 +39,7 @@ describe("zk:check drift detection (test instance)", function () {
 
   async function drift(): Promise<string | undefined> {
     try {
-      await checkSetup({ instances: ["test"], verifiersDir, lockPath, buildRoot });
+      await checkSetup({ instances: ["test"], verifiersDir, keysDir, lockPath, buildRoot });
       return undefined;
     } catch (err) {
       expect(err).to.be.instanceOf(ZkDriftError);
@@ -63,6 +67,28 @@ describe("zk:check drift detection (test instance)", function () {
   it("fails when the lock's verifying-key hash was edited", async function () {
     const lock = await readFile(lockPath, "utf8");
     const entry = /"test": \{[\s\S]*?"vkeyHash": "0x([0-9a-f])/.exec(lock)!;
+    const flipped = lock.replace(entry[0], entry[0].slice(0, -1) + (entry[1] === "0" ? "1" : "0"));
+    await writeFile(lockPath, flipped);
+    expect(await drift()).to.match(/entry "test" differs/);
+  });
+
+  it("fails when a word of the registry key file was edited", async function () {
+    const file = keyFilePath("test", keysDir);
+    const text = await readFile(file, "utf8");
+    const word = /"words": \[\s*"0x([0-9a-f]{63})([0-9a-f])"/.exec(text)!;
+    const flipped = word[0].slice(0, -2) + (word[2] === "0" ? "1" : "0") + '"';
+    await writeFile(file, text.replace(word[0], flipped));
+    expect(await drift()).to.match(/circuits\/keys\/test\.vk\.json differs from a regeneration/);
+  });
+
+  it("fails when the registry key file is missing", async function () {
+    await unlink(keyFilePath("test", keysDir));
+    expect(await drift()).to.match(/circuits\/keys\/test\.vk\.json is missing/);
+  });
+
+  it("fails when the lock's registry key hash was edited", async function () {
+    const lock = await readFile(lockPath, "utf8");
+    const entry = /"test": \{[\s\S]*?"keyHash": "0x([0-9a-f])/.exec(lock)!;
     const flipped = lock.replace(entry[0], entry[0].slice(0, -1) + (entry[1] === "0" ? "1" : "0"));
     await writeFile(lockPath, flipped);
     expect(await drift()).to.match(/entry "test" differs/);

@@ -9,6 +9,7 @@ import * as snarkjs from "snarkjs";
 import { vkeyHash as hashVkey } from "../canonical.js";
 import { ZkSetupError } from "../errors.js";
 import type { CircuitInstance } from "../types.js";
+import { verifyingKeyHash, verifyingKeyWords } from "../verifying-key.js";
 import { ptauPath, zkCacheRoot } from "./cache.js";
 import { CIRCUITS_DIR, REPO_ROOT, verifierContractName } from "./instances.js";
 import { progress, snarkjsLogger } from "./log.js";
@@ -46,6 +47,10 @@ export interface InstanceBuild {
   readonly vkeyHash: string;
   readonly constraints: number;
   readonly verifierSource: string;
+  /** The verifying key in the VerifyingKeyRegistry's word layout (derived from `vkey`). */
+  readonly keyWords: readonly bigint[];
+  /** keccak256(abi.encodePacked(keyWords)): the registry's key hash. */
+  readonly keyHash: string;
 }
 
 interface BuildManifest {
@@ -116,6 +121,9 @@ function seconds(since: number): number {
 async function loadBuild(dir: string, instance: CircuitInstance, ptauFile: string): Promise<InstanceBuild> {
   const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as BuildManifest;
   const vkey = JSON.parse(await readFile(join(dir, "vkey.json"), "utf8")) as Record<string, unknown>;
+  // Derived from vkey.json rather than read from key-words.json, so caches built before the registry
+  // existed (same circuit hash, no words file) load too.
+  const keyWords = verifyingKeyWords(vkey);
   return {
     instance,
     circuitHash: manifest.circuitHash,
@@ -128,6 +136,8 @@ async function loadBuild(dir: string, instance: CircuitInstance, ptauFile: strin
     vkeyHash: manifest.vkeyHash,
     constraints: manifest.constraints,
     verifierSource: await readFile(join(dir, `${verifierContractName(instance.name)}.sol`), "utf8"),
+    keyWords,
+    keyHash: verifyingKeyHash(keyWords),
   };
 }
 
@@ -263,6 +273,12 @@ async function buildInstance({
     const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
     const vkHash = hashVkey(vkey);
     await writeFile(join(tmp, "vkey.json"), `${JSON.stringify(vkey, null, 2)}\n`);
+    const keyWords = verifyingKeyWords(vkey);
+    const keyWordsJson = {
+      keyHash: verifyingKeyHash(keyWords),
+      words: keyWords.map((w) => `0x${w.toString(16)}`),
+    };
+    await writeFile(join(tmp, "key-words.json"), `${JSON.stringify(keyWordsJson, null, 2)}\n`);
     const verifierSource = await renderVerifier({
       zkeyPath,
       contractName: verifierContractName(instance.name),

@@ -15,7 +15,10 @@ export {
   REPO_ROOT,
   LOCK_PATH,
   VERIFIERS_DIR,
+  KEYS_DIR,
 } from "./instances.js";
+export { keyFileFor, keyFilePath, readKeyFile, renderKeyFile, writeKeyFile } from "./keyfile.js";
+export type { VerifyingKeyFile, VerifyingKeyRecord } from "./keyfile.js";
 export { readLock, renderLock, writeLockEntry, lockEntryFor, verifierPath } from "./lock.js";
 export type { LockEntry, LockFile } from "./lock.js";
 export { ensurePreparedPtau, DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./ptau.js";

@@ -11,6 +11,8 @@ export const CIRCUITS_DIR = join(REPO_ROOT, "circuits");
 export const REGISTRY_PATH = join(CIRCUITS_DIR, "instances.json");
 export const LOCK_PATH = join(CIRCUITS_DIR, "instances.lock.json");
 export const VERIFIERS_DIR = join(REPO_ROOT, "contracts", "verifiers");
+/** circuits/keys/<instance>.vk.json: verifying keys in the VerifyingKeyRegistry's word layout. */
+export const KEYS_DIR = join(CIRCUITS_DIR, "keys");
 
 const instanceSchema = z.object({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, "instance names are lower-case words"),

@@ -14,6 +14,8 @@ export interface LockEntry {
   readonly ptauPower: number;
   readonly constraints: number;
   readonly vkeyHash: string;
+  /** The VerifyingKeyRegistry key hash (keccak256 of the packed key words). */
+  readonly keyHash: string;
   readonly verifier: string;
   readonly verifierSha256: string;
 }
@@ -37,6 +39,7 @@ export function lockEntryFor(build: InstanceBuild): LockEntry {
     ptauPower: build.instance.ptauPower,
     constraints: build.constraints,
     vkeyHash: build.vkeyHash,
+    keyHash: build.keyHash,
     verifier: relative(REPO_ROOT, verifierPath(build.instance.name)),
     verifierSha256: createHash("sha256").update(build.verifierSource).digest("hex"),
   };

@@ -1,11 +1,19 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { ZkDriftError } from "../errors.js";
 import type { CircuitInstance } from "../types.js";
 import { ensureInstanceBuilt, type InstanceBuild } from "./build.js";
-import { findInstance, LOCK_PATH, readInstanceRegistry, REPO_ROOT, VERIFIERS_DIR } from "./instances.js";
+import {
+  findInstance,
+  KEYS_DIR,
+  LOCK_PATH,
+  readInstanceRegistry,
+  REPO_ROOT,
+  VERIFIERS_DIR,
+} from "./instances.js";
+import { keyFilePath, renderKeyFile, writeKeyFile } from "./keyfile.js";
 import { lockEntryFor, readLock, renderLock, verifierPath, writeLockEntry } from "./lock.js";
 import { progress } from "./log.js";
 
@@ -16,7 +24,8 @@ async function selectInstances(names: readonly string[]): Promise<CircuitInstanc
 
 /**
  * `npm run zk:setup [instance...]`: builds (or reuses from the cache) each instance and writes its verifier
- * into contracts/verifiers/ and its entry into circuits/instances.lock.json.
+ * into contracts/verifiers/, its registry key words into circuits/keys/<instance>.vk.json and its entry into
+ * circuits/instances.lock.json.
  */
 export async function runSetup({ instances }: { instances: readonly string[] }): Promise<InstanceBuild[]> {
   const builds: InstanceBuild[] = [];
@@ -24,10 +33,13 @@ export async function runSetup({ instances }: { instances: readonly string[] }):
     const started = Date.now();
     const build = await ensureInstanceBuilt({ instance });
     await writeFile(verifierPath(instance.name), build.verifierSource);
+    await mkdir(KEYS_DIR, { recursive: true });
+    await writeKeyFile({ build });
     await writeLockEntry({ build });
     progress(
       `${instance.name}: ${build.constraints} constraints, verifier ${relative(REPO_ROOT, verifierPath(instance.name))}, ` +
-        `vkey hash ${build.vkeyHash} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        `key ${relative(REPO_ROOT, keyFilePath(instance.name))}, vkey hash ${build.vkeyHash}, key hash ${build.keyHash} ` +
+        `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
     builds.push(build);
   }
@@ -36,17 +48,19 @@ export async function runSetup({ instances }: { instances: readonly string[] }):
 
 /**
  * `npm run zk:check`: regenerates every instance into a temporary directory (the prepared ptau is reused from
- * the cache; it is itself deterministic) and throws ZkDriftError if the committed verifier or lock entry
- * differs from the regeneration. `verifiersDir`, `lockPath` and `buildRoot` exist for tests.
+ * the cache; it is itself deterministic) and throws ZkDriftError if the committed verifier, key file or lock
+ * entry differs from the regeneration. `verifiersDir`, `keysDir`, `lockPath` and `buildRoot` exist for tests.
  */
 export async function checkSetup({
   instances,
   verifiersDir = VERIFIERS_DIR,
+  keysDir = KEYS_DIR,
   lockPath = LOCK_PATH,
   buildRoot,
 }: {
   instances: readonly string[];
   verifiersDir?: string;
+  keysDir?: string;
   lockPath?: string;
   buildRoot?: string;
 }): Promise<void> {
@@ -62,6 +76,16 @@ export async function checkSetup({
       }
       if ((await readFile(file, "utf8")) !== build.verifierSource) {
         throw new ZkDriftError(`${rel} differs from a regeneration; run npm run zk:setup ${instance.name}`);
+      }
+      const keyFile = keyFilePath(instance.name, keysDir);
+      const keyRel = relative(REPO_ROOT, keyFilePath(instance.name));
+      if (!existsSync(keyFile)) {
+        throw new ZkDriftError(`${keyRel} is missing; run npm run zk:setup ${instance.name}`);
+      }
+      if ((await readFile(keyFile, "utf8")) !== (await renderKeyFile(build))) {
+        throw new ZkDriftError(
+          `${keyRel} differs from a regeneration; run npm run zk:setup ${instance.name}`,
+        );
       }
       const committed = lock.instances[instance.name];
       const expected = lockEntryFor(build);
