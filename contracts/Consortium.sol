@@ -8,6 +8,8 @@ import {
     ALL_ROLES,
     ALL_OPERATIONS
 } from "./interfaces/IConsortium.sol";
+import {IVerifyingKeyRegistry} from "./interfaces/IVerifyingKeyRegistry.sol";
+import {VerifyingKeyRegistry} from "./VerifyingKeyRegistry.sol";
 
 /// @title Consortium
 /// @notice Governors (M of N) admit members and set task policies; see IConsortium.
@@ -15,21 +17,38 @@ import {
 contract Consortium is IConsortium {
     /// @notice Longest approval window a proposal may ask for.
     uint64 public constant MAX_VOTING_PERIOD = 30 days;
+    /// @notice Most updates a policy may let one round take: publishing the outcome of a round this size
+    /// costs about 3.6 M gas (bench), far below the 2^24 per-transaction cap.
+    uint16 public constant MAX_COMMITS_PER_ROUND = 1024;
+
+    /// @inheritdoc IConsortium
+    IVerifyingKeyRegistry public immutable verifyingKeys;
+    /// @inheritdoc IConsortium
+    bool public immutable development;
 
     address[] private _governors;
     mapping(address account => bool) private _isGovernor;
+    /// @dev Each seating of a governor gets a fresh seat number; an approval counts only while the seat it
+    /// was given from is the governor's current one, so a removed and re-seated governor starts afresh.
+    mapping(address account => uint256) private _seat;
+    uint256 private _seatCount;
     uint256 private _quorum;
 
     mapping(address account => Member) private _members;
 
     uint256 private _proposalCount;
     mapping(uint256 proposalId => Proposal) private _proposals;
-    mapping(uint256 proposalId => mapping(address governor => bool)) private _approved;
+    mapping(uint256 proposalId => mapping(address governor => uint256 seat)) private _approvalSeat;
 
     uint256 private _taskCount;
     mapping(uint256 taskId => uint32) private _policyVersion;
     mapping(uint256 taskId => mapping(uint32 version => TaskPolicy)) private _policies;
     mapping(uint256 taskId => mapping(address account => bool)) private _taskAccess;
+    /// @dev Tasks whose policy (some version) names the account as reader: rechecked when it leaves.
+    mapping(address account => uint256[]) private _readerTasks;
+    mapping(address account => mapping(uint256 taskId => bool)) private _isReaderTask;
+    mapping(uint256 taskId => mapping(uint256 round => DisputeResolution)) private _resolutions;
+    mapping(uint256 taskId => mapping(uint256 round => uint256 blockNumber)) private _resolvedAtBlock;
 
     modifier onlyGovernor() {
         if (!_isGovernor[msg.sender]) revert Consortium__NotGovernor(msg.sender);
@@ -38,7 +57,13 @@ contract Consortium is IConsortium {
 
     /// @param initialGovernors The first governors (distinct, non-zero).
     /// @param initialQuorum Approvals needed per proposal, between 1 and the number of governors.
-    constructor(address[] memory initialGovernors, uint256 initialQuorum) {
+    /// @param development_ Whether task policies may pin development-only verifying keys (never in
+    /// production: their toxic waste is public, so anyone can forge proofs for them).
+    constructor(address[] memory initialGovernors, uint256 initialQuorum, bool development_) {
+        development = development_;
+        // The registry's code is part of this contract's creation code, so no deployer can substitute a
+        // verifier that does not check the key a policy pins.
+        verifyingKeys = new VerifyingKeyRegistry();
         for (uint256 i = 0; i < initialGovernors.length; ++i) {
             _addGovernor(initialGovernors[i]);
         }
@@ -69,8 +94,10 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function approve(uint256 proposalId) external onlyGovernor {
         _openProposal(proposalId);
-        if (_approved[proposalId][msg.sender]) revert Consortium__AlreadyApproved(proposalId, msg.sender);
-        _approved[proposalId][msg.sender] = true;
+        uint256 seat = _seat[msg.sender];
+        if (_approvalSeat[proposalId][msg.sender] == seat)
+            revert Consortium__AlreadyApproved(proposalId, msg.sender);
+        _approvalSeat[proposalId][msg.sender] = seat;
         emit ProposalApproved(proposalId, msg.sender);
     }
 
@@ -156,11 +183,12 @@ contract Consortium is IConsortium {
 
     /// @inheritdoc IConsortium
     function approvalCount(uint256 proposalId) public view returns (uint256 approvals) {
-        // Only approvals of governors who still hold the seat count, so removing a governor can never
-        // leave a proposal above quorum on the strength of an ex-governor's vote.
+        // Only approvals given from a governor's current seat count: removing a governor can never leave a
+        // proposal above quorum on an ex-governor's vote, and re-seating does not revive old approvals.
         uint256 n = _governors.length;
         for (uint256 i = 0; i < n; ++i) {
-            if (_approved[proposalId][_governors[i]]) ++approvals;
+            address g = _governors[i];
+            if (_approvalSeat[proposalId][g] == _seat[g]) ++approvals;
         }
     }
 
@@ -172,6 +200,23 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function taskCount() external view returns (uint256) {
         return _taskCount;
+    }
+
+    /// @inheritdoc IConsortium
+    function disputeResolution(uint256 taskId, uint256 round) external view returns (DisputeResolution) {
+        return _resolutions[taskId][round];
+    }
+
+    /// @inheritdoc IConsortium
+    function disputeResolvedAtBlock(uint256 taskId, uint256 round) external view returns (uint256) {
+        return _resolvedAtBlock[taskId][round];
+    }
+
+    /// @inheritdoc IConsortium
+    function attestingAuditors(uint256 taskId) external view returns (uint256) {
+        uint32 version = _policyVersion[taskId];
+        if (version == 0) revert Consortium__UnknownTask(taskId);
+        return _attestingAuditors(_policies[taskId][version].readers, address(0));
     }
 
     function _openProposal(uint256 proposalId) private view returns (Proposal storage p) {
@@ -197,6 +242,7 @@ contract Consortium is IConsortium {
             }
             _members[account].status = MemberStatus.Removed;
             emit MemberStatusChanged(account, MemberStatus.Removed);
+            _checkQuorumsWithout(account);
         } else if (kind == ProposalKind.AddGovernor) {
             _addGovernor(abi.decode(payload, (address)));
         } else if (kind == ProposalKind.RemoveGovernor) {
@@ -214,12 +260,36 @@ contract Consortium is IConsortium {
         } else if (kind == ProposalKind.GrantTaskAccess) {
             (uint256 taskId, address account) = abi.decode(payload, (uint256, address));
             _setTaskAccess(taskId, account, true);
-        } else {
-            // RevokeTaskAccess: the enum has no other value left, and abi decoding of `kind` reverts on
-            // out-of-range values before reaching here.
+        } else if (kind == ProposalKind.RevokeTaskAccess) {
             (uint256 taskId, address account) = abi.decode(payload, (uint256, address));
             _setTaskAccess(taskId, account, false);
+        } else if (kind == ProposalKind.RegisterVerifyingKey) {
+            (uint256[] memory key, IVerifyingKeyRegistry.CircuitShape memory shape, bool developmentOnly) = abi
+                .decode(payload, (uint256[], IVerifyingKeyRegistry.CircuitShape, bool));
+            verifyingKeys.register(key, shape, developmentOnly);
+        } else {
+            // ResolveDispute: the enum has no other value left, and abi decoding of `kind` reverts on
+            // out-of-range values before reaching here.
+            (uint256 taskId, uint256 round, bool upholdModel, address[] memory suspend) = abi.decode(
+                payload,
+                (uint256, uint256, bool, address[])
+            );
+            _resolveDispute(taskId, round, upholdModel, suspend);
         }
+    }
+
+    function _resolveDispute(uint256 taskId, uint256 round, bool upholdModel, address[] memory suspend) private {
+        if (_policyVersion[taskId] == 0) revert Consortium__UnknownTask(taskId);
+        if (_resolutions[taskId][round] != DisputeResolution.None) revert Consortium__AlreadyResolved(taskId, round);
+        DisputeResolution resolution = upholdModel
+            ? DisputeResolution.ModelUpheld
+            : DisputeResolution.DisputeConfirmed;
+        _resolutions[taskId][round] = resolution;
+        _resolvedAtBlock[taskId][round] = block.number;
+        for (uint256 i = 0; i < suspend.length; ++i) {
+            _setMemberStatus(suspend[i], MemberStatus.Active, MemberStatus.Suspended);
+        }
+        emit DisputeResolved(taskId, round, resolution, suspend);
     }
 
     function _admitMember(address account, MemberProfile memory profile) private {
@@ -243,12 +313,44 @@ contract Consortium is IConsortium {
         if (status != from) revert Consortium__InvalidMemberStatus(account, status);
         _members[account].status = to;
         emit MemberStatusChanged(account, to);
+        if (to != MemberStatus.Active) _checkQuorumsWithout(account);
+    }
+
+    /// @dev An auditor leaving must not leave any task it reads with a quorum above its auditors: such a
+    /// task could never finalize again. Governance lowers the quorum (or adds an auditor) first.
+    function _checkQuorumsWithout(address account) private view {
+        if (_members[account].profile.roles & ROLE_AUDITOR == 0) return;
+        uint256[] storage tasks = _readerTasks[account];
+        for (uint256 i = 0; i < tasks.length; ++i) {
+            uint256 taskId = tasks[i];
+            TaskPolicy storage policy = _policies[taskId][_policyVersion[taskId]];
+            uint256 auditors = _attestingAuditors(policy.readers, account);
+            if (policy.attestationQuorum > auditors) {
+                revert Consortium__QuorumExceedsAuditors(taskId, policy.attestationQuorum, auditors);
+            }
+        }
+    }
+
+    /// @dev Active readers with the auditor role (other than `leaving`), less one when any of them also
+    /// aggregates: the aggregator of a round can never attest it.
+    function _attestingAuditors(address[] memory readers, address leaving) private view returns (uint256 count) {
+        bool dualRole = false;
+        for (uint256 i = 0; i < readers.length; ++i) {
+            address r = readers[i];
+            if (r == leaving) continue;
+            Member storage m = _members[r];
+            if (m.status != MemberStatus.Active || m.profile.roles & ROLE_AUDITOR == 0) continue;
+            ++count;
+            if (m.profile.roles & ROLE_AGGREGATOR != 0) dualRole = true;
+        }
+        if (dualRole) --count;
     }
 
     function _addGovernor(address account) private {
         if (account == address(0)) revert Consortium__ZeroAddress();
         if (_isGovernor[account]) revert Consortium__AlreadyGovernor(account);
         _isGovernor[account] = true;
+        _seat[account] = ++_seatCount;
         _governors.push(account);
         emit GovernorAdded(account);
     }
@@ -265,6 +367,7 @@ contract Consortium is IConsortium {
             }
         }
         _isGovernor[account] = false;
+        _seat[account] = 0;
         emit GovernorRemoved(account);
     }
 
@@ -277,21 +380,37 @@ contract Consortium is IConsortium {
     }
 
     function _setTaskAccess(uint256 taskId, address account, bool granted) private {
-        if (_policyVersion[taskId] == 0) revert Consortium__UnknownTask(taskId);
+        uint32 version = _policyVersion[taskId];
+        if (version == 0) revert Consortium__UnknownTask(taskId);
         if (_members[account].status == MemberStatus.None) revert Consortium__NotMember(account);
+        if (!granted && _members[account].profile.roles & ROLE_AUDITOR != 0) {
+            // An auditor losing access leaves the task as surely as one suspended: the same quorum rule.
+            TaskPolicy storage policy = _policies[taskId][version];
+            uint256 auditors = _attestingAuditors(policy.readers, account);
+            if (policy.attestationQuorum > auditors) {
+                revert Consortium__QuorumExceedsAuditors(taskId, policy.attestationQuorum, auditors);
+            }
+        }
         _taskAccess[taskId][account] = granted;
         emit TaskAccessChanged(taskId, account, granted);
     }
 
     function _setPolicy(uint256 taskId, TaskPolicy memory policy) private {
-        _validatePolicy(policy);
+        _validatePolicy(taskId, policy);
         uint32 version = _policyVersion[taskId] + 1;
         _policyVersion[taskId] = version;
         _policies[taskId][version] = policy;
+        for (uint256 i = 0; i < policy.readers.length; ++i) {
+            address reader = policy.readers[i];
+            if (!_isReaderTask[reader][taskId]) {
+                _isReaderTask[reader][taskId] = true;
+                _readerTasks[reader].push(taskId);
+            }
+        }
         emit TaskPolicySet(taskId, version, policy);
     }
 
-    function _validatePolicy(TaskPolicy memory policy) private view {
+    function _validatePolicy(uint256 taskId, TaskPolicy memory policy) private view {
         if (bytes(policy.initialModelCid).length == 0)
             revert Consortium__InvalidPolicy("initialModelCid is empty");
         if (policy.dimension == 0) revert Consortium__InvalidPolicy("dimension is zero");
@@ -306,18 +425,57 @@ contract Consortium is IConsortium {
         if (policy.scale == 0) revert Consortium__InvalidPolicy("scale is zero");
         if (policy.aggregationRule > 4) revert Consortium__InvalidPolicy("unknown aggregation rule");
         if (policy.minParticipants == 0) revert Consortium__InvalidPolicy("minParticipants is zero");
+        if (policy.maxCommits < policy.minParticipants || policy.maxCommits > MAX_COMMITS_PER_ROUND) {
+            revert Consortium__InvalidPolicy("maxCommits outside minParticipants..MAX_COMMITS_PER_ROUND");
+        }
         if (policy.attestationQuorum == 0) revert Consortium__InvalidPolicy("attestationQuorum is zero");
         if (policy.allowedOperations & ~ALL_OPERATIONS != 0)
             revert Consortium__InvalidPolicy("unknown operation");
         if (policy.expiry <= block.timestamp) revert Consortium__InvalidPolicy("expiry in the past");
-        if (policy.verifier.code.length == 0) revert Consortium__InvalidPolicy("verifier has no code");
+        if (policy.maxRoundDuration == 0 || policy.publishWindow == 0 || policy.attestationWindow == 0) {
+            revert Consortium__InvalidPolicy("zero round window");
+        }
+        if (policy.readerKey == bytes32(0)) revert Consortium__InvalidPolicy("readerKey is zero");
+        _validateAgainstCircuit(policy);
         if (policy.readers.length == 0) revert Consortium__InvalidPolicy("no readers");
         for (uint256 i = 0; i < policy.readers.length; ++i) {
+            // A reader listed twice would count twice toward the attestation quorum.
+            for (uint256 j = 0; j < i; ++j) {
+                if (policy.readers[j] == policy.readers[i]) revert Consortium__InvalidPolicy("duplicate reader");
+            }
             Member storage reader = _members[policy.readers[i]];
             if (reader.status != MemberStatus.Active) revert Consortium__NotMember(policy.readers[i]);
             if (reader.profile.roles & (ROLE_AGGREGATOR | ROLE_AUDITOR) == 0) {
                 revert Consortium__MissingRole(policy.readers[i], ROLE_AGGREGATOR | ROLE_AUDITOR);
             }
+        }
+        uint256 auditors = _attestingAuditors(policy.readers, address(0));
+        if (policy.attestationQuorum > auditors) {
+            revert Consortium__QuorumExceedsAuditors(taskId, policy.attestationQuorum, auditors);
+        }
+    }
+
+    /// @dev The key must be registered, fit the bounds (an honest member could not prove otherwise, and the
+    /// circuit's range checks are what make the bounds sound), and not be a development key in production.
+    function _validateAgainstCircuit(TaskPolicy memory policy) private view {
+        bytes32 keyHash = policy.verifyingKeyHash;
+        IVerifyingKeyRegistry.KeyInfo memory info = verifyingKeys.keyInfo(keyHash);
+        if (info.developmentOnly && !development) revert Consortium__DevelopmentKeyRefused(keyHash);
+        IVerifyingKeyRegistry.CircuitShape memory shape = info.shape;
+        if (policy.maxNonZeros > shape.maxEntries) {
+            revert Consortium__PolicyExceedsCircuit(keyHash, "maxNonZeros", policy.maxNonZeros, shape.maxEntries);
+        }
+        if (uint256(policy.dimension) > 1 << shape.indexBits) {
+            revert Consortium__PolicyExceedsCircuit(keyHash, "dimension", policy.dimension, 1 << shape.indexBits);
+        }
+        // The circuit range-checks value + lInf in VAL_BITS bits, so 2 * lInf must stay below 2^VAL_BITS.
+        if (2 * uint256(policy.lInfBound) >= 1 << shape.valueBits) {
+            revert Consortium__PolicyExceedsCircuit(
+                keyHash,
+                "lInfBound",
+                policy.lInfBound,
+                (uint256(1) << shape.valueBits) / 2 - 1
+            );
         }
     }
 }

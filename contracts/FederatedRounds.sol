@@ -12,7 +12,7 @@ import {
     OP_ATTEST
 } from "./interfaces/IConsortium.sol";
 import {IFederatedRounds} from "./interfaces/IFederatedRounds.sol";
-import {IUpdateProofVerifier} from "./interfaces/IUpdateProofVerifier.sol";
+import {IVerifyingKeyRegistry} from "./interfaces/IVerifyingKeyRegistry.sol";
 
 /// @title FederatedRounds
 /// @notice Rounds of federated learning under the consortium's task policies; see IFederatedRounds.
@@ -21,20 +21,32 @@ contract FederatedRounds is IFederatedRounds {
     uint256 public constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
+    /// @notice Fixed bytes of a sealed envelope and update header, far above today's (docs/wire-format.md).
+    uint256 public constant ENVELOPE_OVERHEAD_BYTES = 512;
+    /// @notice Most bytes one entry takes on the wire (varint index delta and zigzag value, generously).
+    uint256 public constant ENVELOPE_BYTES_PER_ENTRY = 16;
+
     /// @notice The consortium whose members and policies govern these rounds.
     IConsortium public immutable consortium;
+    /// @notice The consortium's verifying-key registry (created by the consortium, so bound to it).
+    IVerifyingKeyRegistry public immutable verifyingKeys;
 
     mapping(uint256 taskId => uint256) private _roundCount;
     mapping(uint256 taskId => mapping(uint256 round => Round)) private _rounds;
     mapping(uint256 taskId => mapping(uint256 round => mapping(address member => bytes32)))
         private _commitments;
     mapping(uint256 taskId => mapping(uint256 round => mapping(address auditor => bool))) private _attested;
+    /// @dev The auditors who may attest a round: readers with the auditor role, active and granted, when it
+    /// opened (so `auditorCount` counts exactly who may attest).
+    mapping(uint256 taskId => mapping(uint256 round => mapping(address auditor => bool))) private _roundAuditor;
+    mapping(uint256 taskId => mapping(uint256 round => uint256 blockNumber)) private _disputedAtBlock;
     mapping(uint256 taskId => uint256) private _finalizedRound;
     mapping(uint256 taskId => bytes32) private _finalizedModelHash;
 
     /// @param consortium_ The consortium contract.
     constructor(IConsortium consortium_) {
         consortium = consortium_;
+        verifyingKeys = consortium_.verifyingKeys();
     }
 
     /// @inheritdoc IFederatedRounds
@@ -46,17 +58,15 @@ contract FederatedRounds is IFederatedRounds {
     ) external returns (uint256 round) {
         if (taskId >= 1 << 32) revert FederatedRounds__OutOfRange(taskId);
         uint32 version = consortium.requireTaskAccess(taskId, msg.sender, ROLE_AGGREGATOR, OP_OPEN_ROUND);
-        if (deadline <= block.timestamp) revert FederatedRounds__InvalidDeadline(deadline);
         if (bytes(baseModelCid).length == 0) revert FederatedRounds__EmptyCid();
+        IConsortium.TaskPolicy memory policy = consortium.taskPolicy(taskId, version);
+        uint64 latest = uint64(block.timestamp) + policy.maxRoundDuration;
+        if (deadline <= block.timestamp || deadline > latest) {
+            revert FederatedRounds__InvalidDeadline(deadline, latest);
+        }
 
         uint256 previous = _roundCount[taskId];
-        if (previous != 0) {
-            RoundStatus status = _rounds[taskId][previous].status;
-            if (status != RoundStatus.Finalized && status != RoundStatus.Disputed) {
-                revert FederatedRounds__PreviousRoundPending(taskId, previous);
-            }
-        }
-        IConsortium.TaskPolicy memory policy = consortium.taskPolicy(taskId, version);
+        if (previous != 0) _requireEnded(taskId, previous, policy.maxRoundDuration);
         bytes32 expected =
             _finalizedRound[taskId] == 0 ? policy.initialModelHash : _finalizedModelHash[taskId];
         if (baseModelHash != expected) revert FederatedRounds__BaseModelNotFinalized(baseModelHash, expected);
@@ -64,22 +74,20 @@ contract FederatedRounds is IFederatedRounds {
         round = previous + 1;
         if (round >= 1 << 32) revert FederatedRounds__OutOfRange(round);
         _roundCount[taskId] = round;
-        _rounds[taskId][round] = Round({
-            status: RoundStatus.Open,
-            policyVersion: version,
-            deadline: deadline,
-            commitCount: 0,
-            matchCount: 0,
-            mismatchCount: 0,
-            minParticipants: policy.minParticipants,
-            attestationQuorum: policy.attestationQuorum,
-            aggregator: msg.sender,
-            verifier: policy.verifier,
-            bounds: _packBounds(policy),
-            baseModelHash: baseModelHash,
-            modelHash: bytes32(0),
-            outcomeHash: bytes32(0)
-        });
+        Round storage r = _rounds[taskId][round];
+        r.status = RoundStatus.Open;
+        r.policyVersion = version;
+        r.deadline = deadline;
+        r.publishWindow = policy.publishWindow;
+        r.attestationWindow = policy.attestationWindow;
+        r.maxCommits = policy.maxCommits;
+        r.auditorCount = _snapshotAuditors(taskId, round, policy.readers);
+        r.minParticipants = policy.minParticipants;
+        r.attestationQuorum = policy.attestationQuorum;
+        r.aggregator = msg.sender;
+        r.verifyingKeyHash = policy.verifyingKeyHash;
+        r.bounds = _packBounds(policy);
+        r.baseModelHash = baseModelHash;
         emit RoundOpened(taskId, round, msg.sender, version, baseModelCid, baseModelHash, deadline);
     }
 
@@ -87,7 +95,7 @@ contract FederatedRounds is IFederatedRounds {
     function commitUpdate(
         uint256 taskId,
         uint256 round,
-        string calldata cid,
+        bytes calldata envelope,
         bytes32 commitment,
         uint256[8] calldata proof
     ) external {
@@ -98,27 +106,32 @@ contract FederatedRounds is IFederatedRounds {
         if (_commitments[taskId][round][msg.sender] != bytes32(0)) {
             revert FederatedRounds__AlreadyCommitted(taskId, round, msg.sender);
         }
+        if (r.commitCount >= r.maxCommits) revert FederatedRounds__RoundFull(taskId, round, r.maxCommits);
         if (commitment == bytes32(0) || uint256(commitment) >= SNARK_SCALAR_FIELD) {
             revert FederatedRounds__InvalidCommitment(commitment);
         }
-        if (bytes(cid).length == 0) revert FederatedRounds__EmptyCid();
+        // bits 32..63 of the packed bounds hold maxNonZeros (see _packBounds).
+        uint256 maxEnvelope = ENVELOPE_OVERHEAD_BYTES + ENVELOPE_BYTES_PER_ENTRY * uint32(r.bounds >> 32);
+        if (envelope.length == 0 || envelope.length > maxEnvelope) {
+            revert FederatedRounds__InvalidEnvelopeSize(envelope.length, maxEnvelope);
+        }
 
         // taskId and round are below 2^32 (checked in openRound), so the context packs without overlap and
         // stays below 2^224 < SNARK_SCALAR_FIELD.
         uint256 context = (taskId << 192) | (round << 160) | uint256(uint160(msg.sender));
-        bool valid = IUpdateProofVerifier(r.verifier).verifyProof(
-            [proof[0], proof[1]],
-            [[proof[2], proof[3]], [proof[4], proof[5]]],
-            [proof[6], proof[7]],
+        bool valid = verifyingKeys.verifyUpdateProof(
+            r.verifyingKeyHash,
+            proof,
             [uint256(commitment), context, r.bounds]
         );
         if (!valid) revert FederatedRounds__InvalidProof(taskId, round, msg.sender);
 
         _commitments[taskId][round][msg.sender] = commitment;
-        // commitCount cannot overflow: every commit comes from a distinct admitted member, and a uint16
-        // wrap would need 65,536 members each paying for a proof in one round; checked arithmetic guards it.
-        r.commitCount += 1;
-        emit UpdateCommitted(taskId, round, msg.sender, cid, commitment);
+        // commitCount stays below maxCommits <= MAX_COMMITS_PER_ROUND (checked above), far below 2^16.
+        unchecked {
+            r.commitCount += 1;
+        }
+        emit UpdateCommitted(taskId, round, msg.sender, commitment, envelope);
     }
 
     /// @inheritdoc IFederatedRounds
@@ -132,7 +145,9 @@ contract FederatedRounds is IFederatedRounds {
             }
         }
         r.status = RoundStatus.Closed;
+        r.closedAt = uint64(block.timestamp);
         emit RoundClosed(taskId, round, r.commitCount);
+        if (r.commitCount < r.minParticipants) _abandon(taskId, round, r, AbandonReason.TooFewCommits);
     }
 
     /// @inheritdoc IFederatedRounds
@@ -148,11 +163,16 @@ contract FederatedRounds is IFederatedRounds {
         consortium.requireTaskAccess(taskId, msg.sender, ROLE_AGGREGATOR, OP_PUBLISH_AGGREGATE);
         if (msg.sender != r.aggregator) revert FederatedRounds__NotRoundAggregator(msg.sender);
         if (r.status != RoundStatus.Closed) revert FederatedRounds__RoundNotClosed(taskId, round);
+        uint64 until = r.closedAt + r.publishWindow;
+        if (block.timestamp > until) revert FederatedRounds__PublishWindowPassed(taskId, round, until);
         if (bytes(modelCid).length == 0) revert FederatedRounds__EmptyCid();
         if (modelHash == bytes32(0)) revert FederatedRounds__InvalidModelHash();
         _checkOutcome(taskId, round, r.commitCount, included, excluded);
 
         r.status = RoundStatus.Published;
+        r.publishedAt = uint64(block.timestamp);
+        // included.length <= commitCount < 2^16, checked by _checkOutcome.
+        r.includedCount = uint16(included.length);
         r.modelHash = modelHash;
         r.outcomeHash = keccak256(abi.encode(modelCid, included, excluded));
         emit AggregatePublished(taskId, round, msg.sender, modelCid, modelHash, included, excluded);
@@ -163,13 +183,19 @@ contract FederatedRounds is IFederatedRounds {
         Round storage r = _existingRound(taskId, round);
         consortium.requireTaskAccess(taskId, msg.sender, ROLE_AUDITOR, OP_ATTEST);
         if (msg.sender == r.aggregator) revert FederatedRounds__AggregatorCannotAttest(msg.sender);
+        if (!_roundAuditor[taskId][round][msg.sender]) revert FederatedRounds__NotRoundAuditor(msg.sender);
         // A disputed round still takes attestations so that every honest auditor's verdict is on record.
         if (r.status != RoundStatus.Published && r.status != RoundStatus.Disputed) {
             revert FederatedRounds__RoundNotPublished(taskId, round);
         }
         if (_attested[taskId][round][msg.sender])
             revert FederatedRounds__AlreadyAttested(taskId, round, msg.sender);
+        if (matches && replayedModelHash != r.modelHash) {
+            revert FederatedRounds__MatchHashDiffers(replayedModelHash, r.modelHash);
+        }
         _attested[taskId][round][msg.sender] = true;
+        // Each auditor attests once and auditors are distinct admitted members, so neither count can
+        // reach 2^16 before the member registry would; checked arithmetic guards it anyway.
         if (matches) {
             r.matchCount += 1;
         } else {
@@ -178,6 +204,8 @@ contract FederatedRounds is IFederatedRounds {
         emit AggregateAttested(taskId, round, msg.sender, matches, replayedModelHash);
         if (!matches && r.status != RoundStatus.Disputed) {
             r.status = RoundStatus.Disputed;
+            r.endedAt = uint64(block.timestamp);
+            _disputedAtBlock[taskId][round] = block.number;
             emit RoundDisputed(taskId, round, msg.sender);
         }
     }
@@ -195,10 +223,61 @@ contract FederatedRounds is IFederatedRounds {
                 r.attestationQuorum
             );
         }
+        uint64 until = r.publishedAt + r.attestationWindow;
+        // Waiting for the window gives every honest auditor the chance to dispute before the model counts.
+        if (block.timestamp <= until && r.matchCount + r.mismatchCount < r.auditorCount) {
+            revert FederatedRounds__AttestationWindowOpen(taskId, round, until);
+        }
+        if (r.includedCount < r.minParticipants) {
+            _abandon(taskId, round, r, AbandonReason.TooFewIncluded);
+            return;
+        }
         r.status = RoundStatus.Finalized;
+        r.endedAt = uint64(block.timestamp);
         _finalizedRound[taskId] = round;
         _finalizedModelHash[taskId] = r.modelHash;
         emit RoundFinalized(taskId, round, r.modelHash);
+    }
+
+    /// @inheritdoc IFederatedRounds
+    function abandonRound(uint256 taskId, uint256 round) external {
+        Round storage r = _existingRound(taskId, round);
+        if (r.status == RoundStatus.Closed && block.timestamp > r.closedAt + r.publishWindow) {
+            _abandon(taskId, round, r, AbandonReason.PublishWindowPassed);
+        } else if (
+            r.status == RoundStatus.Published &&
+            block.timestamp > r.publishedAt + r.attestationWindow &&
+            r.matchCount < r.attestationQuorum
+        ) {
+            _abandon(taskId, round, r, AbandonReason.AttestationWindowPassed);
+        } else {
+            revert FederatedRounds__CannotAbandon(taskId, round, r.status);
+        }
+    }
+
+    /// @inheritdoc IFederatedRounds
+    function resolveDispute(uint256 taskId, uint256 round) external {
+        Round storage r = _existingRound(taskId, round);
+        if (r.status != RoundStatus.Disputed) revert FederatedRounds__RoundNotDisputed(taskId, round);
+        IConsortium.DisputeResolution resolution = consortium.disputeResolution(taskId, round);
+        if (
+            resolution == IConsortium.DisputeResolution.None ||
+            consortium.disputeResolvedAtBlock(taskId, round) <= _disputedAtBlock[taskId][round]
+        ) revert FederatedRounds__NotResolved(taskId, round);
+        bool upheld = resolution == IConsortium.DisputeResolution.ModelUpheld;
+        r.status = RoundStatus.Resolved;
+        // An upheld model becomes the global model only if nothing newer finalized meanwhile: members have
+        // trained on the later model already, and rounds never go back in time.
+        if (upheld && round > _finalizedRound[taskId]) {
+            _finalizedRound[taskId] = round;
+            _finalizedModelHash[taskId] = r.modelHash;
+        }
+        emit RoundResolved(taskId, round, upheld);
+    }
+
+    /// @inheritdoc IFederatedRounds
+    function hasAttested(uint256 taskId, uint256 round, address auditor) external view returns (bool) {
+        return _attested[taskId][round][auditor];
     }
 
     /// @inheritdoc IFederatedRounds
@@ -225,6 +304,48 @@ contract FederatedRounds is IFederatedRounds {
             modelHash = consortium.taskPolicy(taskId, version).initialModelHash;
         } else {
             modelHash = _finalizedModelHash[taskId];
+        }
+    }
+
+    function _abandon(uint256 taskId, uint256 round, Round storage r, AbandonReason reason) private {
+        r.status = RoundStatus.Abandoned;
+        r.abandonReason = reason;
+        r.endedAt = uint64(block.timestamp);
+        emit RoundAbandoned(taskId, round, reason);
+    }
+
+    /// @dev The previous round must have ended. An aggregator that let its round lapse unpublished may not
+    /// open the next one until maxRoundDuration after, so another aggregator of the task takes over first.
+    function _requireEnded(uint256 taskId, uint256 previous, uint32 maxRoundDuration) private view {
+        Round storage p = _rounds[taskId][previous];
+        RoundStatus status = p.status;
+        if (
+            status != RoundStatus.Finalized &&
+            status != RoundStatus.Disputed &&
+            status != RoundStatus.Abandoned &&
+            status != RoundStatus.Resolved
+        ) revert FederatedRounds__PreviousRoundPending(taskId, previous);
+        if (p.abandonReason == AbandonReason.PublishWindowPassed && p.aggregator == msg.sender) {
+            uint64 until = p.endedAt + maxRoundDuration;
+            if (block.timestamp <= until) revert FederatedRounds__AggregatorWentSilent(msg.sender, until);
+        }
+    }
+
+    /// @dev Records who may attest this round: readers that are active auditors granted to the task, other
+    /// than its aggregator (the consortium refuses duplicate readers, so each is counted once).
+    function _snapshotAuditors(
+        uint256 taskId,
+        uint256 round,
+        address[] memory readers
+    ) private returns (uint16 count) {
+        for (uint256 i = 0; i < readers.length; ++i) {
+            address reader = readers[i];
+            if (reader == msg.sender || !consortium.hasTaskAccess(taskId, reader)) continue;
+            IConsortium.Member memory m = consortium.member(reader);
+            if (m.status == IConsortium.MemberStatus.Active && m.profile.roles & ROLE_AUDITOR != 0) {
+                _roundAuditor[taskId][round][reader] = true;
+                ++count;
+            }
         }
     }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {IVerifyingKeyRegistry} from "./IVerifyingKeyRegistry.sol";
+
 /// @dev Member roles (bitmask).
 uint8 constant ROLE_MEMBER = 1;
 uint8 constant ROLE_AGGREGATOR = 2;
@@ -58,7 +60,21 @@ interface IConsortium {
         /// @dev payload: abi.encode(uint256 taskId, address account)
         GrantTaskAccess,
         /// @dev payload: abi.encode(uint256 taskId, address account)
-        RevokeTaskAccess
+        RevokeTaskAccess,
+        /// @dev payload: abi.encode(uint256[] key, IVerifyingKeyRegistry.CircuitShape shape, bool developmentOnly)
+        RegisterVerifyingKey,
+        /// @dev payload: abi.encode(uint256 taskId, uint256 round, bool upholdModel, address[] suspend)
+        ResolveDispute
+    }
+
+    /// @notice How governance resolved a disputed round.
+    enum DisputeResolution {
+        /// @dev Not resolved (yet).
+        None,
+        /// @dev The published model was right: the auditors who attested a mismatch were wrong.
+        ModelUpheld,
+        /// @dev The dispute was right: the aggregator (and any auditor who matched it) was wrong.
+        DisputeConfirmed
     }
 
     /// @notice The admitted profile of a member.
@@ -93,14 +109,26 @@ interface IConsortium {
     /// @param scale Fixed-point scale.
     /// @param aggregationRule Rule id (0 mean, 1 weighted mean, 2 trimmed mean, 3 median, 4 clipped mean).
     /// @param ruleParameter The rule's parameter (trim count, clip bound...), 0 when it has none.
-    /// @param minParticipants Fewest committed updates before the aggregator may close a round early.
-    /// @param attestationQuorum Matching auditor attestations needed to finalize a round.
+    /// @param minParticipants Fewest committed updates before the aggregator may close a round early, and
+    /// fewest included updates for a round to finalize (a round with fewer is abandoned).
+    /// @param maxCommits Most updates one round takes, at most MAX_COMMITS_PER_ROUND, so that the largest
+    /// round's outcome always publishes within one transaction.
+    /// @param attestationQuorum Matching auditor attestations needed to finalize a round; never more than
+    /// the auditors among the readers (checked here and whenever an auditor leaves).
     /// @param sensitivity Data-sensitivity class of the task's data (consortium-defined scale).
     /// @param allowedOperations Bitmask of OP_* operations permitted under this policy.
     /// @param expiry Unix time after which the policy no longer permits any operation.
-    /// @param verifier Groth16 verifier contract for the update proofs of this task.
-    /// @param verifyingKeyHash keccak256 of the canonical verifying key JSON behind `verifier`.
-    /// @param readers Accounts whose encryption keys updates are sealed to (aggregator and auditors).
+    /// @param maxRoundDuration Longest commit window a round may be opened with, in seconds.
+    /// @param publishWindow Seconds after a round closes within which its aggregator must publish; after
+    /// that anyone may abandon the round.
+    /// @param attestationWindow Seconds after publication during which auditors attest; a round finalizes
+    /// at quorum once the window passed (or every auditor attested) and is abandoned without quorum.
+    /// @param verifyingKeyHash Hash of the update circuit's verifying key in `verifyingKeys()`; the key
+    /// must be registered, its circuit must fit the bounds, and development keys are refused outside a
+    /// development deployment.
+    /// @param readerKey X25519 public key of the task's reader group: members seal updates to it, and every
+    /// reader holds its secret (checked off chain against this key), so all readers open the same plaintext.
+    /// @param readers Accounts that read updates (aggregators and auditors).
     struct TaskPolicy {
         bytes32 modelId;
         bytes32 initialModelHash;
@@ -113,12 +141,16 @@ interface IConsortium {
         uint8 aggregationRule;
         uint64 ruleParameter;
         uint16 minParticipants;
+        uint16 maxCommits;
         uint16 attestationQuorum;
         uint8 sensitivity;
         uint8 allowedOperations;
         uint64 expiry;
-        address verifier;
+        uint32 maxRoundDuration;
+        uint32 publishWindow;
+        uint32 attestationWindow;
         bytes32 verifyingKeyHash;
+        bytes32 readerKey;
         address[] readers;
     }
 
@@ -178,6 +210,14 @@ interface IConsortium {
     error Consortium__OperationNotAllowed(uint256 taskId, uint8 operation);
     /// @notice The policy is inconsistent; `reason` names the failing rule.
     error Consortium__InvalidPolicy(string reason);
+    /// @notice A policy bound exceeds what the verifying key's circuit can prove.
+    error Consortium__PolicyExceedsCircuit(bytes32 keyHash, string bound, uint256 value, uint256 limit);
+    /// @notice Development keys (public toxic waste) are refused outside a development deployment.
+    error Consortium__DevelopmentKeyRefused(bytes32 keyHash);
+    /// @notice The attestation quorum would exceed the task's auditors.
+    error Consortium__QuorumExceedsAuditors(uint256 taskId, uint256 quorum, uint256 auditors);
+    /// @notice The disputed round was resolved already.
+    error Consortium__AlreadyResolved(uint256 taskId, uint256 round);
 
     /// @notice A governor proposed a change.
     event ProposalCreated(
@@ -213,6 +253,13 @@ interface IConsortium {
     event TaskPolicySet(uint256 indexed taskId, uint32 indexed version, TaskPolicy policy);
     /// @notice A member's access to a task was granted or revoked.
     event TaskAccessChanged(uint256 indexed taskId, address indexed account, bool granted);
+    /// @notice Governance resolved a disputed round and suspended the parties it found wrong.
+    event DisputeResolved(
+        uint256 indexed taskId,
+        uint256 indexed round,
+        DisputeResolution resolution,
+        address[] suspended
+    );
 
     /// @notice Proposes a change; it takes effect through `execute` once the quorum approved it.
     /// @param kind What the change does.
@@ -298,4 +345,31 @@ interface IConsortium {
     /// @notice Number of tasks created so far (ids are 1..count).
     /// @return The count.
     function taskCount() external view returns (uint256);
+
+    /// @notice The registry of update-circuit verifying keys, created by this consortium.
+    /// @return The registry.
+    function verifyingKeys() external view returns (IVerifyingKeyRegistry);
+
+    /// @notice Whether this is a development deployment (the only kind that accepts development keys).
+    /// @return True for a development deployment.
+    function development() external view returns (bool);
+
+    /// @notice How governance resolved a disputed round (None while unresolved).
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @return The resolution.
+    function disputeResolution(uint256 taskId, uint256 round) external view returns (DisputeResolution);
+
+    /// @notice The block in which governance resolved a round (0 while unresolved). A resolution decided
+    /// before the round was disputed is never applied: it cannot have weighed the dispute's evidence.
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @return The block number.
+    function disputeResolvedAtBlock(uint256 taskId, uint256 round) external view returns (uint256);
+
+    /// @notice The task's auditors able to attest: active readers with the auditor role, minus one when a
+    /// reader also aggregates (it cannot attest its own round).
+    /// @param taskId The task.
+    /// @return The count.
+    function attestingAuditors(uint256 taskId) external view returns (uint256);
 }

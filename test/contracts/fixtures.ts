@@ -6,7 +6,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 import { hexlify, keccak256, randomBytes, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
 import CircularFLModule from "../../ignition/modules/CircularFL.js";
-import { TestUpdateVerifierModule } from "../../ignition/modules/UpdateVerifier.js";
+import { committedDevelopmentKey, type RegistrableKey } from "../../src/zk/index.js";
 import {
   encodeProposal,
   EntityKind,
@@ -29,21 +29,23 @@ export interface ConsortiumFixture {
   outsider: HardhatEthersSigner;
   consortium: Awaited<ReturnType<typeof deployAll>>["consortium"];
   rounds: Awaited<ReturnType<typeof deployAll>>["rounds"];
-  verifier: Awaited<ReturnType<typeof deployAll>>["verifier"];
+  registry: Awaited<ReturnType<typeof deployAll>>["registry"];
+  /** The `test` circuit's development key, registered through governance. */
+  testKey: RegistrableKey;
   /** Proposes, gathers the quorum's approvals and executes; returns the execution transaction. */
   govern: (action: ProposalAction) => Promise<ContractTransactionResponse>;
 }
 
-async function deployAll(connection: Connection, governors: string[], quorum: number) {
+async function deployAll(connection: Connection, governors: string[], quorum: number, development: boolean) {
   const { consortium, rounds } = await connection.ignition.deploy(CircularFLModule, {
-    parameters: { CircularFL: { governors, quorum } },
+    parameters: { CircularFL: { governors, quorum, development } },
   });
-  const { verifier } = await connection.ignition.deploy(TestUpdateVerifierModule);
   // Re-attach through hardhat-ethers for the generated contract types.
+  const typed = await connection.ethers.getContractAt("Consortium", await consortium.getAddress());
   return {
-    consortium: await connection.ethers.getContractAt("Consortium", await consortium.getAddress()),
+    consortium: typed,
     rounds: await connection.ethers.getContractAt("FederatedRounds", await rounds.getAddress()),
-    verifier: await connection.ethers.getContractAt("TestUpdateVerifier", await verifier.getAddress()),
+    registry: await connection.ethers.getContractAt("VerifyingKeyRegistry", await typed.verifyingKeys()),
   };
 }
 
@@ -51,18 +53,25 @@ export function encryptionKeyFor(seed: string): string {
   return keccak256(toUtf8Bytes(`x25519:${seed}`));
 }
 
-/** Three governors with quorum 2; no members yet. */
-export async function deployConsortium(connection: Connection): Promise<ConsortiumFixture> {
+/**
+ * Three governors with quorum 2 and the `test` circuit's development key registered; no members yet.
+ * `development: false` deploys as production would (development keys refused in policies).
+ */
+export async function deployConsortium(
+  connection: Connection,
+  { development = true }: { development?: boolean } = {},
+): Promise<ConsortiumFixture> {
   const signers = await connection.ethers.getSigners();
   const governors = signers.slice(0, 3);
   const members = signers.slice(3, 7);
   const aggregator = signers[7]!;
   const auditors = signers.slice(8, 10);
   const outsider = signers[10]!;
-  const { consortium, rounds, verifier } = await deployAll(
+  const { consortium, rounds, registry } = await deployAll(
     connection,
     governors.map((g) => g.address),
     2,
+    development,
   );
   const govern = async (action: ProposalAction): Promise<ContractTransactionResponse> => {
     const { kind, payload } = encodeProposal(action);
@@ -74,6 +83,13 @@ export async function deployConsortium(connection: Connection): Promise<Consorti
     for (const governor of seated.slice(0, quorum)) await consortium.connect(governor).approve(id);
     return consortium.connect(outsider).execute(id);
   };
+  const testKey = await committedDevelopmentKey({ instance: "test" });
+  await govern({
+    kind: "RegisterVerifyingKey",
+    words: testKey.words,
+    shape: testKey.shape,
+    developmentOnly: testKey.developmentOnly,
+  });
   return {
     connection,
     governors,
@@ -83,18 +99,22 @@ export async function deployConsortium(connection: Connection): Promise<Consorti
     outsider,
     consortium,
     rounds,
-    verifier,
+    registry,
+    testKey,
     govern,
   };
 }
 
+/** A fixed X25519 public key for policies whose rounds never seal anything (contract tests). */
+export const TEST_READER_KEY = keccak256(toUtf8Bytes("reader-group"));
+
 export function defaultPolicy({
-  verifier,
+  verifyingKeyHash,
   readers,
   now,
   overrides = {},
 }: {
-  verifier: string;
+  verifyingKeyHash: string;
   readers: string[];
   now: bigint;
   overrides?: Partial<TaskPolicy>;
@@ -111,12 +131,16 @@ export function defaultPolicy({
     aggregationRule: 0,
     ruleParameter: 0n,
     minParticipants: 2,
+    maxCommits: 64,
     attestationQuorum: 2,
     sensitivity: 1,
     allowedOperations: Operation.All,
     expiry: now + 30n * 86400n,
-    verifier,
-    verifyingKeyHash: keccak256(toUtf8Bytes("vk")),
+    maxRoundDuration: 3600,
+    publishWindow: 600,
+    attestationWindow: 600,
+    verifyingKeyHash,
+    readerKey: TEST_READER_KEY,
     readers,
     ...overrides,
   };
@@ -125,6 +149,11 @@ export function defaultPolicy({
 /** Members admitted, a task created and every member granted to it. */
 export async function deployWithTask(connection: Connection, policyOverrides: Partial<TaskPolicy> = {}) {
   const f = await deployConsortium(connection);
+  return createTaskFor(f, policyOverrides);
+}
+
+/** Admits the fixture's members, aggregator and auditors, creates a task and grants it to all of them. */
+export async function createTaskFor(f: ConsortiumFixture, policyOverrides: Partial<TaskPolicy> = {}) {
   const { govern } = f;
   for (const [i, m] of f.members.entries()) {
     await govern({
@@ -162,7 +191,7 @@ export async function deployWithTask(connection: Connection, policyOverrides: Pa
   }
   const now = BigInt(await f.connection.networkHelpers.time.latest());
   const policy = defaultPolicy({
-    verifier: await f.verifier.getAddress(),
+    verifyingKeyHash: f.testKey.keyHash,
     readers: [f.aggregator.address, ...f.auditors.map((a) => a.address)],
     now,
     overrides: policyOverrides,

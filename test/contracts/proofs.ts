@@ -1,5 +1,5 @@
 /** Real Groth16 proofs from the `test` circuit instance for contract tests. */
-import { toBeHex } from "ethers";
+import { hexlify, toBeHex } from "ethers";
 import type { SparseUpdate } from "../../src/sparse/types.js";
 import type { TaskPolicy } from "../../src/governance/index.js";
 import {
@@ -28,8 +28,20 @@ export function honestUpdate(policy: Pick<TaskPolicy, "dimension">, seed = 1): S
   return { dimension: policy.dimension, indices, values };
 }
 
+/**
+ * Stand-in bytes for a sealed envelope: contract tests never open it, the contract only bounds its size
+ * (1..512 + 16·maxNonZeros bytes). Deterministic per (member, round) so that failures are reproducible.
+ */
+export function envelopeBytes(member: string, round: bigint, size = 320): string {
+  const bytes = new Uint8Array(size);
+  const seed = BigInt(member) ^ (round << 7n);
+  for (let i = 0; i < size; i++) bytes[i] = Number((seed >> BigInt((i % 20) * 8)) & 0xffn) ^ (i & 0xff);
+  return hexlify(bytes);
+}
+
 export interface CommitArgs {
-  cid: string;
+  /** The sealed envelope commitUpdate carries (placeholder bytes of a plausible size). */
+  envelope: string;
   commitment: string;
   proof: bigint[];
   update: SparseUpdate;
@@ -74,10 +86,38 @@ export async function proveFor({
     params: artifacts.params,
   });
   return {
-    cid: `bafkrei-test-${member.slice(2, 10)}-${round}`,
+    envelope: envelopeBytes(member, round),
     commitment: toBeHex(commitment, 32),
     proof: [...proved.calldata],
     update: u,
     salt,
   };
+}
+
+const memo = new Map<string, Promise<CommitArgs>>();
+
+/**
+ * `proveFor` memoized on (task, round, member, bounds, update): a proof only depends on those, and fixtures
+ * restore the chain between tests, so tests that commit the same update in the same place share one proof
+ * instead of proving again (about 1.5 s each). Use `proveFor` when a test needs two distinct proofs.
+ */
+export function cachedProofFor(args: Parameters<typeof proveFor>[0]): Promise<CommitArgs> {
+  const { task, round, member, policy, update } = args;
+  const key = JSON.stringify([
+    task.toString(),
+    round.toString(),
+    member.toLowerCase(),
+    policy.dimension,
+    policy.maxNonZeros,
+    policy.lInfBound.toString(),
+    policy.l2Bound.toString(),
+    update ? [update.dimension, [...update.indices], [...update.values]] : null,
+  ]);
+  let proof = memo.get(key);
+  if (!proof) {
+    proof = proveFor(args);
+    memo.set(key, proof);
+    proof.catch(() => memo.delete(key));
+  }
+  return proof;
 }
