@@ -1,4 +1,9 @@
-import type { FederatedRounds, RoundRecord } from "./types.js";
+import { getBytes } from "ethers";
+import { AbandonReason, type AbandonReasonName, type FederatedRounds, type RoundRecord } from "./types.js";
+
+const ABANDON_NAMES = Object.fromEntries(
+  Object.entries(AbandonReason).map(([name, id]) => [id, name as AbandonReasonName]),
+);
 
 /**
  * Rebuilds a task's rounds from the FederatedRounds events alone: the chain is the audit log, so this is
@@ -19,15 +24,18 @@ export async function readTaskHistory({
     if (!record) throw new Error(`event for round ${round} of task ${taskId} before its RoundOpened event`);
     return record;
   };
-  const [opened, committed, closed, published, attested, disputed, finalized] = await Promise.all([
-    rounds.queryFilter(rounds.filters.RoundOpened(taskId), fromBlock),
-    rounds.queryFilter(rounds.filters.UpdateCommitted(taskId), fromBlock),
-    rounds.queryFilter(rounds.filters.RoundClosed(taskId), fromBlock),
-    rounds.queryFilter(rounds.filters.AggregatePublished(taskId), fromBlock),
-    rounds.queryFilter(rounds.filters.AggregateAttested(taskId), fromBlock),
-    rounds.queryFilter(rounds.filters.RoundDisputed(taskId), fromBlock),
-    rounds.queryFilter(rounds.filters.RoundFinalized(taskId), fromBlock),
-  ]);
+  const [opened, committed, closed, published, attested, disputed, finalized, abandoned, resolved] =
+    await Promise.all([
+      rounds.queryFilter(rounds.filters.RoundOpened(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.UpdateCommitted(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.RoundClosed(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.AggregatePublished(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.AggregateAttested(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.RoundDisputed(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.RoundFinalized(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.RoundAbandoned(taskId), fromBlock),
+      rounds.queryFilter(rounds.filters.RoundResolved(taskId), fromBlock),
+    ]);
   for (const e of opened) {
     byRound.set(e.args.round, {
       taskId,
@@ -47,7 +55,7 @@ export async function readTaskHistory({
   for (const e of committed) {
     get(e.args.round).commits.push({
       member: e.args.member,
-      cid: e.args.cid,
+      envelope: getBytes(e.args.envelope),
       commitment: BigInt(e.args.commitment),
       blockNumber: e.blockNumber,
       transactionHash: e.transactionHash,
@@ -73,6 +81,8 @@ export async function readTaskHistory({
   }
   for (const e of disputed) get(e.args.round).disputed = true;
   for (const e of finalized) get(e.args.round).finalized = true;
+  for (const e of abandoned) get(e.args.round).abandoned = ABANDON_NAMES[Number(e.args.reason)] ?? "None";
+  for (const e of resolved) get(e.args.round).resolved = { modelUpheld: e.args.modelUpheld };
   return [...byRound.values()].sort((a, b) => (a.round < b.round ? -1 : 1));
 }
 

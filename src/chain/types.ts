@@ -15,22 +15,41 @@ export interface ConsortiumContracts {
 }
 
 /** Round status as the FederatedRounds contract numbers it. */
-export const RoundStatus = { None: 0, Open: 1, Closed: 2, Published: 3, Finalized: 4, Disputed: 5 } as const;
+export const RoundStatus = {
+  None: 0,
+  Open: 1,
+  Closed: 2,
+  Published: 3,
+  Finalized: 4,
+  Disputed: 5,
+  Abandoned: 6,
+  Resolved: 7,
+} as const;
 export type RoundStatusName = keyof typeof RoundStatus;
 
-/** Why an aggregator excluded an update, as the contract numbers it. */
+/** Why an aggregator excluded an update, as the contract numbers it (decided from chain data alone). */
 export const ExclusionReason = {
   None: 0,
-  Unavailable: 1,
+  Unopenable: 1,
   Undecodable: 2,
   CommitmentMismatch: 3,
-  NotSealedToAggregator: 4,
 } as const;
 export type ExclusionReasonName = keyof typeof ExclusionReason;
 
+/** Why a round ended without a model, as the contract numbers it. */
+export const AbandonReason = {
+  None: 0,
+  TooFewCommits: 1,
+  PublishWindowPassed: 2,
+  AttestationWindowPassed: 3,
+  TooFewIncluded: 4,
+} as const;
+export type AbandonReasonName = keyof typeof AbandonReason;
+
 export interface CommittedUpdate {
   member: string;
-  cid: string;
+  /** The sealed envelope, exactly as the commit transaction carried it. */
+  envelope: Uint8Array;
   commitment: bigint;
   blockNumber: number;
   transactionHash: string;
@@ -66,4 +85,20 @@ export interface RoundRecord {
   attestations: Attestation[];
   finalized: boolean;
   disputed: boolean;
+  /** Set when the round ended without a model. */
+  abandoned?: AbandonReasonName;
+  /** Set when governance's resolution of a dispute was applied. */
+  resolved?: { modelUpheld: boolean };
+}
+
+/** The one-word status of a round as reports show it. */
+export function roundOutcome(
+  record: RoundRecord,
+): "open" | "closed" | "published" | "finalized" | "disputed" | "abandoned" | "resolved" {
+  if (record.resolved) return "resolved";
+  if (record.abandoned) return "abandoned";
+  if (record.finalized) return "finalized";
+  if (record.disputed) return "disputed";
+  if (record.published) return "published";
+  return record.closed ? "closed" : "open";
 }

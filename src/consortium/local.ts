@@ -14,7 +14,6 @@ import {
 } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 import CircularFLModule from "../../ignition/modules/CircularFL.js";
-import { DemoUpdateVerifierModule, TestUpdateVerifierModule } from "../../ignition/modules/UpdateVerifier.js";
 import { attachContracts, type ConsortiumContracts } from "../chain/index.js";
 import {
   encodeProposal,
@@ -22,11 +21,17 @@ import {
   Operation,
   Role,
   validatePolicy,
-  type CircuitLimits,
   type ProposalAction,
   type TaskPolicy,
 } from "../governance/index.js";
-import { generateReaderKeyPair } from "../seal/index.js";
+import {
+  createReaderGroup,
+  generateReaderKeyPair,
+  openReaderGroup,
+  type ReaderGroupBundle,
+} from "../seal/index.js";
+import type { ReaderGroupKey } from "../roles/index.js";
+import { committedDevelopmentKey, type RegistrableKey } from "../zk/index.js";
 
 /** A local consortium was asked for something it cannot set up. */
 export class LocalConsortiumError extends Error {
@@ -56,14 +61,22 @@ export interface ConsortiumAccount {
 export interface LocalConsortium {
   connection: NetworkConnection<"generic">;
   contracts: ConsortiumContracts;
-  verifierAddress: string;
+  /** The circuit instance's development key, registered through governance. */
+  verifyingKey: RegistrableKey;
+  /** The readers' group (aggregator and auditors), dealt by the aggregator. */
+  readerGroup: { publicKey: string; bundle: ReaderGroupBundle };
+  /** A reader's group key, opened from the bundle with the reader's own key (as a real reader does). */
+  readerKeyOf: (account: ConsortiumAccount) => ReaderGroupKey;
   governors: Signer[];
+  /** The first aggregator (aggregators[0]). */
   aggregator: ConsortiumAccount;
+  /** Every aggregator of the consortium: a task names them all as readers, so any can take over. */
+  aggregators: ConsortiumAccount[];
   auditors: ConsortiumAccount[];
   members: ConsortiumAccount[];
   /** An account that holds no role (pays for permissionless calls such as finalizeRound). */
   outsider: Signer;
-  /** Runs one decision through the 2-of-3 quorum and returns each step's gas. */
+  /** Runs one decision through the quorum (read from the chain) and returns each step's gas. */
   govern: (action: ProposalAction) => Promise<GovernanceGas>;
 }
 
@@ -76,19 +89,26 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> 
 }
 
 /**
- * Deploys the contracts and a verifier (`test` or `demo` circuit instance), and admits an aggregator, two
- * auditors and `members` members with fresh reader keys. Members are wallets derived from `seed`.
+ * Deploys the contracts as a development deployment, registers the circuit instance's (`test` or `demo`)
+ * development key through governance, and admits an aggregator, two auditors and `members` members with
+ * fresh reader keys. Members are wallets derived from `seed`.
  */
 export async function deployLocalConsortium({
   connection,
   members,
   circuit,
   seed = 1,
+  aggregators: aggregatorCount = 1,
+  auditors: auditorCount = 2,
 }: {
   connection: NetworkConnection<"generic">;
   members: number;
   circuit: "test" | "demo";
   seed?: number;
+  /** How many aggregators to admit (1 to 4). */
+  aggregators?: number;
+  /** How many auditors to admit (1 to 8). */
+  auditors?: number;
 }): Promise<LocalConsortium> {
   if (!Number.isInteger(members) || members < 0 || members > 1000) {
     throw new LocalConsortiumError(
@@ -96,19 +116,23 @@ export async function deployLocalConsortium({
       `members must be an integer from 0 to 1000, got ${members}`,
     );
   }
+  if (!Number.isInteger(aggregatorCount) || aggregatorCount < 1 || aggregatorCount > 4)
+    throw new LocalConsortiumError("bad-members", `aggregators must be 1 to 4, got ${aggregatorCount}`);
+  if (!Number.isInteger(auditorCount) || auditorCount < 1 || auditorCount > 8)
+    throw new LocalConsortiumError("bad-members", `auditors must be 1 to 8, got ${auditorCount}`);
   const { ethers, networkHelpers } = connection;
   const signers = await ethers.getSigners();
   const governors = signers.slice(0, 3);
-  const outsider = signers[6]!;
+  const outsider = signers[3]!;
   const deployed = await connection.ignition.deploy(CircularFLModule, {
     parameters: {
-      CircularFL: { governors: await Promise.all(governors.map((g) => g.getAddress())), quorum: 2 },
+      CircularFL: {
+        governors: await Promise.all(governors.map((g) => g.getAddress())),
+        quorum: 2,
+        development: true,
+      },
     },
   });
-  const { verifier } =
-    circuit === "test"
-      ? await connection.ignition.deploy(TestUpdateVerifierModule)
-      : await connection.ignition.deploy(DemoUpdateVerifierModule);
   const contracts = attachContracts({
     addresses: {
       consortium: await deployed.consortium.getAddress(),
@@ -119,21 +143,34 @@ export async function deployLocalConsortium({
   const govern = async (action: ProposalAction): Promise<GovernanceGas> => {
     const { kind, payload } = encodeProposal(action);
     const c = contracts.consortium;
-    const propose = await gasOf(c.connect(governors[0]).propose(kind, payload, VOTING_PERIOD_SECONDS));
+    // The seated governors and the quorum come from the chain, so a changed quorum or seat still works.
+    const seatedAddresses = new Set((await c.governors()).map((a) => getAddress(a)));
+    const seated = signers.filter((s) => seatedAddresses.has(getAddress(s.address)));
+    const quorum = Number(await c.quorum());
+    const proposer = seated[0];
+    if (!proposer) throw new LocalConsortiumError("bad-members", "no seated governor among the signers");
+    const propose = await gasOf(c.connect(proposer).propose(kind, payload, VOTING_PERIOD_SECONDS));
     const id = await c.proposalCount();
-    const approvals = [
-      await gasOf(c.connect(governors[0]).approve(id)),
-      await gasOf(c.connect(governors[1]).approve(id)),
-    ];
-    const execute = await gasOf(c.connect(governors[2]).execute(id));
+    const approvals: bigint[] = [];
+    for (const g of seated.slice(0, quorum)) approvals.push(await gasOf(c.connect(g).approve(id)));
+    const execute = await gasOf(c.connect(outsider).execute(id));
     return { propose, approvals, execute };
   };
+  const verifyingKey = await committedDevelopmentKey({ instance: circuit });
+  await govern({
+    kind: "RegisterVerifyingKey",
+    words: verifyingKey.words,
+    shape: verifyingKey.shape,
+    developmentOnly: verifyingKey.developmentOnly,
+  });
   const account = (signer: Signer, address: string): ConsortiumAccount => {
     const pair = generateReaderKeyPair();
     return { signer, address: getAddress(address), publicKey: pair.publicKey, secretKey: pair.secretKey };
   };
-  const aggregator = account(signers[3]!, signers[3]!.address);
-  const auditors = [account(signers[4]!, signers[4]!.address), account(signers[5]!, signers[5]!.address)];
+  const readerSigners = signers.slice(4, 4 + aggregatorCount + auditorCount);
+  const aggregators = readerSigners.slice(0, aggregatorCount).map((s) => account(s, s.address));
+  const auditors = readerSigners.slice(aggregatorCount).map((s) => account(s, s.address));
+  const aggregator = aggregators[0]!;
   const memberAccounts: ConsortiumAccount[] = [];
   for (let i = 0; i < members; i++) {
     const wallet = new Wallet(
@@ -154,7 +191,7 @@ export async function deployLocalConsortium({
         metadataHash: keccak256(toUtf8Bytes(`local:${a.address}`)),
       },
     });
-  await admit(aggregator, Role.Aggregator, EntityKind.Manufacturer);
+  for (const a of aggregators) await admit(a, Role.Aggregator, EntityKind.Manufacturer);
   for (const a of auditors) await admit(a, Role.Auditor, EntityKind.Recycler);
   const kinds = [
     EntityKind.Supplier,
@@ -163,12 +200,29 @@ export async function deployLocalConsortium({
     EntityKind.Remanufacturer,
   ];
   for (const [i, m] of memberAccounts.entries()) await admit(m, Role.Member, kinds[i % kinds.length]!);
+  const readers = [...aggregators, ...auditors];
+  const group = createReaderGroup({
+    readers: readers.map((r) => ({ id: r.address, publicKey: r.publicKey })),
+    dealer: aggregator.address,
+  });
+  const readerGroup = { publicKey: group.bundle.publicKey, bundle: group.bundle };
+  const readerKeyOf = (a: ConsortiumAccount): ReaderGroupKey => ({
+    reader: a.address,
+    secretKey: openReaderGroup({
+      bundle: group.bundle,
+      reader: { id: a.address, secretKey: a.secretKey },
+      expectedPublicKey: group.bundle.publicKey,
+    }),
+  });
   return {
     connection,
     contracts,
-    verifierAddress: await verifier.getAddress(),
+    verifyingKey,
+    readerGroup,
+    readerKeyOf,
     governors,
     aggregator,
+    aggregators,
     auditors,
     members: memberAccounts,
     outsider,
@@ -180,16 +234,12 @@ export async function deployLocalConsortium({
 export function localTaskPolicy({
   consortium,
   now,
-  vkeyHash,
-  circuit,
   initialModelHash = keccak256(toUtf8Bytes("local initial model")),
   initialModelCid = "bafkreilocalinitialmodel",
   overrides = {},
 }: {
   consortium: LocalConsortium;
   now: bigint;
-  vkeyHash: string;
-  circuit: CircuitLimits;
   initialModelHash?: string;
   initialModelCid?: string;
   overrides?: Partial<TaskPolicy>;
@@ -200,23 +250,31 @@ export function localTaskPolicy({
       initialModelHash,
       initialModelCid,
       dimension: 1778,
-      maxNonZeros: circuit.maxEntries,
+      maxNonZeros: consortium.verifyingKey.shape.maxEntries,
       lInfBound: 4096n,
       l2Bound: 16384n,
       scale: 4096,
       aggregationRule: 0,
       ruleParameter: 0n,
       minParticipants: 1,
-      attestationQuorum: consortium.auditors.length,
+      maxCommits: 1024,
+      attestationQuorum: Math.min(2, consortium.auditors.length),
       sensitivity: 1,
       allowedOperations: Operation.All,
       expiry: now + 30n * 86400n,
-      verifier: consortium.verifierAddress,
-      verifyingKeyHash: vkeyHash,
-      readers: [consortium.aggregator.address, ...consortium.auditors.map((a) => a.address)],
+      maxRoundDuration: 3600,
+      publishWindow: 600,
+      attestationWindow: 600,
+      verifyingKeyHash: consortium.verifyingKey.keyHash,
+      readerKey: consortium.readerGroup.publicKey,
+      readers: [...consortium.aggregators, ...consortium.auditors].map((a) => a.address),
       ...overrides,
     },
-    circuit,
+    circuit: {
+      maxEntries: consortium.verifyingKey.shape.maxEntries,
+      idxBits: consortium.verifyingKey.shape.indexBits,
+      valBits: consortium.verifyingKey.shape.valueBits,
+    },
     now,
   });
 }
@@ -234,7 +292,7 @@ export async function createLocalTask({
   const createGas = await consortium.govern({ kind: "CreateTask", policy });
   const taskId = await consortium.contracts.consortium.taskCount();
   const grantGas: GovernanceGas[] = [];
-  for (const a of [consortium.aggregator, ...consortium.auditors, ...members]) {
+  for (const a of [...consortium.aggregators, ...consortium.auditors, ...members]) {
     grantGas.push(await consortium.govern({ kind: "GrantTaskAccess", taskId, account: a.address }));
   }
   return { taskId, createGas, grantGas };

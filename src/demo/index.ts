@@ -6,7 +6,7 @@
 import { mkdir, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { RoundStatus, readRound } from "../chain/index.js";
+import { readRound, roundOutcome } from "../chain/index.js";
 import { startInProcessChain } from "../chain/local.js";
 import {
   createLocalTask,
@@ -28,9 +28,11 @@ import {
   lastFinalizedModel,
   loadTrainingBase,
   openNextRound,
-  type ReaderKey,
+  settleRound,
   type RoleEnvironment,
 } from "../roles/index.js";
+import { lyingVerdict, sealToOtherKey } from "../adversary/index.js";
+import { MemberStatus } from "../governance/index.js";
 import { createHeliaStore } from "../storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers } from "../zk/index.js";
 import { AI4I_TRIGGER, poisonData, poisonDelta } from "./attacks.js";
@@ -61,6 +63,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     throw new Error("--malicious must be at least 0 and fewer than --members");
   if (options.attack !== "none" && options.malicious === 0)
     throw new Error(`--attack ${options.attack} needs --malicious 1 or more`);
+  const silentRound = options.silentAggregator;
+  if (
+    silentRound !== undefined &&
+    (!Number.isInteger(silentRound) || silentRound < 1 || silentRound > options.rounds)
+  )
+    throw new Error("--silent-aggregator must name a round from 1 to --rounds");
   const started = performance.now();
   await mkdir(options.out, { recursive: true });
 
@@ -73,29 +81,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const connection = await startInProcessChain();
   const { networkHelpers } = connection;
   log("governance", { step: "deploying and admitting members through the 2-of-3 quorum" });
+  // Two aggregators, so that a silent or suspended one is replaced without a new task; a third auditor
+  // when one lies, so that suspending it keeps the attestation quorum (2) within the auditors.
   const consortium = await deployLocalConsortium({
     connection,
     members: options.members,
     circuit: options.circuit === "test" ? "test" : "demo",
     seed: options.seed,
+    aggregators: 2,
+    auditors: options.lyingAuditor ? 3 : 2,
   });
   const { contracts } = consortium;
   const addresses = {
     consortium: await contracts.consortium.getAddress(),
     rounds: await contracts.rounds.getAddress(),
   };
-  log("deployed", { ...addresses, verifier: consortium.verifierAddress });
+  const registry = await contracts.consortium.verifyingKeys();
+  log("deployed", { ...addresses, verifyingKeys: registry, keyHash: consortium.verifyingKey.keyHash });
 
   const storePath = join(options.out, "ipfs");
   await rm(storePath, { recursive: true, force: true });
   const store = await createHeliaStore({ path: storePath });
   try {
-    const readerKeys = new Map<string, ReaderKey>(
-      [consortium.aggregator, ...consortium.auditors].map((a) => [
-        a.address,
-        { id: a.address, publicKey: a.publicKey, secretKey: a.secretKey },
-      ]),
-    );
     const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
     const spec = dataset.spec;
     const taskNumber = Number(await contracts.consortium.taskCount()) + 1;
@@ -114,12 +121,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const policy: TaskPolicy = localTaskPolicy({
       consortium,
       now: BigInt(await networkHelpers.time.latest()),
-      vkeyHash: artifacts.vkeyHash,
-      circuit: {
-        maxEntries: artifacts.params.K,
-        idxBits: artifacts.params.IDX_BITS,
-        valBits: artifacts.params.VAL_BITS,
-      },
       initialModelHash: globalModelHash(model0Bytes),
       initialModelCid: model0Cid,
       overrides: {
@@ -132,8 +133,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         aggregationRule: RULE_IDS[options.rule],
         ruleParameter:
           options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n,
-        minParticipants: options.members,
+        // Members whose updates an attack gets excluded must not abandon every round.
+        minParticipants: Math.max(1, options.members - options.malicious),
         sensitivity: 2,
+        publishWindow: 120,
+        attestationWindow: 120,
       },
     });
     log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
@@ -147,8 +151,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       taskId,
       fetchTimeoutMs: 5_000,
     });
-    const aggregatorEnv = envFor(consortium.aggregator);
+    const aggregatorEnvs = consortium.aggregators.map(envFor);
+    let aggregatorEnv = aggregatorEnvs[0]!;
     const auditorEnvs = consortium.auditors.map(envFor);
+    const liar = options.lyingAuditor ? consortium.auditors[0]!.address : undefined;
+    const outsiderEnv: RoleEnvironment = {
+      ...aggregatorEnv,
+      signer: consortium.outsider,
+      address: await consortium.outsider.getAddress(),
+    };
+    const isActive = async (address: string): Promise<boolean> =>
+      Number((await contracts.consortium.member(address)).status) === MemberStatus.Active;
     const memberEnvs = consortium.members.map(envFor);
     const malicious = new Set(
       consortium.members.slice(options.members - options.malicious).map((m) => m.address),
@@ -164,8 +177,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     const roundReports: RoundReport[] = [];
     for (let r = 1; r <= options.rounds; r++) {
+      // A suspended aggregator cannot open rounds, and one that went silent is barred from the next one:
+      // the consortium's other aggregator takes over, under the same task.
+      if (!(await isActive(aggregatorEnv.address)) || (silentRound !== undefined && r === silentRound + 1))
+        aggregatorEnv = aggregatorEnvs.find((e) => e !== aggregatorEnv) ?? aggregatorEnv;
       const round = await openNextRound({ env: aggregatorEnv, durationSeconds: 3600 });
-      log("round-open", { round: Number(round) });
+      log("round-open", { round: Number(round), aggregator: aggregatorEnv.address });
       const proveMs: number[] = [];
       const trainMs: number[] = [];
       const sealedBytes: number[] = [];
@@ -184,12 +201,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         const delta = malicious.has(env.address)
           ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
           : trained.delta;
+        const sealSplit = options.attack === "seal-split" && malicious.has(env.address);
         const committed = await commitMemberUpdate({
           env,
           round,
           delta,
           residual: residuals.get(env.address),
           artifacts,
+          ...(sealSplit ? { seal: sealToOtherKey } : {}),
         });
         residuals.set(env.address, committed.residual);
         proveMs.push(committed.result.proveMs);
@@ -204,36 +223,52 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         });
       }
       await closeRoundIfReady({ env: aggregatorEnv, round });
-      const tamper = options.tamperAggregator && r === 2 ? "wrong-hash" : "none";
-      const aggregated = await aggregateRound({
-        env: aggregatorEnv,
-        round,
-        reader: readerKeys.get(aggregatorEnv.address)!,
-        circuit: artifacts.params,
-        tamper,
-      });
-      log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
       const audit: RoundReport["audit"] = [];
       let attestGas = 0;
-      for (const env of auditorEnvs) {
-        const verdict = await auditRound({
-          env,
+      let aggregated: Awaited<ReturnType<typeof aggregateRound>>;
+      if (silentRound === r) {
+        // The aggregator stops after closing: nobody may publish for it, and the round must still end.
+        log("aggregator-silent", { round: Number(round), aggregator: aggregatorEnv.address });
+        await networkHelpers.time.increase(policy.publishWindow + 1);
+        const settled = await settleRound({ env: outsiderEnv, round });
+        log("round-settled", { round: Number(round), outcome: settled.outcome });
+      } else {
+        const tamper = options.tamperAggregator && r === 2 ? "wrong-hash" : "none";
+        aggregated = await aggregateRound({
+          env: aggregatorEnv,
           round,
-          reader: readerKeys.get(env.address)!,
-          circuit: artifacts.params,
+          reader: consortium.readerKeyOf(
+            consortium.aggregators.find((a) => a.address === aggregatorEnv.address)!,
+          ),
+          tamper,
         });
-        const attested = await attestRound({ env, verdict });
-        attestGas = Math.max(attestGas, Number(attested.gasUsed));
-        audit.push({ auditor: env.address, matches: verdict.matches, findings: verdict.findings });
-        log("audit", {
-          round: Number(round),
-          auditor: env.address,
-          matches: verdict.matches,
-          findings: verdict.findings,
-        });
+        log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
+        for (const [i, env] of auditorEnvs.entries()) {
+          if (!(await isActive(env.address))) continue;
+          const honest = await auditRound({
+            env,
+            round,
+            reader: consortium.readerKeyOf(consortium.auditors[i]!),
+          });
+          const verdict = env.address === liar ? lyingVerdict(honest) : honest;
+          const attested = await attestRound({ env, verdict });
+          attestGas = Math.max(attestGas, Number(attested.gasUsed));
+          audit.push({ auditor: env.address, matches: verdict.matches, findings: verdict.findings });
+          log("audit", {
+            round: Number(round),
+            auditor: env.address,
+            matches: verdict.matches,
+            findings: verdict.findings,
+          });
+        }
+        const afterAudit = await readRound({ rounds: contracts.rounds, taskId, round });
+        if (afterAudit.disputed) {
+          const resolution = await resolveByEvidence({ consortium, taskId, round, record: afterAudit });
+          log("dispute-resolved", { round: Number(round), ...resolution });
+        }
       }
       const record = await readRound({ rounds: contracts.rounds, taskId, round });
-      const status = Number((await contracts.rounds.getRound(taskId, round)).status);
+      const status = roundOutcome(record);
       // Members train on the last finalized model only; that is the model whose quality counts.
       const current = await lastFinalizedModel({ env: aggregatorEnv });
       const { model } = await fetchVerifiedModel({
@@ -248,8 +283,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         rejected: (aggregated?.excluded ?? []).map((e) => ({ member: e.member, reason: e.reason })),
         globalModelCid: record.published?.modelCid ?? "",
         globalModelHash: record.published?.modelHash ?? "",
-        finalized: status === RoundStatus.Finalized,
-        disputed: status === RoundStatus.Disputed,
+        status,
+        finalized: status === "finalized",
+        disputed: record.disputed,
+        ...(record.resolved
+          ? { resolution: record.resolved.modelUpheld ? "model-upheld" : "dispute-confirmed" }
+          : {}),
+        ...(record.abandoned ? { abandonReason: record.abandoned } : {}),
         metrics: {
           macroF1: metrics.macroF1,
           balancedAccuracy: metrics.balancedAccuracy,
@@ -268,8 +308,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       });
       log("round-done", {
         round: r,
-        finalized: status === RoundStatus.Finalized,
-        disputed: status === RoundStatus.Disputed,
+        status,
         macroF1: Number(metrics.macroF1.toFixed(4)),
       });
     }
@@ -283,12 +322,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       rule: options.rule,
       attack: options.attack,
       tamperAggregator: options.tamperAggregator,
+      ...(silentRound !== undefined ? { silentAggregator: silentRound } : {}),
+      lyingAuditor: options.lyingAuditor,
       seed: options.seed,
       circuit: {
         instance: options.circuit,
         constraints: artifacts.constraints,
         maxEntries: artifacts.params.K,
-        vkeyHash: artifacts.vkeyHash,
+        keyHash: consortium.verifyingKey.keyHash,
       },
       policy: {
         dimension: policy.dimension,
@@ -298,7 +339,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         scale: policy.scale,
       },
       backend: await initBackend(),
-      contracts: { ...addresses, verifier: consortium.verifierAddress },
+      contracts: { ...addresses, verifyingKeys: registry },
       initialMetrics: {
         macroF1: initialMetrics.macroF1,
         balancedAccuracy: initialMetrics.balancedAccuracy,
@@ -316,4 +357,31 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await releaseZkWorkers();
     await connection.close();
   }
+}
+
+/**
+ * Governance's answer to a disputed round in the demo, from the evidence on chain: when more auditors
+ * matched the published model than disputed it, the model is upheld and the disputing auditors suspended;
+ * otherwise the dispute is confirmed and the aggregator (with any auditor that vouched for its model)
+ * suspended. A real consortium's governors replay the round themselves (`cfl audit`) before voting.
+ */
+async function resolveByEvidence({
+  consortium,
+  taskId,
+  round,
+  record,
+}: {
+  consortium: Awaited<ReturnType<typeof deployLocalConsortium>>;
+  taskId: bigint;
+  round: bigint;
+  record: Awaited<ReturnType<typeof readRound>>;
+}): Promise<{ upholdModel: boolean; suspended: string[] }> {
+  const matches = record.attestations.filter((a) => a.matches).map((a) => a.auditor);
+  const mismatches = record.attestations.filter((a) => !a.matches).map((a) => a.auditor);
+  const upholdModel = matches.length > mismatches.length;
+  const suspend = upholdModel ? mismatches : [record.aggregator, ...matches];
+  await consortium.govern({ kind: "ResolveDispute", taskId, round, upholdModel, suspend });
+  const rounds = consortium.contracts.rounds.connect(consortium.outsider);
+  await (await rounds.resolveDispute(taskId, round)).wait();
+  return { upholdModel, suspended: suspend };
 }

@@ -97,7 +97,14 @@ export function renderReportHtml(report: DemoReport): string {
   const labels = report.rounds.map((r) => `r${r.round}`);
   const verdictRows = report.rounds
     .map((r) => {
-      const verdict = r.disputed ? "disputed" : r.finalized ? "finalized" : "pending";
+      const status = r.status;
+      const detail =
+        r.resolution !== undefined
+          ? ` (${r.resolution})`
+          : r.abandonReason !== undefined
+            ? ` (${r.abandonReason})`
+            : "";
+      const verdict = escape(status);
       const audits = r.audit
         .map(
           (a) =>
@@ -109,7 +116,7 @@ export function renderReportHtml(report: DemoReport): string {
         "none";
       return (
         `<tr class="${verdict}"><td>${r.round}</td><td>${r.committed}</td><td>${rejected}</td>` +
-        `<td><code>${escape(r.globalModelHash.slice(0, 18))}…</code></td><td class="verdict">${verdict}</td><td>${audits}</td>` +
+        `<td><code>${escape(r.globalModelHash.slice(0, 18))}…</code></td><td class="verdict">${verdict}${escape(detail)}</td><td>${audits}</td>` +
         `<td>${r.metrics.macroF1.toFixed(3)}</td></tr>`
       );
     })
@@ -123,7 +130,7 @@ h1{font-size:22px;margin:0 0 4px} .meta{color:#566;margin-bottom:16px}
 figcaption{font-size:12px;color:#667} .title{font-size:13px;font-weight:600} .axis{font-size:10px;fill:#667}
 .legend{font-size:11px} .grid{stroke:#eef;stroke-width:1}
 table{border-collapse:collapse;margin-top:20px;background:#fff} td,th{border:1px solid #dde;padding:6px 8px;font-size:13px;vertical-align:top}
-tr.disputed .verdict{color:#b00020;font-weight:700} tr.finalized .verdict{color:#08752b;font-weight:700}
+tr.disputed .verdict,tr.resolved .verdict{color:#b00020;font-weight:700} tr.finalized .verdict{color:#08752b;font-weight:700} tr.abandoned .verdict{color:#8a5a00;font-weight:700}
 </style></head>
 <body>
 <h1>circular-fl: federated round report</h1>

@@ -4,9 +4,22 @@ export interface DemoOptions {
   rounds: number;
   dataset: "ai4i" | "supplychain";
   rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
-  attack: "none" | "scaling" | "signflip" | "noise" | "labelflip" | "backdoor" | "freeride";
+  attack:
+    | "none"
+    | "scaling"
+    | "signflip"
+    | "noise"
+    | "labelflip"
+    | "backdoor"
+    | "freeride"
+    | "seal-split"
+    | "withhold";
   malicious: number;
   tamperAggregator: boolean;
+  /** The aggregator stops after closing this round (it never publishes); the other aggregator takes over. */
+  silentAggregator?: number;
+  /** One auditor attests a mismatch on every round; governance resolves the disputes. */
+  lyingAuditor: boolean;
   seed: number;
   out: string;
   /** Circuit instance from circuits/instances.json (`demo` by default; `test` is smaller and faster). */
@@ -21,8 +34,13 @@ export interface RoundReport {
   rejected: { member: string; reason: string }[];
   globalModelCid: string;
   globalModelHash: string;
+  /** How the round ended. */
+  status: "open" | "closed" | "published" | "finalized" | "disputed" | "abandoned" | "resolved";
   finalized: boolean;
+  /** Whether any auditor disputed the round (it may since have been resolved). */
   disputed: boolean;
+  resolution?: "model-upheld" | "dispute-confirmed";
+  abandonReason?: string;
   /** Quality of the model members train on after this round (the finalized one), on the held-out set. */
   metrics: { macroF1: number; balancedAccuracy: number; loss: number; rocAuc?: number };
   bytes: { sparseMedian: number; dense: number };
@@ -42,11 +60,13 @@ export interface DemoReport {
   rule: string;
   attack: string;
   tamperAggregator: boolean;
+  silentAggregator?: number;
+  lyingAuditor: boolean;
   seed: number;
-  circuit: { instance: string; constraints: number; maxEntries: number; vkeyHash: string };
+  circuit: { instance: string; constraints: number; maxEntries: number; keyHash: string };
   policy: { dimension: number; maxNonZeros: number; lInfBound: string; l2Bound: string; scale: number };
   backend: string;
-  contracts: { consortium: string; rounds: string; verifier: string };
+  contracts: { consortium: string; rounds: string; verifyingKeys: string };
   initialMetrics: { macroF1: number; balancedAccuracy: number; loss: number };
   rounds: RoundReport[];
   durationMs: number;

@@ -1,4 +1,5 @@
-import { AbiCoder, isAddress } from "ethers";
+import { AbiCoder, isAddress, ParamType } from "ethers";
+import { Consortium__factory } from "../../types/ethers-contracts/index.js";
 import type { CircuitLimits, ProposalAction, TaskPolicy } from "./types.js";
 import { ProposalKind, Operation } from "./types.js";
 
@@ -12,12 +13,17 @@ export class PolicyError extends Error {
   }
 }
 
-const TASK_POLICY_TUPLE =
-  "tuple(bytes32 modelId, bytes32 initialModelHash, string initialModelCid, uint32 dimension, uint32 maxNonZeros, uint64 lInfBound, " +
-  "uint64 l2Bound, uint32 scale, uint8 aggregationRule, uint64 ruleParameter, uint16 minParticipants, " +
-  "uint16 attestationQuorum, uint8 sensitivity, uint8 allowedOperations, uint64 expiry, address verifier, " +
-  "bytes32 verifyingKeyHash, address[] readers)";
+/** IConsortium.TaskPolicy as the compiled contract declares it: the one source of its fields and order. */
+const TASK_POLICY_TYPE: ParamType = (() => {
+  const fn = Consortium__factory.abi.find((item) => item.type === "function" && item.name === "taskPolicy");
+  const output = fn && "outputs" in fn ? fn.outputs[0] : undefined;
+  if (!output) throw new Error("Consortium ABI has no taskPolicy output");
+  return ParamType.from(output);
+})();
 const MEMBER_PROFILE_TUPLE = "tuple(uint8 roles, uint8 kind, bytes32 encryptionKey, bytes32 metadataHash)";
+const CIRCUIT_SHAPE_TUPLE = "tuple(uint32 maxEntries, uint8 indexBits, uint8 valueBits)";
+/** Policy fields the contract must be able to satisfy before anyone votes on them. */
+const MAX_COMMITS_PER_ROUND = 1024;
 
 const coder = AbiCoder.defaultAbiCoder();
 const BYTES32 = /^0x[0-9a-fA-F]{64}$/;
@@ -56,10 +62,22 @@ export function validatePolicy({
   if (!Number.isInteger(policy.scale) || policy.scale < 1) fail("scale", "scale must be a positive integer");
   if (policy.aggregationRule < 0 || policy.aggregationRule > 4) fail("rule", "aggregationRule must be 0..4");
   if (policy.minParticipants < 1) fail("min-participants", "minParticipants must be at least 1");
+  if (
+    !Number.isInteger(policy.maxCommits) ||
+    policy.maxCommits < policy.minParticipants ||
+    policy.maxCommits > MAX_COMMITS_PER_ROUND
+  )
+    fail("max-commits", `maxCommits must be in minParticipants..${MAX_COMMITS_PER_ROUND}`);
   if (policy.attestationQuorum < 1) fail("attestation-quorum", "attestationQuorum must be at least 1");
   if ((policy.allowedOperations & ~Operation.All) !== 0) fail("operations", "unknown operation bits");
   if (policy.expiry <= now) fail("expiry", "expiry must be in the future");
-  if (!isAddress(policy.verifier)) fail("verifier", "verifier must be an address");
+  for (const window of ["maxRoundDuration", "publishWindow", "attestationWindow"] as const) {
+    const v = policy[window];
+    if (!Number.isInteger(v) || v < 1 || v >= 2 ** 32)
+      fail("windows", `${window} must be a whole number of seconds in 1..2^32-1`);
+  }
+  if (!BYTES32.test(policy.readerKey) || /^0x0+$/.test(policy.readerKey))
+    fail("reader-key", "readerKey must be a non-zero 32-byte X25519 public key");
   if (policy.readers.length === 0) fail("readers", "the reader set is empty");
   for (const reader of policy.readers)
     if (!isAddress(reader)) fail("readers", `reader ${String(reader)} is not an address`);
@@ -79,27 +97,14 @@ export function validatePolicy({
   return policy;
 }
 
+/** The ABI tuple of a policy, field by field in the contract's order (ethers checks names and types). */
 function policyTuple(policy: TaskPolicy): unknown[] {
-  return [
-    policy.modelId,
-    policy.initialModelHash,
-    policy.initialModelCid,
-    policy.dimension,
-    policy.maxNonZeros,
-    policy.lInfBound,
-    policy.l2Bound,
-    policy.scale,
-    policy.aggregationRule,
-    policy.ruleParameter,
-    policy.minParticipants,
-    policy.attestationQuorum,
-    policy.sensitivity,
-    policy.allowedOperations,
-    policy.expiry,
-    policy.verifier,
-    policy.verifyingKeyHash,
-    policy.readers,
-  ];
+  const record = policy as unknown as Record<string, unknown>;
+  return (TASK_POLICY_TYPE.components ?? []).map((c) => {
+    const value = record[c.name];
+    if (value === undefined) throw new PolicyError("policy-field", `task policy has no field ${c.name}`);
+    return value;
+  });
 }
 
 /** The contract's (kind, payload) for a governance action; the payload layouts are IConsortium's. */
@@ -126,57 +131,50 @@ export function encodeProposal(action: ProposalAction): { kind: number; payload:
     case "SetQuorum":
       return { kind, payload: coder.encode(["uint256"], [action.quorum]) };
     case "CreateTask":
-      return { kind, payload: coder.encode([TASK_POLICY_TUPLE], [policyTuple(action.policy)]) };
+      return { kind, payload: coder.encode([TASK_POLICY_TYPE], [policyTuple(action.policy)]) };
     case "UpdateTask":
       return {
         kind,
-        payload: coder.encode(["uint256", TASK_POLICY_TUPLE], [action.taskId, policyTuple(action.policy)]),
+        payload: coder.encode(["uint256", TASK_POLICY_TYPE], [action.taskId, policyTuple(action.policy)]),
       };
     case "GrantTaskAccess":
     case "RevokeTaskAccess":
       return { kind, payload: coder.encode(["uint256", "address"], [action.taskId, action.account]) };
+    case "RegisterVerifyingKey": {
+      const { maxEntries, indexBits, valueBits } = action.shape;
+      return {
+        kind,
+        payload: coder.encode(
+          ["uint256[]", CIRCUIT_SHAPE_TUPLE, "bool"],
+          [action.words, [maxEntries, indexBits, valueBits], action.developmentOnly],
+        ),
+      };
+    }
+    case "ResolveDispute":
+      return {
+        kind,
+        payload: coder.encode(
+          ["uint256", "uint256", "bool", "address[]"],
+          [action.taskId, action.round, action.upholdModel, action.suspend],
+        ),
+      };
   }
 }
 
-/** Reads a policy struct as ethers returns it from `taskPolicy` or a `TaskPolicySet` event. */
-export function policyFromChain(raw: {
-  modelId: string;
-  initialModelHash: string;
-  initialModelCid: string;
-  dimension: bigint;
-  maxNonZeros: bigint;
-  lInfBound: bigint;
-  l2Bound: bigint;
-  scale: bigint;
-  aggregationRule: bigint;
-  ruleParameter: bigint;
-  minParticipants: bigint;
-  attestationQuorum: bigint;
-  sensitivity: bigint;
-  allowedOperations: bigint;
-  expiry: bigint;
-  verifier: string;
-  verifyingKeyHash: string;
-  readers: readonly string[];
-}): TaskPolicy {
-  return {
-    modelId: raw.modelId,
-    initialModelHash: raw.initialModelHash,
-    initialModelCid: raw.initialModelCid,
-    dimension: Number(raw.dimension),
-    maxNonZeros: Number(raw.maxNonZeros),
-    lInfBound: raw.lInfBound,
-    l2Bound: raw.l2Bound,
-    scale: Number(raw.scale),
-    aggregationRule: Number(raw.aggregationRule),
-    ruleParameter: raw.ruleParameter,
-    minParticipants: Number(raw.minParticipants),
-    attestationQuorum: Number(raw.attestationQuorum),
-    sensitivity: Number(raw.sensitivity),
-    allowedOperations: Number(raw.allowedOperations),
-    expiry: raw.expiry,
-    verifier: raw.verifier,
-    verifyingKeyHash: raw.verifyingKeyHash,
-    readers: [...raw.readers],
-  };
+/**
+ * Reads a policy struct as ethers returns it from `taskPolicy` or a `TaskPolicySet` event: every field the
+ * ABI declares, unsigned integers of up to 32 bits as numbers, wider ones as bigints.
+ */
+export function policyFromChain(raw: object): TaskPolicy {
+  const out: Record<string, unknown> = {};
+  for (const c of TASK_POLICY_TYPE.components ?? []) {
+    const value = (raw as Record<string, unknown>)[c.name];
+    if (value === undefined) throw new PolicyError("policy-field", `chain policy has no field ${c.name}`);
+    const bits = /^uint(\d+)$/.exec(c.type)?.[1];
+    if (bits !== undefined)
+      out[c.name] = Number(bits) <= 32 ? Number(value as bigint) : BigInt(value as bigint);
+    else if (c.baseType === "array") out[c.name] = [...(value as readonly unknown[])];
+    else out[c.name] = value;
+  }
+  return out as unknown as TaskPolicy;
 }

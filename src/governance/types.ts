@@ -22,6 +22,8 @@ export const ProposalKind = {
   UpdateTask: 8,
   GrantTaskAccess: 9,
   RevokeTaskAccess: 10,
+  RegisterVerifyingKey: 11,
+  ResolveDispute: 12,
 } as const;
 export type ProposalKindName = keyof typeof ProposalKind;
 
@@ -35,7 +37,11 @@ export interface MemberProfile {
   metadataHash: string;
 }
 
-/** A task policy as the Consortium contract stores it (see IConsortium.TaskPolicy). */
+/**
+ * A task policy as the Consortium contract stores it (IConsortium.TaskPolicy, whose NatSpec documents every
+ * field). Field names and order come from the contract's ABI (see policy.ts); unsigned integers of up to 32
+ * bits are numbers here, wider ones bigints.
+ */
 export interface TaskPolicy {
   modelId: string;
   initialModelHash: string;
@@ -48,13 +54,29 @@ export interface TaskPolicy {
   aggregationRule: number;
   ruleParameter: bigint;
   minParticipants: number;
+  maxCommits: number;
   attestationQuorum: number;
   sensitivity: number;
   allowedOperations: number;
   expiry: bigint;
-  verifier: string;
+  /** Longest commit window a round may be opened with, in seconds. */
+  maxRoundDuration: number;
+  /** Seconds after closing within which the round's aggregator must publish. */
+  publishWindow: number;
+  /** Seconds after publication during which auditors attest. */
+  attestationWindow: number;
+  /** Hash of the update circuit's verifying key in the consortium's registry. */
   verifyingKeyHash: string;
+  /** X25519 public key of the task's reader group, 0x-prefixed 32 bytes. */
+  readerKey: string;
   readers: string[];
+}
+
+/** What a registered verifying key's circuit can prove (IVerifyingKeyRegistry.CircuitShape). */
+export interface CircuitShape {
+  maxEntries: number;
+  indexBits: number;
+  valueBits: number;
 }
 
 /** A change the governors vote on; `encodeProposal` turns it into the contract's (kind, payload). */
@@ -65,7 +87,9 @@ export type ProposalAction =
   | { kind: "SetQuorum"; quorum: number }
   | { kind: "CreateTask"; policy: TaskPolicy }
   | { kind: "UpdateTask"; taskId: bigint; policy: TaskPolicy }
-  | { kind: "GrantTaskAccess" | "RevokeTaskAccess"; taskId: bigint; account: string };
+  | { kind: "GrantTaskAccess" | "RevokeTaskAccess"; taskId: bigint; account: string }
+  | { kind: "RegisterVerifyingKey"; words: readonly bigint[]; shape: CircuitShape; developmentOnly: boolean }
+  | { kind: "ResolveDispute"; taskId: bigint; round: bigint; upholdModel: boolean; suspend: string[] };
 
 /** Parameters of the proof circuit a policy must fit (from circuits/instances.json). */
 export interface CircuitLimits {

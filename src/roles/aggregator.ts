@@ -9,10 +9,23 @@ import {
   type RoundRecord,
 } from "../chain/index.js";
 import { decodeUpdate, type SparseUpdate } from "../sparse/index.js";
-import { inspectEnvelope, openPayload } from "../seal/index.js";
-import type { CircuitParams } from "../zk/index.js";
-import { byAddress, checkCommittedUpdate, fetchVerifiedModel, loadRoundPolicy, RoleError } from "./common.js";
-import type { AggregationResult, ReaderKey, RoleEnvironment, RoundPolicy, UpdateCheck } from "./types.js";
+import { openFromGroup } from "../seal/index.js";
+import {
+  byAddress,
+  checkCommittedUpdate,
+  effectiveNow,
+  fetchVerifiedModel,
+  holdsRoundKey,
+  loadRoundPolicy,
+  RoleError,
+} from "./common.js";
+import type {
+  AggregationResult,
+  ReaderGroupKey,
+  RoleEnvironment,
+  RoundPolicy,
+  UpdateCheck,
+} from "./types.js";
 
 /** Ways a dishonest aggregator lies, for demonstrating (and testing) that auditors catch it. */
 export type AggregatorTampering =
@@ -38,7 +51,11 @@ export async function lastFinalizedModel({
   return { cid: event.args.modelCid, hash };
 }
 
-/** Opens the task's next round on its last finalized model. */
+/**
+ * Opens the task's next round on its last finalized model. The deadline is measured from the later of the
+ * chain's latest block and the wall clock (a chain that mines on demand keeps an old timestamp while idle)
+ * and never exceeds the policy's longest round.
+ */
 export async function openNextRound({
   env,
   durationSeconds,
@@ -47,23 +64,14 @@ export async function openNextRound({
   durationSeconds: number;
 }): Promise<bigint> {
   const base = await lastFinalizedModel({ env });
-  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
-  if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
-  const deadline = BigInt(block.timestamp + durationSeconds);
+  const { consortium } = env.contracts;
+  const policy = await consortium.taskPolicy(env.taskId, await consortium.currentPolicyVersion(env.taskId));
+  const seconds = Math.min(durationSeconds, Number(policy.maxRoundDuration));
+  const deadline = (await effectiveNow({ env })) + BigInt(seconds);
   const rounds = env.contracts.rounds.connect(env.signer);
   const tx = await rounds.openRound(env.taskId, base.cid, base.hash, deadline);
   await tx.wait();
   return env.contracts.rounds.roundCount(env.taskId);
-}
-
-async function withRetries<T>(
-  attempts: number,
-  run: () => Promise<T>,
-  retry: (value: T) => boolean,
-): Promise<T> {
-  let value = await run();
-  for (let i = 1; i < attempts && retry(value); i++) value = await run();
-  return value;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping the input order in the result. */
@@ -84,32 +92,30 @@ export async function mapBounded<T, R>(
   return results;
 }
 
-/** Checks every committed update of a round, concurrently and with retries for unavailable payloads. */
+/**
+ * Checks every committed update of a round from the envelopes the commits carried, and keeps a copy of
+ * each envelope in this reader's store (pinned): whoever reads an update keeps it, so the history stays
+ * replayable from IPFS as well as from the chain after the members are gone.
+ */
 export async function checkRoundUpdates({
   env,
   round,
   commits,
   roundPolicy,
   reader,
-  circuit,
-  concurrency = 4,
-  attempts = 3,
 }: {
   env: RoleEnvironment;
   round: bigint;
   commits: readonly CommittedUpdate[];
   roundPolicy: RoundPolicy;
-  reader: ReaderKey;
-  circuit: CircuitParams;
-  concurrency?: number;
-  attempts?: number;
+  reader: ReaderGroupKey;
 }): Promise<UpdateCheck[]> {
-  return mapBounded(commits, concurrency, (commit) =>
-    withRetries(
-      attempts,
-      () => checkCommittedUpdate({ env, commit, round, roundPolicy, reader, circuit }),
-      (check) => check.status === "excluded" && check.reason === "Unavailable",
-    ),
+  await mapBounded(commits, 4, async (commit) => {
+    const cid = await env.store.put(commit.envelope);
+    await env.store.pin(cid);
+  });
+  return commits.map((commit) =>
+    checkCommittedUpdate({ taskId: env.taskId, commit, round, roundPolicy, reader }),
   );
 }
 
@@ -148,14 +154,18 @@ export async function loadRoundInputs({
   env,
   record,
   reader,
-  circuit,
 }: {
   env: RoleEnvironment;
   record: RoundRecord;
-  reader: ReaderKey;
-  circuit: CircuitParams;
+  reader: ReaderGroupKey;
 }): Promise<{ roundPolicy: RoundPolicy; base: GlobalModel; checks: UpdateCheck[] }> {
   const roundPolicy = await loadRoundPolicy({ env, round: record.round });
+  if (!holdsRoundKey({ reader, roundPolicy })) {
+    throw new RoleError(
+      "not-a-reader",
+      `${reader.reader} does not hold the reader-group key of round ${record.round} (policy v${roundPolicy.version})`,
+    );
+  }
   const { model: base } = await fetchVerifiedModel({
     env,
     cid: record.baseModelCid,
@@ -167,12 +177,15 @@ export async function loadRoundInputs({
     commits: record.commits,
     roundPolicy,
     reader,
-    circuit,
   });
   return { roundPolicy, base, checks };
 }
 
-/** Closes an open round when the aggregator may: after the deadline, or once minParticipants committed. */
+/**
+ * Closes an open round when this account may: its own round once minParticipants committed, anyone's after
+ * the deadline. The deadline is judged by the wall clock as well as the chain: on a chain that mines only
+ * on demand no block arrives to pass it, and the closing transaction itself is mined after it.
+ */
 export async function closeRoundIfReady({
   env,
   round,
@@ -182,9 +195,9 @@ export async function closeRoundIfReady({
 }): Promise<boolean> {
   const r = await env.contracts.rounds.getRound(env.taskId, round);
   if (Number(r.status) !== RoundStatus.Open) return Number(r.status) >= RoundStatus.Closed;
-  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
-  const pastDeadline = block !== null && block !== undefined && BigInt(block.timestamp) > r.deadline;
-  if (!pastDeadline && r.commitCount < r.minParticipants) return false;
+  const pastDeadline = (await effectiveNow({ env })) > r.deadline;
+  const own = r.aggregator.toLowerCase() === env.address.toLowerCase();
+  if (!pastDeadline && (!own || r.commitCount < r.minParticipants)) return false;
   const tx = await env.contracts.rounds.connect(env.signer).closeRound(env.taskId, round);
   await tx.wait();
   return true;
@@ -199,27 +212,27 @@ export async function aggregateRound({
   env,
   round,
   reader,
-  circuit,
   tamper = "none",
 }: {
   env: RoleEnvironment;
   round: bigint;
-  reader: ReaderKey;
-  circuit: CircuitParams;
+  reader: ReaderGroupKey;
   tamper?: AggregatorTampering;
 }): Promise<AggregationResult | undefined> {
   const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round });
-  if (record.published) return undefined;
+  if (record.published || record.abandoned) return undefined;
   if (!record.closed) throw new RoleError("round-open", `round ${round} is still open`);
   const started = performance.now();
-  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader, circuit });
+  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader });
   if (tamper === "include-mismatched") {
     // Re-read the payloads whose commitment failed and use them anyway.
     for (const [i, check] of checks.entries()) {
       if (check.status !== "excluded" || check.reason !== "CommitmentMismatch") continue;
-      const decoded = await decodeWithoutCommitment({
+      const decoded = decodeWithoutCommitment({
         env,
-        cid: record.commits[i]!.cid,
+        envelope: record.commits[i]!.envelope,
+        round,
+        member: check.member,
         reader,
         roundPolicy,
       });
@@ -232,7 +245,7 @@ export async function aggregateRound({
     const victim = checks.findIndex((c) => c.status === "valid");
     if (victim >= 0) {
       const member = checks[victim]!.member;
-      checks[victim] = { member, status: "excluded", reason: "Unavailable", detail: "tampering: dropped" };
+      checks[victim] = { member, status: "excluded", reason: "Undecodable", detail: "tampering: dropped" };
     }
   }
   const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
@@ -273,25 +286,24 @@ function pickOtherRule(ruleId: number): AggregationRule {
 }
 
 /** What a tampering aggregator reads from a payload whose commitment does not match (no check at all). */
-async function decodeWithoutCommitment({
+function decodeWithoutCommitment({
   env,
-  cid,
+  envelope,
+  round,
+  member,
   reader,
   roundPolicy,
 }: {
   env: RoleEnvironment;
-  cid: string;
-  reader: ReaderKey;
+  envelope: Uint8Array;
+  round: bigint;
+  member: string;
+  reader: ReaderGroupKey;
   roundPolicy: RoundPolicy;
-}): Promise<SparseUpdate | undefined> {
+}): SparseUpdate | undefined {
   try {
-    const envelope = await env.store.get(cid, { timeoutMs: env.fetchTimeoutMs ?? 15_000 });
-    const { context } = inspectEnvelope(envelope);
-    const payload = openPayload({
-      envelope,
-      reader: { id: reader.id, secretKey: reader.secretKey },
-      context,
-    });
+    const context = { task: Number(env.taskId), round: Number(round), member };
+    const payload = openFromGroup({ envelope, groupSecretKey: reader.secretKey, context });
     const { policy } = roundPolicy;
     return decodeUpdate({
       bytes: payload,

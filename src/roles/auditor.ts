@@ -1,36 +1,33 @@
 import { getAddress } from "ethers";
 import { readRound, ExclusionReason, RoundStatus } from "../chain/index.js";
 import { globalModelHash } from "../model/index.js";
-import type { CircuitParams } from "../zk/index.js";
 import { buildRoundModel, loadRoundInputs } from "./aggregator.js";
-import { describe, MAX_CONTENT_BYTES, DEFAULT_FETCH_TIMEOUT_MS } from "./common.js";
-import type { AuditVerdict, ReaderKey, RoleEnvironment } from "./types.js";
+import { describe, effectiveNow, MAX_CONTENT_BYTES, DEFAULT_FETCH_TIMEOUT_MS } from "./common.js";
+import type { AuditVerdict, ReaderGroupKey, RoleEnvironment } from "./types.js";
 
 const REASON_NAMES = Object.fromEntries(Object.entries(ExclusionReason).map(([name, id]) => [id, name]));
 
 /**
- * Replays a published round from the chain and IPFS alone: the auditor fetches and opens every committed
- * update with its own key, recomputes each commitment, decides inclusion itself, applies the rule the
- * round's policy names (not whatever the aggregator used) to the base model, and compares the bytes' hash
- * and the inclusion claims with what the aggregator published.
+ * Replays a published round from the chain (and IPFS for the models) alone: the auditor opens every
+ * envelope the commits carried with the reader-group key, recomputes each commitment, decides inclusion
+ * itself, applies the rule the round's policy names (not whatever the aggregator used) to the base model,
+ * and compares the bytes' hash and the inclusion claims with what the aggregator published.
  */
 export async function auditRound({
   env,
   round,
   reader,
-  circuit,
 }: {
   env: RoleEnvironment;
   round: bigint;
-  reader: ReaderKey;
-  circuit: CircuitParams;
+  reader: ReaderGroupKey;
 }): Promise<AuditVerdict> {
   const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round });
   const published = record.published;
   if (!published)
     return { round, matches: false, replayedModelHash: "0x", findings: ["nothing published yet"] };
   const findings: string[] = [];
-  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader, circuit });
+  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader });
 
   const claimedIncluded = new Set(published.included.map((m) => getAddress(m)));
   const claimedExcluded = new Map(
@@ -45,8 +42,7 @@ export async function auditRound({
       }
     } else if (claimedIncluded.has(check.member)) {
       findings.push(`${check.member}: included although ${check.reason} (${check.detail})`);
-    } else if (check.reason !== "Unavailable" && claimedExcluded.get(check.member) !== check.reason) {
-      // An update this auditor cannot fetch proves nothing either way about the aggregator's reason.
+    } else if (claimedExcluded.get(check.member) !== check.reason) {
       findings.push(
         `${check.member}: excluded as ${claimedExcluded.get(check.member)}, the replay finds ${check.reason}`,
       );
@@ -64,6 +60,9 @@ export async function auditRound({
     });
     if (globalModelHash(bytes).toLowerCase() !== published.modelHash.toLowerCase()) {
       findings.push(`model CID ${published.modelCid} does not hold the bytes of the published hash`);
+    } else {
+      // Every auditor keeps each model it checked, so the history outlives the aggregator's node.
+      await env.store.pin(published.modelCid);
     }
   } catch (error) {
     findings.push(`model CID ${published.modelCid} unavailable: ${describe(error)}`);
@@ -72,8 +71,8 @@ export async function auditRound({
 }
 
 /**
- * Attests the verdict once (a restarted auditor does not attest twice) and finalizes the round when the
- * matching attestations reached the quorum.
+ * Attests the verdict once (a restarted auditor does not attest twice) and finalizes the round when it can
+ * (see `settleRound`).
  */
 export async function attestRound({
   env,
@@ -95,11 +94,40 @@ export async function attestRound({
     );
     gasUsed += (await tx.wait())?.gasUsed ?? 0n;
   }
-  const r = await rounds.getRound(env.taskId, verdict.round);
-  if (Number(r.status) === RoundStatus.Published && r.matchCount >= r.attestationQuorum) {
-    const tx = await rounds.finalizeRound(env.taskId, verdict.round);
-    gasUsed += (await tx.wait())?.gasUsed ?? 0n;
+  const settled = await settleRound({ env, round: verdict.round });
+  gasUsed += settled.gasUsed;
+  return { attested: !already, finalized: settled.outcome === "finalized", gasUsed };
+}
+
+/**
+ * Ends a published round when its windows say so, as anyone may: finalize once the quorum matched and the
+ * attestation window passed (or every auditor attested), abandon once the window passed without quorum,
+ * and abandon a closed round whose aggregator let the publish window pass. Returns what happened.
+ */
+export async function settleRound({
+  env,
+  round,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+}): Promise<{ outcome: "finalized" | "abandoned" | "waiting"; gasUsed: bigint }> {
+  const rounds = env.contracts.rounds.connect(env.signer);
+  const r = await rounds.getRound(env.taskId, round);
+  const status = Number(r.status);
+  const now = await effectiveNow({ env });
+  let tx;
+  if (status === RoundStatus.Published) {
+    const windowPassed = now > r.publishedAt + r.attestationWindow;
+    const everyone = r.matchCount + r.mismatchCount >= r.auditorCount;
+    if (r.matchCount >= r.attestationQuorum && (windowPassed || everyone))
+      tx = await rounds.finalizeRound(env.taskId, round);
+    else if (windowPassed && r.matchCount < r.attestationQuorum)
+      tx = await rounds.abandonRound(env.taskId, round);
+  } else if (status === RoundStatus.Closed && now > r.closedAt + r.publishWindow) {
+    tx = await rounds.abandonRound(env.taskId, round);
   }
-  const after = await rounds.getRound(env.taskId, verdict.round);
-  return { attested: !already, finalized: Number(after.status) === RoundStatus.Finalized, gasUsed };
+  if (!tx) return { outcome: "waiting", gasUsed: 0n };
+  const gasUsed = (await tx.wait())?.gasUsed ?? 0n;
+  const after = Number((await rounds.getRound(env.taskId, round)).status);
+  return { outcome: after === RoundStatus.Finalized ? "finalized" : "abandoned", gasUsed };
 }

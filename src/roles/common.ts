@@ -1,11 +1,18 @@
 import { getAddress } from "ethers";
 import { policyFromChain } from "../governance/index.js";
-import { openPayload } from "../seal/index.js";
+import { groupPublicKeyHex, openFromGroup } from "../seal/index.js";
+import { VerifyingKeyRegistry__factory } from "../../types/ethers-contracts/index.js";
 import { decodeUpdate } from "../sparse/index.js";
 import { computeCommitment, packContext, type CircuitParams } from "../zk/index.js";
 import { decodeGlobalModel, globalModelHash, type GlobalModel } from "../model/index.js";
 import type { CommittedUpdate } from "../chain/index.js";
-import type { ExclusionReasonName, ReaderKey, RoleEnvironment, RoundPolicy, UpdateCheck } from "./types.js";
+import type {
+  ExclusionReasonName,
+  ReaderGroupKey,
+  RoleEnvironment,
+  RoundPolicy,
+  UpdateCheck,
+} from "./types.js";
 
 /** A role could not do its step; `code` says which rule stopped it. */
 export class RoleError extends Error {
@@ -21,7 +28,11 @@ export const DEFAULT_FETCH_TIMEOUT_MS = 15_000;
 /** Largest sealed update or model a role will download: far above any policy's d and k. */
 export const MAX_CONTENT_BYTES = 64 * 1024 * 1024;
 
-/** The policy version a round was opened under (rounds never change rules midway). */
+/**
+ * The policy version a round was opened under (rounds never change rules midway), with its circuit's shape
+ * as the consortium's verifying-key registry records it: no role takes the circuit from its own
+ * configuration, so all of them check commitments against the same parameters.
+ */
 export async function loadRoundPolicy({
   env,
   round,
@@ -34,7 +45,44 @@ export async function loadRoundPolicy({
     throw new RoleError("unknown-round", `round ${round} of task ${env.taskId} does not exist`);
   const version = Number(r.policyVersion);
   const raw = await env.contracts.consortium.taskPolicy(env.taskId, version);
-  return { version, policy: policyFromChain(raw) };
+  const policy = policyFromChain(raw);
+  return { version, policy, circuit: await circuitOfKey({ env, keyHash: policy.verifyingKeyHash }) };
+}
+
+/** The circuit shape of a registered verifying key, read from the consortium's registry. */
+export async function circuitOfKey({
+  env,
+  keyHash,
+}: {
+  env: RoleEnvironment;
+  keyHash: string;
+}): Promise<CircuitParams> {
+  const { consortium } = env.contracts;
+  const registry = VerifyingKeyRegistry__factory.connect(await consortium.verifyingKeys(), consortium.runner);
+  const info = await registry.keyInfo(keyHash);
+  return {
+    K: Number(info.shape.maxEntries),
+    IDX_BITS: Number(info.shape.indexBits),
+    VAL_BITS: Number(info.shape.valueBits),
+  };
+}
+
+/** Whether a reader's group secret is the one the round's policy pins (else it cannot read the round). */
+export function holdsRoundKey({ reader, roundPolicy }: { reader: ReaderGroupKey; roundPolicy: RoundPolicy }) {
+  return groupPublicKeyHex(reader.secretKey).toLowerCase() === roundPolicy.policy.readerKey.toLowerCase();
+}
+
+/**
+ * The time a role should act on: the later of the chain's latest block and the wall clock. A chain that
+ * mines only when a transaction arrives keeps an old timestamp through an idle spell; the next transaction
+ * is mined at (about) the wall clock, so that is what deadlines are measured against.
+ */
+export async function effectiveNow({ env }: { env: RoleEnvironment }): Promise<bigint> {
+  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
+  if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
+  const wall = BigInt(Math.floor(Date.now() / 1000));
+  const chain = BigInt(block.timestamp);
+  return chain > wall ? chain : wall;
 }
 
 /** The task readers' public encryption keys, as admitted on chain (never as claimed off chain). */
@@ -78,25 +126,24 @@ export async function fetchVerifiedModel({
 }
 
 /**
- * Checks one committed update the way both the aggregator and every auditor must: fetch it, open it with
- * the reader's own key, decode it under the round's policy, and recompute the commitment the proof was
- * about. Only an update that passes every step may be aggregated.
+ * Checks one committed update the way both the aggregator and every auditor must: open the envelope the
+ * commit carried with the reader-group key, decode it under the round's policy, and recompute the
+ * commitment the proof was about. Only an update that passes every step may be aggregated. Every input is
+ * on chain or the group key every reader holds, so every honest reader reaches the same verdict.
  */
-export async function checkCommittedUpdate({
-  env,
+export function checkCommittedUpdate({
+  taskId,
   commit,
   round,
   roundPolicy,
   reader,
-  circuit,
 }: {
-  env: RoleEnvironment;
+  taskId: bigint;
   commit: CommittedUpdate;
   round: bigint;
   roundPolicy: RoundPolicy;
-  reader: ReaderKey;
-  circuit: CircuitParams;
-}): Promise<UpdateCheck> {
+  reader: ReaderGroupKey;
+}): UpdateCheck {
   const member = getAddress(commit.member);
   const exclude = (reason: ExclusionReasonName, detail: string): UpdateCheck => ({
     member,
@@ -104,24 +151,14 @@ export async function checkCommittedUpdate({
     reason,
     detail,
   });
-  const context = { task: Number(env.taskId), round: Number(round), member };
-  let envelope: Uint8Array;
-  try {
-    envelope = await env.store.get(commit.cid, {
-      maxBytes: MAX_CONTENT_BYTES,
-      timeoutMs: env.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
-    });
-  } catch (error) {
-    return exclude("Unavailable", describe(error));
-  }
+  const context = { task: Number(taskId), round: Number(round), member };
   let payload: Uint8Array;
   try {
-    payload = openPayload({ envelope, reader: { id: reader.id, secretKey: reader.secretKey }, context });
+    payload = openFromGroup({ envelope: commit.envelope, groupSecretKey: reader.secretKey, context });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    return exclude(code === "not-a-reader" ? "NotSealedToAggregator" : "Undecodable", describe(error));
+    return exclude("Unopenable", describe(error));
   }
-  const { policy } = roundPolicy;
+  const { policy, circuit } = roundPolicy;
   let decoded: ReturnType<typeof decodeUpdate>;
   try {
     decoded = decodeUpdate({

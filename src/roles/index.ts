@@ -5,6 +5,9 @@ export {
   readerPublicKeys,
   fetchVerifiedModel,
   checkCommittedUpdate,
+  circuitOfKey,
+  effectiveNow,
+  holdsRoundKey,
   byAddress,
   hexToBytes,
 } from "./common.js";
@@ -20,7 +23,7 @@ export {
   loadRoundInputs,
   type AggregatorTampering,
 } from "./aggregator.js";
-export { auditRound, attestRound } from "./auditor.js";
+export { auditRound, attestRound, settleRound } from "./auditor.js";
 export {
   runMember,
   runAggregator,

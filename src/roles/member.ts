@@ -1,15 +1,17 @@
-import { getAddress, toBeHex } from "ethers";
-import { sealPayload } from "../seal/index.js";
-import { encodeUpdate, sparsifyUpdate, type SparseUpdate } from "../sparse/index.js";
+import { getAddress, getBytes, toBeHex } from "ethers";
+import { sealToGroup } from "../seal/index.js";
+import { encodeUpdate, sparsifyUpdate, type SparseUpdate, type UpdateContext } from "../sparse/index.js";
 import {
   packContext,
   proveUpdate,
   randomSalt,
   computeCommitment,
+  verifyingKeyHash,
+  verifyingKeyWords,
   type CircuitArtifacts,
 } from "../zk/index.js";
 import { toFloatParams } from "../model/index.js";
-import { fetchVerifiedModel, loadRoundPolicy, readerPublicKeys, RoleError } from "./common.js";
+import { fetchVerifiedModel, loadRoundPolicy, RoleError } from "./common.js";
 import type { MemberRoundResult, RoleEnvironment, RoundPolicy } from "./types.js";
 
 /**
@@ -50,8 +52,9 @@ export async function loadTrainingBase({
 
 /**
  * One member's contribution to a round: sparsify the locally trained delta (top-k with error feedback,
- * clipping, fixed point), encode it, seal it to the task's readers, store it, prove that the committed
- * entries obey the round's bounds, and commit on chain.
+ * clipping, fixed point), encode it, seal it to the task's reader group, prove that the committed entries
+ * obey the round's bounds, and commit on chain with the envelope in the same transaction (so availability
+ * is the chain's to decide, not the member's).
  */
 export async function commitMemberUpdate({
   env,
@@ -61,6 +64,7 @@ export async function commitMemberUpdate({
   artifacts,
   roundPolicy,
   transformUpdate,
+  seal = sealToGroup,
 }: {
   env: RoleEnvironment;
   round: bigint;
@@ -70,8 +74,24 @@ export async function commitMemberUpdate({
   roundPolicy?: RoundPolicy;
   /** Rewrites the fixed-point update before it is encoded (adversarial evaluation only). */
   transformUpdate?: (update: SparseUpdate) => SparseUpdate;
+  /** Seals the payload; the honest default seals to the policy's reader group (src/adversary varies it). */
+  seal?: (input: { payload: Uint8Array; groupPublicKey: Uint8Array; context: UpdateContext }) => Uint8Array;
 }): Promise<{ result: MemberRoundResult; residual: Float32Array; update: SparseUpdate }> {
-  const { policy } = roundPolicy ?? (await loadRoundPolicy({ env, round }));
+  const { policy, circuit } = roundPolicy ?? (await loadRoundPolicy({ env, round }));
+  // A proof under any other key would be refused on chain after training and proving; a shape other than
+  // the registry's would make every reader compute another commitment. Refuse both before any work.
+  const keyHash = verifyingKeyHash(verifyingKeyWords(artifacts.vkey));
+  if (keyHash.toLowerCase() !== policy.verifyingKeyHash.toLowerCase())
+    throw new RoleError(
+      "wrong-proving-key",
+      `the proving key's verifying key hashes to ${keyHash}, the round's policy pins ${policy.verifyingKeyHash}`,
+    );
+  const { K, IDX_BITS, VAL_BITS } = artifacts.params;
+  if (K !== circuit.K || IDX_BITS !== circuit.IDX_BITS || VAL_BITS !== circuit.VAL_BITS)
+    throw new RoleError(
+      "wrong-proving-key",
+      `the proving key is for K=${K}, IDX_BITS=${IDX_BITS}, VAL_BITS=${VAL_BITS}; the registry records K=${circuit.K}, IDX_BITS=${circuit.IDX_BITS}, VAL_BITS=${circuit.VAL_BITS}`,
+    );
   if (delta.length !== policy.dimension) {
     throw new RoleError(
       "dimension",
@@ -93,10 +113,7 @@ export async function commitMemberUpdate({
   const context = { task: Number(env.taskId), round: Number(round), member };
   const salt = randomSalt();
   const payload = encodeUpdate({ header: { ...context, scale: policy.scale, salt }, update });
-  const readers = await readerPublicKeys({ env, readers: policy.readers });
-  const envelope = sealPayload({ payload, readers, context });
-  const cid = await env.store.put(envelope);
-  await env.store.pin(cid);
+  const envelope = seal({ payload, groupPublicKey: getBytes(policy.readerKey), context });
 
   const started = performance.now();
   const proved = await proveUpdate({
@@ -121,12 +138,11 @@ export async function commitMemberUpdate({
   });
   const tx = await env.contracts.rounds
     .connect(env.signer)
-    .commitUpdate(env.taskId, round, cid, toBeHex(commitment, 32), proved.calldata);
+    .commitUpdate(env.taskId, round, envelope, toBeHex(commitment, 32), proved.calldata);
   const receipt = await tx.wait();
   if (!receipt) throw new RoleError("no-receipt", "commitUpdate was not mined");
   return {
     result: {
-      cid,
       commitment,
       sealedBytes: envelope.length,
       payloadBytes: payload.length,

@@ -5,14 +5,14 @@
  * chain says the task is.
  */
 import { getAddress, ZeroHash } from "ethers";
-import { readTaskHistory, RoundStatus, type RoundRecord } from "../chain/index.js";
+import { readTaskHistory, roundOutcome, RoundStatus, type RoundRecord } from "../chain/index.js";
 import type { ResidualStore } from "../sparse/index.js";
-import type { CircuitArtifacts, CircuitParams } from "../zk/index.js";
+import type { CircuitArtifacts } from "../zk/index.js";
 import { aggregateRound, closeRoundIfReady, openNextRound } from "./aggregator.js";
-import { attestRound, auditRound } from "./auditor.js";
-import { describe, loadRoundPolicy, RoleError } from "./common.js";
+import { attestRound, auditRound, settleRound } from "./auditor.js";
+import { describe, effectiveNow, holdsRoundKey, loadRoundPolicy, RoleError } from "./common.js";
 import { commitMemberUpdate, loadTrainingBase } from "./member.js";
-import type { ReaderKey, RoleEnvironment } from "./types.js";
+import type { AuditVerdict, ReaderGroupKey, RoleEnvironment } from "./types.js";
 
 /** Structured progress: an event name and plain JSON-able fields. */
 export type RunnerLog = (event: string, fields?: Record<string, unknown>) => void;
@@ -88,31 +88,64 @@ async function pollLoop(
 
 async function latestRound(
   env: RoleEnvironment,
-): Promise<{ round: bigint; status: number; deadline: bigint } | undefined> {
+): Promise<{ round: bigint; status: number; deadline: bigint; aggregator: string } | undefined> {
   const count = await env.contracts.rounds.roundCount(env.taskId);
   if (count === 0n) return undefined;
   const r = await env.contracts.rounds.getRound(env.taskId, count);
-  return { round: count, status: Number(r.status), deadline: r.deadline };
+  return { round: count, status: Number(r.status), deadline: r.deadline, aggregator: r.aggregator };
 }
 
-async function chainTime(env: RoleEnvironment): Promise<bigint> {
-  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
-  if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
-  return BigInt(block.timestamp);
+/** Statuses after which a round takes no more steps (the next round may open). */
+const ENDED: ReadonlySet<number> = new Set([
+  RoundStatus.Finalized,
+  RoundStatus.Disputed,
+  RoundStatus.Abandoned,
+  RoundStatus.Resolved,
+]);
+
+/**
+ * Reverts of `commitUpdate` that no retry can cure: the round moved on, or this member has its slot. A
+ * member that meets one leaves the round alone instead of training and proving again.
+ */
+const FINAL_COMMIT_ERRORS = new Set([
+  "FederatedRounds__DeadlinePassed",
+  "FederatedRounds__RoundNotOpen",
+  "FederatedRounds__AlreadyCommitted",
+  "FederatedRounds__RoundFull",
+  "FederatedRounds__InvalidProof",
+  "FederatedRounds__InvalidEnvelopeSize",
+]);
+
+function revertName(env: RoleEnvironment, error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let e: unknown = error;
+  while (e !== null && typeof e === "object" && !seen.has(e)) {
+    seen.add(e);
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) {
+      const parsed = env.contracts.rounds.interface.parseError(data);
+      if (parsed) return parsed.name;
+    }
+    e =
+      (e as { error?: unknown; info?: { error?: unknown } }).error ??
+      (e as { info?: { error?: unknown } }).info?.error;
+  }
+  return undefined;
 }
 
-/** Whether `reader` is in the reader set of the policy version the round was opened under. */
-async function isReader({
+/** Whether the reader's group key is the one of the policy version the round was opened under. */
+async function canRead({
   env,
   round,
   reader,
 }: {
   env: RoleEnvironment;
   round: bigint;
-  reader: string;
+  reader: ReaderGroupKey;
 }): Promise<boolean> {
-  const { policy } = await loadRoundPolicy({ env, round });
-  return policy.readers.some((r) => getAddress(r) === getAddress(reader));
+  const roundPolicy = await loadRoundPolicy({ env, round });
+  const listed = roundPolicy.policy.readers.some((r) => getAddress(r) === getAddress(reader.reader));
+  return listed && holdsRoundKey({ reader, roundPolicy });
 }
 
 /** What a member's trainer returns for a round: the delta from the global parameters it was given. */
@@ -142,7 +175,7 @@ export async function runMember(
     if (!latest || latest.status !== RoundStatus.Open || refused.has(latest.round)) return "continue";
     const { round } = latest;
     if ((await env.contracts.rounds.commitmentOf(env.taskId, round, member)) !== ZeroHash) return "continue";
-    if ((await chainTime(env)) > latest.deadline) return "continue";
+    if ((await effectiveNow({ env })) > latest.deadline) return "continue";
     let base: Awaited<ReturnType<typeof loadTrainingBase>>;
     try {
       base = await loadTrainingBase({ env, round });
@@ -160,13 +193,23 @@ export async function runMember(
     const trainMs = Math.round(performance.now() - started);
     const task = Number(env.taskId);
     const stored = await residuals?.load({ task, member, dimension: delta.length });
-    const result = await commitMemberUpdate({ env, round, delta, residual: stored?.residual, artifacts });
+    let result: Awaited<ReturnType<typeof commitMemberUpdate>>;
+    try {
+      result = await commitMemberUpdate({ env, round, delta, residual: stored?.residual, artifacts });
+    } catch (error) {
+      const name = revertName(env, error);
+      if (name !== undefined && FINAL_COMMIT_ERRORS.has(name)) {
+        refused.add(round);
+        log("commit-refused", { round: Number(round), reason: name });
+        return "continue";
+      }
+      throw error;
+    }
     // Saved after the commit: a crash in between reuses the older residual, which only delays feedback.
     await residuals?.save({ task, member, round: Number(round), residual: result.residual });
     committed.push(round);
     log("member-committed", {
       round: Number(round),
-      cid: result.result.cid,
       entries: result.result.count,
       sealedBytes: result.result.sealedBytes,
       trainMs,
@@ -179,30 +222,40 @@ export async function runMember(
 }
 
 /** Counts of the task's rounds by where they stand, from the chain's events. */
-function tally(history: readonly RoundRecord[]): { published: number; unsettled: number } {
-  const published = history.filter((r) => r.published !== undefined);
+function tally(history: readonly RoundRecord[]): { published: number; ended: number; running: number } {
+  const ended = history.filter((r) =>
+    ["finalized", "disputed", "abandoned", "resolved"].includes(roundOutcome(r)),
+  ).length;
   return {
-    published: published.length,
-    unsettled: published.filter((r) => !r.finalized && !r.disputed).length,
+    published: history.filter((r) => r.published !== undefined).length,
+    ended,
+    running: history.length - ended,
   };
 }
 
 /**
- * The aggregator's loop, one transaction per poll: open a round on the last finalized model when no round
- * is pending; close it once the deadline passed or enough members committed; on a later poll aggregate and
- * publish it (`aggregateRound` skips a published round, so a restart never publishes twice); then wait for
- * the auditors. With `stopAfterRounds`, it ends once that many rounds are published and settled (finalized
- * or disputed): its node keeps serving the last model until the auditors have fetched it.
+ * The aggregator's loop, one transaction per poll: open a round on the last finalized model when the
+ * previous one ended; close it once the deadline passed or enough members committed; on a later poll
+ * aggregate and publish it (`aggregateRound` skips a published round, so a restart never publishes twice);
+ * then settle it when its windows allow. Any aggregator of the task runs this loop: a round another
+ * aggregator let lapse is abandoned after its publish window and the next round opened here. With
+ * `stopAfterRounds`, it ends once that many rounds have ended: its node keeps serving the last model until
+ * the auditors have fetched it.
  */
 export async function runAggregator(
   options: RunnerOptions & {
-    reader: ReaderKey;
-    circuit: CircuitParams;
+    reader: ReaderGroupKey;
     roundSeconds: number;
     stopAfterRounds?: number;
+    /**
+     * Whether to skip this poll, given the task's latest round: the seam through which src/adversary makes
+     * an aggregator go silent (the honest loop never pauses).
+     */
+    pauseWhen?: (latest: { round: bigint; status: number }) => boolean;
   },
 ): Promise<{ published: number }> {
-  const { env, log, reader, circuit, roundSeconds, stopAfterRounds } = options;
+  const { env, log, reader, roundSeconds, stopAfterRounds, pauseWhen } = options;
+  const me = getAddress(env.address);
   let waitingOn: bigint | undefined;
   let published = 0;
   await pollLoop(options, "aggregator", async () => {
@@ -210,21 +263,35 @@ export async function runAggregator(
     const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId });
     const counts = tally(history);
     published = counts.published;
-    if (stopAfterRounds !== undefined && counts.published >= stopAfterRounds && counts.unsettled === 0) {
-      log("done", { publishedRounds: counts.published });
+    if (stopAfterRounds !== undefined && counts.ended >= stopAfterRounds && counts.running === 0) {
+      log("done", { publishedRounds: counts.published, endedRounds: counts.ended });
       return "done";
     }
+    if (latest && pauseWhen?.(latest)) return "continue";
     const status = latest?.status ?? RoundStatus.None;
-    if (status === RoundStatus.None || status === RoundStatus.Finalized || status === RoundStatus.Disputed) {
-      if (stopAfterRounds !== undefined && counts.published >= stopAfterRounds) return "continue";
-      const round = await openNextRound({ env, durationSeconds: roundSeconds });
-      log("round-opened", { round: Number(round), roundSeconds });
+    if (status === RoundStatus.None || ENDED.has(status)) {
+      if (stopAfterRounds !== undefined && history.length >= stopAfterRounds) return "continue";
+      try {
+        const round = await openNextRound({ env, durationSeconds: roundSeconds });
+        log("round-opened", { round: Number(round), roundSeconds });
+      } catch (error) {
+        const name = revertName(env, error);
+        // Another aggregator opened it first, or this one must let another take over: not a failure.
+        if (
+          name === "FederatedRounds__PreviousRoundPending" ||
+          name === "FederatedRounds__AggregatorWentSilent"
+        ) {
+          log("open-deferred", { reason: name });
+          return "continue";
+        }
+        throw error;
+      }
     } else if (status === RoundStatus.Open && latest) {
       if (await closeRoundIfReady({ env, round: latest.round }))
         log("round-closed", { round: Number(latest.round) });
-    } else if (status === RoundStatus.Closed && latest) {
+    } else if (status === RoundStatus.Closed && latest && getAddress(latest.aggregator) === me) {
       log("aggregating", { round: Number(latest.round) });
-      const result = await aggregateRound({ env, round: latest.round, reader, circuit });
+      const result = await aggregateRound({ env, round: latest.round, reader });
       if (result) {
         log("aggregate-published", {
           round: Number(latest.round),
@@ -236,9 +303,15 @@ export async function runAggregator(
           gasUsed: Number(result.gasUsed),
         });
       }
-    } else if (status === RoundStatus.Published && latest && waitingOn !== latest.round) {
-      waitingOn = latest.round;
-      log("awaiting-attestations", { round: Number(latest.round) });
+    } else if ((status === RoundStatus.Closed || status === RoundStatus.Published) && latest) {
+      const settled = await settleRound({ env, round: latest.round });
+      if (settled.outcome !== "waiting") log(`round-${settled.outcome}`, { round: Number(latest.round) });
+      else if (waitingOn !== latest.round) {
+        waitingOn = latest.round;
+        log(status === RoundStatus.Published ? "awaiting-attestations" : "awaiting-publication", {
+          round: Number(latest.round),
+        });
+      }
     }
     return "continue";
   });
@@ -247,54 +320,62 @@ export async function runAggregator(
 
 /**
  * The auditor's loop: replay every published round this auditor has not attested yet (also a disputed
- * one: its verdict is evidence too), attest the verdict, and finalize rounds whose matching attestations
- * reached the quorum, including ones a crash left attested but not finalized.
+ * one: its verdict is evidence too), attest the verdict, and settle rounds whose windows allow it (finalize
+ * at quorum, abandon a round whose aggregator or auditors went silent), including ones a crash left
+ * attested but not finalized.
  */
 export async function runAuditor(
   options: RunnerOptions & {
-    reader: ReaderKey;
-    circuit: CircuitParams;
-    /** Stop once this many rounds are settled (finalized or disputed). */
+    reader: ReaderGroupKey;
+    /** Stop once this many rounds have ended (finalized, disputed, abandoned or resolved). */
     stopAfterRounds?: number;
+    /** Rewrites the replay's verdict before it is attested: the seam src/adversary uses for a lying auditor. */
+    transformVerdict?: (verdict: AuditVerdict) => AuditVerdict;
   },
 ): Promise<{ attested: bigint[] }> {
-  const { env, log, reader, circuit, stopAfterRounds } = options;
+  const { env, log, reader, stopAfterRounds, transformVerdict } = options;
   const me = getAddress(env.address);
   const attested: bigint[] = [];
   const notReader = new Set<bigint>();
   await pollLoop(options, "auditor", async () => {
     const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId });
     for (const record of history) {
-      if (!record.published || record.finalized || getAddress(record.aggregator) === me) continue;
-      const mine = record.attestations.some((a) => getAddress(a.auditor) === me);
-      if (mine && record.disputed) continue;
-      if (mine) {
-        const r = await env.contracts.rounds.getRound(env.taskId, record.round);
-        if (Number(r.status) !== RoundStatus.Published || r.matchCount < r.attestationQuorum) continue;
-        await (await env.contracts.rounds.connect(env.signer).finalizeRound(env.taskId, record.round)).wait();
-        log("round-finalized", { round: Number(record.round) });
+      const outcome = roundOutcome(record);
+      if (outcome === "closed") {
+        const settled = await settleRound({ env, round: record.round });
+        if (settled.outcome !== "waiting") log(`round-${settled.outcome}`, { round: Number(record.round) });
         continue;
       }
-      if (!(await isReader({ env, round: record.round, reader: me }))) {
-        // Without the key the payloads were sealed to, every update would look unopenable and an honest
-        // round would be disputed: an auditor outside the round's reader set abstains instead.
+      if (outcome !== "published" && outcome !== "disputed") continue;
+      if (getAddress(record.aggregator) === me) continue;
+      const mine = record.attestations.some((a) => getAddress(a.auditor) === me);
+      if (mine) {
+        if (outcome !== "published") continue;
+        const settled = await settleRound({ env, round: record.round });
+        if (settled.outcome !== "waiting") log(`round-${settled.outcome}`, { round: Number(record.round) });
+        continue;
+      }
+      if (!(await canRead({ env, round: record.round, reader }))) {
+        // Without the round's reader-group key every update would look unopenable and an honest round
+        // would be disputed: an auditor that cannot read the round abstains instead.
         if (!notReader.has(record.round)) log("not-a-reader", { round: Number(record.round) });
         notReader.add(record.round);
         continue;
       }
       log("auditing", { round: Number(record.round) });
-      const verdict = await auditRound({ env, round: record.round, reader, circuit });
-      const outcome = await attestRound({ env, verdict });
+      const honest = await auditRound({ env, round: record.round, reader });
+      const verdict = transformVerdict ? transformVerdict(honest) : honest;
+      const result = await attestRound({ env, verdict });
       attested.push(record.round);
       log("attested", {
         round: Number(record.round),
         matches: verdict.matches,
         findings: verdict.findings,
-        finalized: outcome.finalized,
+        finalized: result.finalized,
       });
     }
-    const settled = history.filter((r) => r.finalized || r.disputed).length;
-    return stopAfterRounds !== undefined && settled >= stopAfterRounds ? "done" : "continue";
+    const ended = tally(history).ended;
+    return stopAfterRounds !== undefined && ended >= stopAfterRounds ? "done" : "continue";
   });
   return { attested };
 }
@@ -321,28 +402,18 @@ export interface HistoryAuditRow {
 export async function auditHistory({
   env,
   reader,
-  circuit,
   log,
   fromBlock = 0,
 }: {
   env: RoleEnvironment;
-  reader: ReaderKey;
-  circuit: CircuitParams;
+  reader: ReaderGroupKey;
   log?: RunnerLog;
   fromBlock?: number;
 }): Promise<HistoryAuditRow[]> {
   const history = await readTaskHistory({ rounds: env.contracts.rounds, taskId: env.taskId, fromBlock });
   const rows: HistoryAuditRow[] = [];
   for (const record of history) {
-    const status = record.finalized
-      ? "finalized"
-      : record.disputed
-        ? "disputed"
-        : record.published
-          ? "published"
-          : record.closed
-            ? "closed"
-            : "open";
+    const status = roundOutcome(record);
     const attestations = {
       matches: record.attestations.filter((a) => a.matches).length,
       mismatches: record.attestations.filter((a) => !a.matches).length,
@@ -357,14 +428,14 @@ export async function auditHistory({
       verdict: "unpublished",
       findings: [],
     };
-    if (record.published && !(await isReader({ env, round: record.round, reader: reader.id }))) {
+    if (record.published && !(await canRead({ env, round: record.round, reader }))) {
       row.verdict = "not-a-reader";
       row.findings = [
-        `${reader.id} is not among this round's readers: its updates cannot be opened with this key`,
+        `${reader.reader} does not hold this round's reader-group key: its updates cannot be opened`,
       ];
     } else if (record.published) {
       log?.("replaying", { round: row.round });
-      const verdict = await auditRound({ env, round: record.round, reader, circuit });
+      const verdict = await auditRound({ env, round: record.round, reader });
       row.publishedModelHash = record.published.modelHash;
       row.replayedModelHash = verdict.replayedModelHash;
       row.verdict = verdict.matches ? "match" : "mismatch";

@@ -2,12 +2,23 @@ import type { Signer } from "ethers";
 import type { ConsortiumContracts } from "../chain/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import type { ContentStore } from "../storage/index.js";
-import type { CircuitArtifacts } from "../zk/index.js";
+import type { CircuitArtifacts, CircuitParams } from "../zk/index.js";
 
 /** A reader's X25519 key pair, named by the reader's account address. */
 export interface ReaderKey {
   id: string;
   publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+/**
+ * The task's reader-group secret as one reader holds it: every reader of a policy version holds the same
+ * secret, whose public key the policy pins as `readerKey`, so every reader opens every envelope alike.
+ */
+export interface ReaderGroupKey {
+  /** The reader's own account. */
+  reader: string;
+  /** X25519 secret of the reader group. */
   secretKey: Uint8Array;
 }
 
@@ -22,15 +33,16 @@ export interface RoleEnvironment {
   fetchTimeoutMs?: number;
 }
 
-/** A round's rules: the policy version it was opened under. */
+/** A round's rules: the policy version it was opened under and the shape of its circuit, from the chain. */
 export interface RoundPolicy {
   version: number;
   policy: TaskPolicy;
+  /** The verifying key's circuit shape as the consortium's registry records it. */
+  circuit: CircuitParams;
 }
 
 /** Why a committed update is left out, by the names of IFederatedRounds.ExclusionReason. */
-export type ExclusionReasonName =
-  "Unavailable" | "Undecodable" | "CommitmentMismatch" | "NotSealedToAggregator";
+export type ExclusionReasonName = "Unopenable" | "Undecodable" | "CommitmentMismatch";
 
 /** The outcome of checking one committed update: included with its decoded entries, or excluded. */
 export type UpdateCheck =
@@ -38,7 +50,6 @@ export type UpdateCheck =
   | { member: string; status: "excluded"; reason: ExclusionReasonName; detail: string };
 
 export interface MemberRoundResult {
-  cid: string;
   commitment: bigint;
   sealedBytes: number;
   payloadBytes: number;

@@ -15,3 +15,15 @@ export {
   sealPayload,
   type EnvelopeInfo,
 } from "./envelope.js";
+export {
+  GROUP_SEAL_OVERHEAD_BYTES,
+  GROUP_SEAL_VERSION,
+  createReaderGroup,
+  groupPublicKeyHex,
+  inspectGroupEnvelope,
+  openFromGroup,
+  openReaderGroup,
+  sealToGroup,
+  type GroupEnvelopeInfo,
+  type ReaderGroupBundle,
+} from "./group.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { toBeHex } from "ethers";
+import { getBytes, toBeHex } from "ethers";
 import { RoundStatus, readRound } from "../../src/chain/index.js";
 import {
   aggregateRound,
@@ -13,7 +13,8 @@ import {
   openNextRound,
   type AggregatorTampering,
 } from "../../src/roles/index.js";
-import { sealPayload } from "../../src/seal/index.js";
+import { sealPayload, sealToGroup } from "../../src/seal/index.js";
+import { sealToOtherKey } from "../../src/adversary/index.js";
 import { encodeUpdate, type SparseUpdate } from "../../src/sparse/index.js";
 import type { ContentStore } from "../../src/storage/index.js";
 import {
@@ -66,17 +67,11 @@ async function aggregateAndAudit(f: Federation, round: bigint, tamper: Aggregato
     env: f.aggregator,
     round,
     reader: f.keys.get(f.aggregator.address)!,
-    circuit: f.artifacts.params,
     tamper,
   });
   const verdicts = [];
   for (const env of f.auditors) {
-    const verdict = await auditRound({
-      env,
-      round,
-      reader: f.keys.get(env.address)!,
-      circuit: f.artifacts.params,
-    });
+    const verdict = await auditRound({ env, round, reader: f.keys.get(env.address)! });
     await attestRound({ env, verdict });
     verdicts.push(verdict);
   }
@@ -99,12 +94,7 @@ describe("aggregator and auditors on chain and IPFS", function () {
     expect((await lastFinalizedModel({ env: f.aggregator })).hash).to.equal(published!.modelHash);
     // Publishing again is a no-op: the worker's state is the chain's.
     expect(
-      await aggregateRound({
-        env: f.aggregator,
-        round,
-        reader: f.keys.get(f.aggregator.address)!,
-        circuit: f.artifacts.params,
-      }),
+      await aggregateRound({ env: f.aggregator, round, reader: f.keys.get(f.aggregator.address)! }),
     ).to.equal(undefined);
   });
 
@@ -127,16 +117,96 @@ describe("aggregator and auditors on chain and IPFS", function () {
     });
   }
 
-  it("excludes an unavailable payload, and the auditors agree", async function () {
+  it("includes the update of a member whose own node is gone: the envelope travels in the commit (issue 11.1, 11.5)", async function () {
     const f = await networkHelpers.loadFixture(federation);
     const round = await openNextRound({ env: f.aggregator, durationSeconds: 600 });
+    // A member with its own node, never connected to the readers, which it stops right after committing:
+    // withholding the payload or going offline changes nothing, since every reader has it from the chain.
     const lonely = f.envFor(f.members[2]!, unavailableStore);
     for (const [i, env] of [f.members[0]!, f.members[1]!, lonely].entries()) {
       await commitMemberUpdate({ env, round, delta: syntheticDelta(i, 1), artifacts: f.artifacts });
     }
     const { published, verdicts, status } = await aggregateAndAudit(f, round);
-    expect(published!.excluded).to.deep.equal([
-      { member: lonely.address, reason: "Unavailable", detail: published!.excluded[0]!.detail },
+    expect(published!.excluded).to.deep.equal([]);
+    expect(published!.included).to.include(lonely.address);
+    for (const v of verdicts) expect(v.matches, v.findings.join("; ")).to.equal(true);
+    expect(status).to.equal(RoundStatus.Finalized);
+    // The readers kept the envelopes: each is in their store, pinned, under its content address.
+    const record = await readRound({ rounds: f.contracts.rounds, taskId: f.taskId, round });
+    for (const commit of record.commits) {
+      const cid = await store.put(commit.envelope);
+      expect(Buffer.from(await store.get(cid)).equals(Buffer.from(commit.envelope))).to.equal(true);
+    }
+  });
+
+  it("a member that seals to another key than the reader group's is excluded as Unopenable by everyone alike (issue 11.1)", async function () {
+    const f = await networkHelpers.loadFixture(federation);
+    const round = await openNextRound({ env: f.aggregator, durationSeconds: 600 });
+    for (const [i, env] of f.members.entries()) {
+      await commitMemberUpdate({
+        env,
+        round,
+        delta: syntheticDelta(i, 1),
+        artifacts: f.artifacts,
+        ...(i === 2 ? { seal: sealToOtherKey } : {}),
+      });
+    }
+    const { published, verdicts, status } = await aggregateAndAudit(f, round);
+    expect(published!.excluded.map((e) => [e.member, e.reason])).to.deep.equal([
+      [f.members[2]!.address, "Unopenable"],
+    ]);
+    for (const v of verdicts) expect(v.matches, v.findings.join("; ")).to.equal(true);
+    expect(status).to.equal(RoundStatus.Finalized);
+  });
+
+  it("a per-reader envelope that wraps different keys for different readers cannot split them (issue 11.1)", async function () {
+    const f = await networkHelpers.loadFixture(federation);
+    const round = await openNextRound({ env: f.aggregator, durationSeconds: 600 });
+    for (const [i, env] of f.members.slice(0, 2).entries()) {
+      await commitMemberUpdate({ env, round, delta: syntheticDelta(i, 1), artifacts: f.artifacts });
+    }
+    // The old attack: a valid proof, an envelope the aggregator can open but one auditor cannot (sealed
+    // to the aggregator's own key only). Version-1 envelopes are not reader-group envelopes: every reader
+    // rejects it the same way, and the honest round finalizes.
+    const cheat = f.members[2]!;
+    const context = { task: Number(f.taskId), round: Number(round), member: cheat.address };
+    const update: SparseUpdate = {
+      dimension: 64,
+      indices: Uint32Array.from([3]),
+      values: Int32Array.from([7]),
+    };
+    const salt = randomSalt();
+    const proof = await proveUpdate({
+      update,
+      context,
+      salt,
+      policyBounds: {
+        d: f.policy.dimension,
+        k: f.policy.maxNonZeros,
+        lInf: f.policy.lInfBound,
+        l2Sq: f.policy.l2Bound ** 2n,
+      },
+      artifacts: f.artifacts,
+    });
+    const [aggregatorKey] = await readerPublicKeys({ env: cheat, readers: [f.aggregator.address] });
+    const envelope = sealPayload({
+      payload: encodeUpdate({ header: { ...context, scale: f.policy.scale, salt }, update }),
+      readers: [aggregatorKey!],
+      context,
+    });
+    const commitment = computeCommitment({
+      context: packContext(context),
+      salt,
+      update,
+      lInf: f.policy.lInfBound,
+      params: f.artifacts.params,
+    });
+    await f.contracts.rounds
+      .connect(cheat.signer)
+      .commitUpdate(f.taskId, round, envelope, toBeHex(commitment, 32), proof.calldata);
+    const { published, verdicts, status } = await aggregateAndAudit(f, round);
+    expect(published!.excluded.map((e) => [e.member, e.reason])).to.deep.equal([
+      [cheat.address, "Unopenable"],
     ]);
     for (const v of verdicts) expect(v.matches, v.findings.join("; ")).to.equal(true);
     expect(status).to.equal(RoundStatus.Finalized);
@@ -148,7 +218,7 @@ describe("aggregator and auditors on chain and IPFS", function () {
     for (const [i, env] of f.members.slice(0, 2).entries()) {
       await commitMemberUpdate({ env, round, delta: syntheticDelta(i, 1), artifacts: f.artifacts });
     }
-    // The cheat proves one update but stores another under the committed CID.
+    // The cheat proves one update but seals another.
     const cheat = f.members[2]!;
     const context = { task: Number(f.taskId), round: Number(round), member: cheat.address };
     const proven: SparseUpdate = {
@@ -175,13 +245,11 @@ describe("aggregator and auditors on chain and IPFS", function () {
       policyBounds: bounds,
       artifacts: f.artifacts,
     });
-    const readers = await readerPublicKeys({ env: cheat, readers: f.policy.readers });
-    const envelope = sealPayload({
+    const envelope = sealToGroup({
       payload: encodeUpdate({ header: { ...context, scale: f.policy.scale, salt }, update: stored }),
-      readers,
+      groupPublicKey: getBytes(f.policy.readerKey),
       context,
     });
-    const cid = await store.put(envelope);
     const commitment = computeCommitment({
       context: packContext(context),
       salt,
@@ -191,7 +259,7 @@ describe("aggregator and auditors on chain and IPFS", function () {
     });
     await f.contracts.rounds
       .connect(cheat.signer)
-      .commitUpdate(f.taskId, round, cid, toBeHex(commitment, 32), proof.calldata);
+      .commitUpdate(f.taskId, round, envelope, toBeHex(commitment, 32), proof.calldata);
 
     const snapshot = await networkHelpers.takeSnapshot();
     const honest = await aggregateAndAudit(f, round);

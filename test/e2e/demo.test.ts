@@ -45,6 +45,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         "rejected",
         "globalModelCid",
         "globalModelHash",
+        "status",
         "finalized",
         "disputed",
         "metrics",
@@ -65,14 +66,19 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     }
   });
 
-  it("finalizes honest rounds and disputes the round the aggregator tampered with", function () {
+  it("finalizes honest rounds; the tampered round is disputed, then governance confirms it and suspends the aggregator", function () {
     const [r1, r2, r3] = report.rounds as [
       DemoReport["rounds"][0],
       DemoReport["rounds"][0],
       DemoReport["rounds"][0],
     ];
     expect([r1.finalized, r1.disputed]).to.deep.equal([true, false]);
-    expect([r2.finalized, r2.disputed]).to.deep.equal([false, true]);
+    expect([r2.finalized, r2.disputed, r2.status, r2.resolution]).to.deep.equal([
+      false,
+      true,
+      "resolved",
+      "dispute-confirmed",
+    ]);
     expect(r2.audit.every((a) => !a.matches && a.findings.some((f) => f.startsWith("model hash")))).to.equal(
       true,
     );
@@ -97,7 +103,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     for (const id of ["quality", "bytes", "proving", "gas", "verdicts"])
       expect(stdout).to.include(`id="${id}"`);
     expect(stdout).to.match(/<polyline points="[\d., ]+"/);
-    expect(stdout).to.include(">disputed<");
+    expect(stdout).to.include(">resolved (dispute-confirmed)<");
     expect(stdout).to.include(">finalized<");
     const png = join(out, "report.png");
     await exec(
@@ -114,6 +120,48 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       },
     );
     expect((await stat(png)).size).to.be.greaterThan(10_000);
+  });
+
+  it("holds against a member that seals to another key, a silent aggregator and a lying auditor (issue 11)", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-attacks-"));
+    const run = await runCli([
+      "demo",
+      "--members",
+      "3",
+      "--rounds",
+      "3",
+      "--circuit",
+      "test",
+      "--attack",
+      "seal-split",
+      "--malicious",
+      "1",
+      "--silent-aggregator",
+      "2",
+      "--lying-auditor",
+      "--seed",
+      "5",
+      "--out",
+      dir,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const attacked = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    const [r1, r2, r3] = attacked.rounds as [
+      DemoReport["rounds"][0],
+      DemoReport["rounds"][0],
+      DemoReport["rounds"][0],
+    ];
+    // Round 1: the liar disputes an honest round; governance upholds the model and suspends the liar.
+    expect([r1.status, r1.resolution]).to.deep.equal(["resolved", "model-upheld"]);
+    // Every reader found the stray envelope unopenable alike; the rest of the round is unaffected.
+    const stray = r1.rejected.map((x) => x.reason);
+    expect(stray).to.deep.equal(["Unopenable"]);
+    // Round 2: the aggregator went silent after closing; the round was abandoned, not stuck.
+    expect([r2.status, r2.abandonReason]).to.deep.equal(["abandoned", "PublishWindowPassed"]);
+    // Round 3: the other aggregator took over under the same task; the suspended liar no longer attests.
+    expect(r3.status).to.equal("finalized");
+    expect(r3.audit.every((a) => a.matches)).to.equal(true);
+    expect(r3.rejected.map((x) => x.reason)).to.deep.equal(["Unopenable"]);
   });
 
   it("refuses bad options with one error line and a non-zero exit", async function () {

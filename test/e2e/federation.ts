@@ -9,7 +9,7 @@ import { getAddress, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { createLocalTask, deployLocalConsortium, localTaskPolicy } from "../../src/consortium/index.js";
 import type { TaskPolicy } from "../../src/governance/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
-import type { ReaderKey, RoleEnvironment } from "../../src/roles/index.js";
+import type { ReaderGroupKey, RoleEnvironment } from "../../src/roles/index.js";
 import { createHeliaStore, type ContentStore } from "../../src/storage/index.js";
 import { loadCircuitArtifacts } from "../../src/zk/index.js";
 import type { Connection } from "../contracts/fixtures.js";
@@ -35,11 +35,9 @@ export async function setUpFederation({
   const artifacts = await loadCircuitArtifacts({ instance: "test" });
   const consortium = await deployLocalConsortium({ connection, members, circuit: "test" });
   const { contracts } = consortium;
-  const keys = new Map<string, ReaderKey>(
-    [consortium.aggregator, ...consortium.auditors].map((a) => [
-      a.address,
-      { id: a.address, publicKey: a.publicKey, secretKey: a.secretKey },
-    ]),
+  // Each reader opens the reader-group bundle with its own key, as a real reader does.
+  const keys = new Map<string, ReaderGroupKey>(
+    [...consortium.aggregators, ...consortium.auditors].map((a) => [a.address, consortium.readerKeyOf(a)]),
   );
   const params = Float32Array.from({ length: DIMENSION }, (_, i) => Math.sin(i) / 4);
   const model0 = encodeGlobalModel(
@@ -48,12 +46,6 @@ export async function setUpFederation({
   const policy: TaskPolicy = localTaskPolicy({
     consortium,
     now: BigInt(await connection.networkHelpers.time.latest()),
-    vkeyHash: artifacts.vkeyHash,
-    circuit: {
-      maxEntries: artifacts.params.K,
-      idxBits: artifacts.params.IDX_BITS,
-      valBits: artifacts.params.VAL_BITS,
-    },
     initialModelHash: globalModelHash(model0),
     initialModelCid: await store.put(model0),
     overrides: {
@@ -65,7 +57,8 @@ export async function setUpFederation({
       scale: SCALE,
       aggregationRule: rule,
       ruleParameter: rule === 2 ? 1n : rule === 4 ? BigInt(SCALE) : 0n,
-      minParticipants: members,
+      // One update may be excluded (the attacks below) without the round being abandoned.
+      minParticipants: Math.max(1, members - 1),
     },
   });
   const { taskId } = await createLocalTask({ consortium, policy });
@@ -81,6 +74,7 @@ export async function setUpFederation({
     fetchTimeoutMs: 1_500,
   });
   return {
+    consortium,
     artifacts,
     contracts,
     policy,

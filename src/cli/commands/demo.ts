@@ -28,11 +28,27 @@ export function registerDemoCommand(program: Command): void {
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
-        .choices(["none", "scaling", "signflip", "noise", "labelflip", "backdoor", "freeride"])
+        .choices([
+          "none",
+          "scaling",
+          "signflip",
+          "noise",
+          "labelflip",
+          "backdoor",
+          "freeride",
+          "seal-split",
+          "withhold",
+        ])
         .default("none"),
     )
     .option("--malicious <m>", "number of malicious members", integer("--malicious", 0, 63), 0)
     .option("--tamper-aggregator", "the aggregator publishes a wrong model hash in round 2", false)
+    .option(
+      "--silent-aggregator <round>",
+      "the aggregator stops after closing this round; the round is abandoned and the other aggregator takes over",
+      integer("--silent-aggregator", 1, 50),
+    )
+    .option("--lying-auditor", "one auditor attests a mismatch on every round; governance resolves it", false)
     .option(
       "--seed <s>",
       "seed for data splits, initial model and training",
@@ -52,6 +68,8 @@ export function registerDemoCommand(program: Command): void {
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
         tamperAggregator: opts.tamperAggregator as boolean,
+        ...(opts.silentAggregator !== undefined ? { silentAggregator: opts.silentAggregator as number } : {}),
+        lyingAuditor: opts.lyingAuditor as boolean,
         seed: opts.seed as number,
         out: resolve(opts.out as string),
         circuit: opts.circuit as string,
@@ -60,7 +78,8 @@ export function registerDemoCommand(program: Command): void {
       const summary = report.rounds.map((r) => ({
         round: r.round,
         committed: r.committed,
-        verdict: r.disputed ? "disputed" : r.finalized ? "finalized" : "pending",
+        status: r.status,
+        rejected: r.rejected.length,
         macroF1: Number(r.metrics.macroF1.toFixed(4)),
       }));
       process.stdout.write(JSON.stringify({ out: resolve(opts.out as string), rounds: summary }) + "\n");

@@ -1,0 +1,245 @@
+import { x25519 } from "@noble/curves/ed25519.js";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { hkdf } from "@noble/hashes/hkdf.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { openPayload, sealPayload } from "./envelope.js";
+import { SealError, type SealOpener, type SealRecipient, type UpdateContext } from "./types.js";
+
+/**
+ * Sealed envelope, version 2: one recipient, the task's reader group (specified in docs/wire-format.md).
+ *
+ *   magic "CFLS" | version u8 = 2 | task u32 BE | round u32 BE | member 20 | group public key 32
+ *   | ephemeral public key 32 | ChaCha20-Poly1305(key, nonce 0, payload, aad = every byte before it)
+ *
+ * key = HKDF-SHA256(ikm = X25519(ephemeral secret, group public), salt = ephemeral public || group public,
+ * info = "circular-fl/seal/v2/group" || task || round || member). The key is used once (a fresh ephemeral
+ * key per envelope), so the zero nonce is never reused.
+ *
+ * Why one group key instead of a wrap per reader (version 1): with per-reader wraps a member can wrap a
+ * different content key for one reader, so the aggregator opens an update that an auditor cannot, and an
+ * honest round is disputed. Every reader holds the same group secret (checked against the policy's
+ * `readerKey` on chain), so every reader derives the same key from the same bytes: the envelope opens to
+ * the same plaintext for all of them, or fails for all of them.
+ */
+const MAGIC = Uint8Array.from([0x43, 0x46, 0x4c, 0x53]); // "CFLS"
+export const GROUP_SEAL_VERSION = 2;
+const KEY_BYTES = 32;
+const TAG_BYTES = 16;
+const CONTEXT_BYTES = 28;
+const HEADER_BYTES = 4 + 1 + CONTEXT_BYTES + KEY_BYTES + KEY_BYTES;
+/** Bytes a version-2 envelope adds to its payload. */
+export const GROUP_SEAL_OVERHEAD_BYTES = HEADER_BYTES + TAG_BYTES;
+const INFO = new TextEncoder().encode("circular-fl/seal/v2/group");
+const ZERO_NONCE = new Uint8Array(12);
+
+function contextBytes(context: UpdateContext): Uint8Array {
+  const { task, round, member } = context;
+  for (const [name, v] of [
+    ["task", task],
+    ["round", round],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+      throw new SealError("invalid-input", `context.${name} must be a uint32, got ${v}`);
+  }
+  if (typeof member !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(member))
+    throw new SealError("invalid-input", `context.member must be a 20-byte address, got "${String(member)}"`);
+  const out = new Uint8Array(CONTEXT_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, task);
+  view.setUint32(4, round);
+  out.set(Buffer.from(member.slice(2), "hex"), 8);
+  return out;
+}
+
+function checkKey(key: Uint8Array, what: string): void {
+  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES)
+    throw new SealError("invalid-input", `${what} must be ${KEY_BYTES} bytes`);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+}
+
+function derive(shared: Uint8Array, ephemeralPublic: Uint8Array, groupPublic: Uint8Array, ctx: Uint8Array) {
+  return hkdf(sha256, shared, concat(ephemeralPublic, groupPublic), concat(INFO, ctx), KEY_BYTES);
+}
+
+/** Seals an update payload to the task's reader group, bound to (task, round, member). */
+export function sealToGroup({
+  payload,
+  groupPublicKey,
+  context,
+}: {
+  payload: Uint8Array;
+  groupPublicKey: Uint8Array;
+  context: UpdateContext;
+}): Uint8Array {
+  if (!(payload instanceof Uint8Array)) throw new SealError("invalid-input", "payload must be a Uint8Array");
+  checkKey(groupPublicKey, "group public key");
+  const ctx = contextBytes(context);
+  const ephemeral = x25519.utils.randomSecretKey();
+  const ephemeralPublic = x25519.getPublicKey(ephemeral);
+  let shared: Uint8Array;
+  try {
+    shared = x25519.getSharedSecret(ephemeral, groupPublicKey);
+  } catch {
+    throw new SealError("invalid-input", "the group public key is not a usable X25519 key");
+  }
+  const header = concat(MAGIC, Uint8Array.of(GROUP_SEAL_VERSION), ctx, groupPublicKey, ephemeralPublic);
+  const key = derive(shared, ephemeralPublic, groupPublicKey, ctx);
+  return concat(header, chacha20poly1305(key, ZERO_NONCE, header).encrypt(payload));
+}
+
+/** Header fields of a version-2 envelope, readable without any key. */
+export interface GroupEnvelopeInfo {
+  readonly version: number;
+  readonly context: UpdateContext;
+  readonly groupPublicKey: Uint8Array;
+  readonly payloadBytes: number;
+}
+
+export function inspectGroupEnvelope(envelope: Uint8Array): GroupEnvelopeInfo {
+  if (!(envelope instanceof Uint8Array)) throw new SealError("malformed", "envelope must be a Uint8Array");
+  if (envelope.length < GROUP_SEAL_OVERHEAD_BYTES)
+    throw new SealError("malformed", `envelope is ${envelope.length} bytes, shorter than header and tag`);
+  if (!equal(envelope.subarray(0, 4), MAGIC))
+    throw new SealError("malformed", 'not a sealed circular-fl envelope: the first bytes are not "CFLS"');
+  if (envelope[4] !== GROUP_SEAL_VERSION)
+    throw new SealError(
+      "malformed",
+      `envelope version ${envelope[4]} is not a reader-group envelope (version ${GROUP_SEAL_VERSION})`,
+    );
+  const view = new DataView(envelope.buffer, envelope.byteOffset, envelope.byteLength);
+  return {
+    version: GROUP_SEAL_VERSION,
+    context: {
+      task: view.getUint32(5),
+      round: view.getUint32(9),
+      member: "0x" + Buffer.from(envelope.subarray(13, 33)).toString("hex"),
+    },
+    groupPublicKey: envelope.slice(33, 33 + KEY_BYTES),
+    payloadBytes: envelope.length - GROUP_SEAL_OVERHEAD_BYTES,
+  };
+}
+
+/**
+ * Opens a version-2 envelope with the reader group's secret. A deterministic function of the envelope, the
+ * context and the group secret: every reader gets the same plaintext or the same error.
+ */
+export function openFromGroup({
+  envelope,
+  groupSecretKey,
+  context,
+}: {
+  envelope: Uint8Array;
+  groupSecretKey: Uint8Array;
+  context: UpdateContext;
+}): Uint8Array {
+  checkKey(groupSecretKey, "group secret key");
+  const expected = contextBytes(context);
+  const info = inspectGroupEnvelope(envelope);
+  if (!equal(envelope.subarray(5, 33), expected)) {
+    const s = info.context;
+    throw new SealError(
+      "context-mismatch",
+      `envelope is sealed for task ${s.task} round ${s.round} member ${s.member}, ` +
+        `not task ${context.task} round ${context.round} member ${context.member.toLowerCase()}`,
+    );
+  }
+  const groupPublic = x25519.getPublicKey(groupSecretKey);
+  if (!equal(info.groupPublicKey, groupPublic))
+    throw new SealError("not-a-reader", "the envelope is sealed to another key than the task's reader group");
+  const ephemeralPublic = envelope.subarray(33 + KEY_BYTES, HEADER_BYTES);
+  const header = envelope.subarray(0, HEADER_BYTES);
+  try {
+    const shared = x25519.getSharedSecret(groupSecretKey, ephemeralPublic);
+    const key = derive(shared, ephemeralPublic, groupPublic, expected);
+    return chacha20poly1305(key, ZERO_NONCE, header).decrypt(envelope.subarray(HEADER_BYTES));
+  } catch {
+    throw new SealError("tampered", "the sealed payload or the envelope header fails authentication");
+  }
+}
+
+/** A reader group's key, handed to each reader sealed to its own admitted encryption key. */
+export interface ReaderGroupBundle {
+  readonly format: "circular-fl/reader-group/v1";
+  /** 0x-prefixed X25519 public key: what the task policy's `readerKey` pins. */
+  readonly publicKey: string;
+  /** The group secret sealed (envelope version 1) to every reader's own encryption key. */
+  readonly sealedSecret: string;
+  /** The account that made the group (it saw the secret: choose a reader, or a governor readers trust). */
+  readonly dealer: string;
+}
+
+const BUNDLE_CONTEXT = (dealer: string): UpdateContext => ({ task: 0, round: 0, member: dealer });
+
+/**
+ * Makes a reader group: a fresh X25519 key pair whose secret is sealed to each reader's own key. The dealer
+ * learns the secret (it can read updates, nothing more); every reader checks the secret it opens against
+ * the policy's `readerKey` before it reads anything, so a dealer cannot give readers different keys
+ * without being caught before the first round.
+ */
+export function createReaderGroup({
+  readers,
+  dealer,
+}: {
+  readers: readonly SealRecipient[];
+  dealer: string;
+}): { publicKey: Uint8Array; secretKey: Uint8Array; bundle: ReaderGroupBundle } {
+  const secretKey = x25519.utils.randomSecretKey();
+  const publicKey = x25519.getPublicKey(secretKey);
+  const sealed = sealPayload({ payload: secretKey, readers, context: BUNDLE_CONTEXT(dealer) });
+  return {
+    publicKey,
+    secretKey,
+    bundle: {
+      format: "circular-fl/reader-group/v1",
+      publicKey: "0x" + Buffer.from(publicKey).toString("hex"),
+      sealedSecret: Buffer.from(sealed).toString("base64"),
+      dealer,
+    },
+  };
+}
+
+/** Opens a reader-group bundle as one reader and checks the secret against the key the chain pins. */
+export function openReaderGroup({
+  bundle,
+  reader,
+  expectedPublicKey,
+}: {
+  bundle: ReaderGroupBundle;
+  reader: SealOpener;
+  expectedPublicKey: string;
+}): Uint8Array {
+  if (bundle.format !== "circular-fl/reader-group/v1")
+    throw new SealError("malformed", `not a reader-group bundle (format ${String(bundle.format)})`);
+  const secret = openPayload({
+    envelope: Uint8Array.from(Buffer.from(bundle.sealedSecret, "base64")),
+    reader,
+    context: BUNDLE_CONTEXT(bundle.dealer),
+  });
+  checkKey(secret, "group secret key");
+  const actual = "0x" + Buffer.from(x25519.getPublicKey(secret)).toString("hex");
+  if (actual.toLowerCase() !== expectedPublicKey.toLowerCase())
+    throw new SealError(
+      "not-a-reader",
+      `the reader-group secret gives public key ${actual}, the task policy pins ${expectedPublicKey}`,
+    );
+  return secret;
+}
+
+/** The group public key of a secret, 0x-prefixed. */
+export function groupPublicKeyHex(secretKey: Uint8Array): string {
+  checkKey(secretKey, "group secret key");
+  return "0x" + Buffer.from(x25519.getPublicKey(secretKey)).toString("hex");
+}
