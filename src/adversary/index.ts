@@ -38,3 +38,12 @@ export function lyingVerdict(verdict: AuditVerdict): AuditVerdict {
     findings: ["lying auditor: mismatch attested whatever the replay found"],
   };
 }
+
+export {
+  AI4I_TRIGGER,
+  poisonData,
+  poisonDelta,
+  stampTrigger,
+  type PoisoningAttack,
+  type Trigger,
+} from "./poisoning.js";

@@ -31,11 +31,10 @@ import {
   settleRound,
   type RoleEnvironment,
 } from "../roles/index.js";
-import { lyingVerdict, sealToOtherKey } from "../adversary/index.js";
+import { AI4I_TRIGGER, lyingVerdict, poisonData, poisonDelta, sealToOtherKey } from "../adversary/index.js";
 import { MemberStatus } from "../governance/index.js";
 import { createHeliaStore } from "../storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers } from "../zk/index.js";
-import { AI4I_TRIGGER, poisonData, poisonDelta } from "./attacks.js";
 import { renderReportHtml } from "./report.js";
 import type { DemoOptions, DemoReport, RoundReport } from "./types.js";
 

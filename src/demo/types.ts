@@ -1,19 +1,12 @@
+import type { PoisoningAttack } from "../adversary/index.js";
+
 /** Options of `cfl demo`. */
 export interface DemoOptions {
   members: number;
   rounds: number;
   dataset: "ai4i" | "supplychain";
   rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
-  attack:
-    | "none"
-    | "scaling"
-    | "signflip"
-    | "noise"
-    | "labelflip"
-    | "backdoor"
-    | "freeride"
-    | "seal-split"
-    | "withhold";
+  attack: PoisoningAttack;
   malicious: number;
   tamperAggregator: boolean;
   /** The aggregator stops after closing this round (it never publishes); the other aggregator takes over. */

@@ -2,7 +2,7 @@
  * Measuring a backdoor: real failures from the clean test set, with and without the trigger, and the share
  * of them the model waves through as "no failure".
  */
-import { stampTrigger, type Trigger } from "../demo/attacks.js";
+import { stampTrigger, type Trigger } from "../adversary/poisoning.js";
 import { predict, type LabelledData, type ModelSpec } from "../learning/index.js";
 import { EvaluationError } from "./errors.js";
 

@@ -8,7 +8,7 @@
  * `mean-unbounded` baseline shows what happens without them.
  */
 import { aggregate, type AggregationRule, type MemberUpdate } from "../aggregation/index.js";
-import { AI4I_TRIGGER, poisonData, poisonDelta } from "../demo/attacks.js";
+import { AI4I_TRIGGER, poisonData, poisonDelta } from "../adversary/poisoning.js";
 import {
   evaluate,
   initialParams,

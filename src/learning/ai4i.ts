@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
-import { createRng, dirichlet, permutation } from "./rng.js";
+import { createRng, dirichlet, permutation } from "../data/rng.js";
 import type { LabelledData } from "./types.js";
 
 export type QualityType = "L" | "M" | "H";

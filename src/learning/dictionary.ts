@@ -9,7 +9,7 @@
  * adds them; so federated training computes what centralised training on the pooled rows would,
  * without pooling. Plain Float64 arithmetic: the problem is small and exactness matters more here.
  */
-import { createRng, type Rng } from "./rng.js";
+import { createRng, type Rng } from "../data/rng.js";
 
 /** One member's data: rows × features, with the features it observes. */
 export interface MaskedObservations {

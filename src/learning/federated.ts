@@ -12,7 +12,7 @@ import {
   type SparseUpdate,
 } from "../sparse/index.js";
 import { initialParams, paramCount } from "./model.js";
-import { createRng } from "./rng.js";
+import { createRng } from "../data/rng.js";
 import { evaluate, trainLocal } from "./train.js";
 import type { EvaluationMetrics, LabelledData, ModelSpec, TrainingPolicy } from "./types.js";
 

@@ -6,7 +6,7 @@ export type {
   TrainingPolicy,
 } from "./types.js";
 export { initBackend, BackendUnavailableError, type BackendName } from "./backend.js";
-export { createRng, dirichlet, permutation, shuffled, InvalidSeedError, type Rng } from "./rng.js";
+export { createRng, dirichlet, permutation, shuffled, InvalidSeedError, type Rng } from "../data/rng.js";
 export {
   AI4I_COLUMNS,
   AI4I_DEFAULT_PATH,

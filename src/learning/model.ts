@@ -7,7 +7,7 @@
  * each flattened row-major. `paramLayout(spec)` states that order.
  */
 import { tf } from "./backend.js";
-import { createRng } from "./rng.js";
+import { createRng } from "../data/rng.js";
 import type { ModelSpec } from "./types.js";
 
 export class InvalidModelSpecError extends Error {

@@ -13,7 +13,7 @@ import {
   setParams,
   type Model,
 } from "./model.js";
-import { createRng, permutation } from "./rng.js";
+import { createRng, permutation } from "../data/rng.js";
 import type { EvaluationMetrics, LabelledData, ModelSpec, TrainingPolicy } from "./types.js";
 
 export class InvalidTrainingInputError extends Error {

@@ -1,18 +1,10 @@
+import type { LabelledData } from "../data/types.js";
+
+export type { LabelledData };
 /**
  * Types the learning code shares: labelled data in one shape for every task (tabular AI4I records and
  * supply-chain measurement sequences alike), model specifications, local-training policies and metrics.
  */
-
-/** Labelled examples, row-major. Tabular data has `featureShape` [F]; sequences have [T, F]. */
-export interface LabelledData {
-  /** rows × product(featureShape) values, row-major. */
-  readonly features: Float32Array;
-  /** Class index of each row, in [0, classes). */
-  readonly labels: Uint8Array;
-  readonly rows: number;
-  readonly featureShape: readonly number[];
-  readonly classes: number;
-}
 
 /** A model the consortium trains: a sparse encoder, an optional LSTM over time steps, a classifier. */
 export interface ModelSpec {

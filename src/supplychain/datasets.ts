@@ -3,8 +3,8 @@
  * same `trainLocal` trains on both; plus each entity's masked measurements for dictionary learning.
  * Train and test are split by lot, so no lot has windows on both sides.
  */
-import { createRng, permutation } from "../learning/rng.js";
-import type { LabelledData } from "../learning/types.js";
+import { createRng, permutation } from "../data/rng.js";
+import type { LabelledData } from "../data/types.js";
 import { FEATURE_COUNT, featureIndex, PROCESS_IDS, PROCESSES } from "./graph.js";
 import type { GeneratedSupplyChain, LotStep } from "./generator.js";
 import { qualityClass } from "./generator.js";

@@ -10,7 +10,7 @@
  * the entity's own mask. The same code drives extra quality loss and contamination, so the learning
  * tasks can only be solved well by picking the condition up from the measurements.
  */
-import { createRng, shuffled, type Rng } from "../learning/rng.js";
+import { createRng, shuffled, type Rng } from "../data/rng.js";
 import {
   CircularSupplyChainGraph,
   entityMask,

@@ -3,7 +3,7 @@
  * two short rounds. Real training, real sparsification and aggregation, the real `test` circuit.
  */
 import { expect } from "chai";
-import { AI4I_TRIGGER } from "../../src/demo/attacks.js";
+import { AI4I_TRIGGER } from "../../src/adversary/index.js";
 import {
   attemptOutOfBoundsUpdate,
   backdoorSuccessRate,

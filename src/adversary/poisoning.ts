@@ -1,6 +1,17 @@
-import type { LabelledData } from "../learning/index.js";
-import { createRng } from "../learning/index.js";
-import type { DemoOptions } from "./types.js";
+import type { LabelledData } from "../data/index.js";
+import { createRng } from "../data/index.js";
+
+/** What a malicious member does to its data or its delta (the attacks of `cfl demo --attack`). */
+export type PoisoningAttack =
+  | "none"
+  | "scaling"
+  | "signflip"
+  | "noise"
+  | "labelflip"
+  | "backdoor"
+  | "freeride"
+  | "seal-split"
+  | "withhold";
 
 /**
  * What a malicious member does to its training data before it trains (data poisoning): label flipping,
@@ -12,7 +23,7 @@ export function poisonData({
   trigger,
 }: {
   data: LabelledData;
-  attack: DemoOptions["attack"];
+  attack: PoisoningAttack;
   trigger: Trigger;
 }): LabelledData {
   if (attack === "labelflip") {
@@ -66,7 +77,7 @@ export function poisonDelta({
   seed,
 }: {
   delta: Float32Array;
-  attack: DemoOptions["attack"];
+  attack: PoisoningAttack;
   seed: number;
 }): Float32Array {
   switch (attack) {
