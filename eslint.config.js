@@ -14,6 +14,7 @@ export default tseslint.config(
       "bench/out/",
       "ignition/deployments/",
       "eslint.config.js",
+      "scripts/lint/",
       "bin/",
     ],
   },

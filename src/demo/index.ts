@@ -7,13 +7,14 @@ import { mkdir, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { readRound, roundOutcome } from "../chain/index.js";
-import { startInProcessChain } from "../chain/local.js";
+
 import {
   createLocalTask,
   deployLocalConsortium,
   localTaskPolicy,
+  startInProcessChain,
   type ConsortiumAccount,
-} from "../consortium/index.js";
+} from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import { RULE_IDS } from "../aggregation/index.js";
 import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";

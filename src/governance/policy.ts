@@ -171,8 +171,7 @@ export function policyFromChain(raw: object): TaskPolicy {
     const value = (raw as Record<string, unknown>)[c.name];
     if (value === undefined) throw new PolicyError("policy-field", `chain policy has no field ${c.name}`);
     const bits = /^uint(\d+)$/.exec(c.type)?.[1];
-    if (bits !== undefined)
-      out[c.name] = Number(bits) <= 32 ? Number(value as bigint) : BigInt(value as bigint);
+    if (bits !== undefined) out[c.name] = Number(bits) <= 32 ? Number(value) : BigInt(value as bigint);
     else if (c.baseType === "array") out[c.name] = [...(value as readonly unknown[])];
     else out[c.name] = value;
   }

@@ -1,4 +1,4 @@
-import { getAddress } from "ethers";
+import { getAddress, type JsonRpcApiProvider } from "ethers";
 import { policyFromChain } from "../governance/index.js";
 import { groupPublicKeyHex, openFromGroup } from "../seal/index.js";
 import { VerifyingKeyRegistry__factory } from "../../types/ethers-contracts/index.js";
@@ -78,11 +78,27 @@ export function holdsRoundKey({ reader, roundPolicy }: { reader: ReaderGroupKey;
  * is mined at (about) the wall clock, so that is what deadlines are measured against.
  */
 export async function effectiveNow({ env }: { env: RoleEnvironment }): Promise<bigint> {
-  const block = await env.contracts.rounds.runner?.provider?.getBlock("latest");
-  if (!block) throw new RoleError("no-provider", "cannot read the chain's time");
-  const wall = BigInt(Math.floor(Date.now() / 1000));
-  const chain = BigInt(block.timestamp);
-  return chain > wall ? chain : wall;
+  const provider = env.contracts.rounds.runner?.provider;
+  const block = await provider?.getBlock("latest");
+  if (!provider || !block) throw new RoleError("no-provider", "cannot read the chain's time");
+  let now = BigInt(Math.floor(Date.now() / 1000));
+  if (BigInt(block.timestamp) > now) now = BigInt(block.timestamp);
+  // A node that mined a burst of blocks ahead of the wall clock stays ahead: the pending block's timestamp
+  // is when the next transaction will be mined. Not every node serves it (ethers' getBlock("pending")
+  // fails on Hardhat's, whose number is null), so it is read raw and only raises the estimate.
+  const rpc = provider as Partial<Pick<JsonRpcApiProvider, "send">>;
+  if (typeof rpc.send === "function") {
+    try {
+      const pending = (await rpc.send("eth_getBlockByNumber", ["pending", false])) as {
+        timestamp?: string;
+      } | null;
+      if (pending?.timestamp !== undefined && BigInt(pending.timestamp) > now)
+        now = BigInt(pending.timestamp);
+    } catch {
+      // The node has no pending block to show: latest block and wall clock stand.
+    }
+  }
+  return now;
 }
 
 /** The task readers' public encryption keys, as admitted on chain (never as claimed off chain). */

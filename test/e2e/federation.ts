@@ -6,7 +6,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress, keccak256, toUtf8Bytes, type Signer } from "ethers";
-import { createLocalTask, deployLocalConsortium, localTaskPolicy } from "../../src/consortium/index.js";
+import { createLocalTask, deployLocalConsortium, localTaskPolicy } from "../../src/harness/index.js";
 import type { TaskPolicy } from "../../src/governance/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
 import type { ReaderGroupKey, RoleEnvironment } from "../../src/roles/index.js";

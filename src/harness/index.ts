@@ -1,0 +1,17 @@
+/**
+ * The local-federation harness: Hardhat's in-process chain and a consortium deployed on it through the
+ * same Ignition modules and governance path a real deployment takes. It needs the development
+ * dependencies (Hardhat), so only the demo, the tests and the benchmarks load it; `cfl`'s role commands
+ * never do.
+ */
+export { PROJECT_ROOT, startInProcessChain } from "./chain.js";
+export {
+  createLocalTask,
+  deployLocalConsortium,
+  localTaskPolicy,
+  LocalConsortiumError,
+  VOTING_PERIOD_SECONDS,
+  type ConsortiumAccount,
+  type GovernanceGas,
+  type LocalConsortium,
+} from "./consortium.js";
