@@ -1,20 +1,48 @@
 /**
  * Progress for long steps: readable lines on a terminal, one JSON object per line otherwise (logs are
  * machine-read when nobody is watching). Always on stderr, so stdout stays the command's result.
+ *
+ * Every line passes through `redactSecrets` on its way out, so no field can leak a URL credential, a key
+ * or a password; an error (or an error message) that carries a contract revert is logged decoded.
  */
+import { decodeRevert, describeRevert } from "../chain/revert.js";
+import { redactSecrets } from "../config/redact.js";
+
 export type Logger = (event: string, fields?: Record<string, unknown>) => void;
+
+/** The shapes of an ethers or node revert message, the only strings worth decoding. */
+const REVERT_MESSAGE = /CALL_EXCEPTION|execution reverted|VM Exception|custom error|could not coalesce error/;
+
+/** A field's value as logged: errors by their (decoded) one-line description, revert messages decoded. */
+function loggable(value: unknown): unknown {
+  if (value instanceof Error) return describeRevert(value);
+  if (typeof value === "string" && REVERT_MESSAGE.test(value) && decodeRevert(value)) {
+    return describeRevert(value);
+  }
+  return value;
+}
+
+/** Writes one line to stderr with every secret masked: the single sink of the CLI's and roles' logs. */
+export function writeLogLine(line: string): void {
+  process.stderr.write(redactSecrets(line) + "\n");
+}
+
+function stringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+}
 
 export function createLogger({ quiet = false }: { quiet?: boolean } = {}): Logger {
   const tty = process.stderr.isTTY === true;
   return (event, fields = {}) => {
     if (quiet) return;
+    const shown = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, loggable(v)]));
     if (tty) {
-      const detail = Object.entries(fields)
-        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      const detail = Object.entries(shown)
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : stringify(v)}`)
         .join(" ");
-      process.stderr.write(`• ${event}${detail ? "  " + detail : ""}\n`);
+      writeLogLine(`• ${event}${detail ? "  " + detail : ""}`);
     } else {
-      process.stderr.write(JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + "\n");
+      writeLogLine(stringify({ time: new Date().toISOString(), event, ...shown }));
     }
   };
 }

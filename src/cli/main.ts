@@ -1,8 +1,12 @@
 /**
  * The `cfl` command. Every failure becomes one readable line `error: ...` on stderr and a non-zero exit
  * code; the stack trace is printed only with `--verbose`, because operators read these lines in logs.
+ * A contract revert is printed decoded (`error: Consortium__NotGovernor(account 0x…)`), and no line ever
+ * carries a secret (URL credentials, keys, passwords are masked as `***`).
  */
 import { Command, CommanderError } from "commander";
+import { describeRevert } from "../chain/revert.js";
+import { redactSecrets } from "../config/redact.js";
 import { registerCommands } from "./commands/index.js";
 
 /** Exit code for bad input (malformed files, invalid options) and for failed operations alike. */
@@ -19,16 +23,16 @@ export function buildProgram(): Command {
     .configureOutput({
       writeErr: (text) => {
         // commander's own usage errors already start with "error:"; keep them to one line.
-        process.stderr.write(text.split("\n")[0] + "\n");
+        process.stderr.write(redactSecrets(text.split("\n")[0] ?? "") + "\n");
       },
     });
   registerCommands(program);
   return program;
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message.split("\n")[0] ?? String(error);
-  return String(error);
+/** The error's one line: a contract revert decoded by name and arguments, else the message's first line. */
+export function describeError(error: unknown): string {
+  return redactSecrets(describeRevert(error));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,7 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const verbose = argv.includes("--verbose");
     process.stderr.write(`error: ${describeError(error)}\n`);
-    if (verbose && error instanceof Error && error.stack) process.stderr.write(error.stack + "\n");
+    if (verbose && error instanceof Error && error.stack) {
+      process.stderr.write(redactSecrets(error.stack) + "\n");
+    }
     return EXIT_FAILURE;
   }
 }

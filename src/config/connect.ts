@@ -6,6 +6,7 @@ import { readerPublicKey } from "../seal/index.js";
 import type { ContentStore, HeliaContentStore } from "../storage/index.js";
 import type { ReaderKey, RoleEnvironment } from "../roles/index.js";
 import { CONFIG_ENV, requireFields } from "./load.js";
+import { registerSecret } from "./redact.js";
 import { ConfigError, type CflConfig, type EmbeddedIpfsConfig, type RoleConnection } from "./types.js";
 
 const RPC_PROBE_TIMEOUT_MS = 5_000;
@@ -56,6 +57,7 @@ export async function loadSigner({
   env?: NodeJS.ProcessEnv;
 }): Promise<Wallet> {
   const key = env[CONFIG_ENV.privateKey];
+  registerSecret(key);
   if (key) {
     if (!/^(0x)?[0-9a-fA-F]{64}$/.test(key.trim())) {
       throw new ConfigError("bad-key", `${CONFIG_ENV.privateKey} must be a 32-byte hex private key`);
@@ -70,6 +72,7 @@ export async function loadSigner({
     );
   }
   const password = env[CONFIG_ENV.keystorePassword];
+  registerSecret(password);
   if (password === undefined) {
     throw new ConfigError("missing-key", `keystore.path is set but ${CONFIG_ENV.keystorePassword} is not`);
   }
@@ -83,6 +86,7 @@ export async function loadSigner({
   }
   try {
     const wallet = await Wallet.fromEncryptedJson(json, password);
+    registerSecret(wallet.privateKey);
     return new Wallet(wallet.privateKey, provider ?? null);
   } catch (error) {
     throw new ConfigError(
@@ -108,6 +112,7 @@ export async function loadReaderKey({ path }: { path: string }): Promise<ReaderK
   if (typeof secretKey !== "string" || !/^(0x)?[0-9a-fA-F]{64}$/.test(secretKey)) {
     throw new ConfigError("bad-reader-key", `readerKeyFile ${path}: secretKey must be 32 bytes hex`);
   }
+  registerSecret(secretKey);
   const secret = Uint8Array.from(Buffer.from(secretKey.replace(/^0x/, ""), "hex"));
   return { id: getAddress(id), secretKey: secret, publicKey: readerPublicKey(secret) };
 }
@@ -141,6 +146,10 @@ async function openEmbedded(ipfs: EmbeddedIpfsConfig): Promise<HeliaContentStore
   if (ipfs.swarmKeyFile) {
     try {
       psk = new Uint8Array(await readFile(ipfs.swarmKeyFile));
+      // The key is the file's last line (after /key/swarm/psk/1.0.0/ and /base16/).
+      for (const line of Buffer.from(psk).toString("utf8").split("\n")) {
+        if (!line.startsWith("/")) registerSecret(line);
+      }
     } catch (error) {
       throw new ConfigError("unreadable-file", `ipfs.swarmKeyFile: cannot read ${ipfs.swarmKeyFile}`, {
         cause: error,

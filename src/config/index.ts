@@ -10,3 +10,11 @@ export {
   peerDirectory,
   connectRole,
 } from "./connect.js";
+export { loadReaderGroup, openReaderGroupKey, writeReaderGroup } from "./reader-group.js";
+export {
+  redactSecrets,
+  registerSecret,
+  registerUrlSecrets,
+  registeredSecrets,
+  clearRegisteredSecrets,
+} from "./redact.js";

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { z } from "zod";
+import { registerSecret, registerUrlSecrets } from "./redact.js";
 import { configFileSchema, type ConfigFile } from "./schema.js";
 import { ConfigError, type CflConfig } from "./types.js";
 
@@ -12,6 +13,7 @@ export const CONFIG_ENV = {
   taskId: "CFL_TASK_ID",
   privateKey: "CFL_PRIVATE_KEY",
   keystorePassword: "CFL_KEYSTORE_PASSWORD",
+  readerGroup: "CFL_READER_GROUP",
 } as const;
 
 function fieldName(issuePath: readonly PropertyKey[]): string {
@@ -51,7 +53,11 @@ export function parseConfig({
   }
   const merged: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   if (env[CONFIG_ENV.rpcUrl]) merged.rpcUrl = env[CONFIG_ENV.rpcUrl];
+  registerConfigSecrets(merged, env);
   if (env[CONFIG_ENV.taskId]) merged.taskId = env[CONFIG_ENV.taskId];
+  // A path from the environment is the operator's, relative to where the command runs, not to the file.
+  const groupFromEnv = env[CONFIG_ENV.readerGroup];
+  if (groupFromEnv) merged.readerGroupFile = resolve(groupFromEnv);
   const parsed = configFileSchema.safeParse(merged);
   if (!parsed.success) {
     const where = source ? `config ${source}` : "config";
@@ -62,13 +68,24 @@ export function parseConfig({
           ? CONFIG_ENV.rpcUrl
           : top === "taskId" && env[CONFIG_ENV.taskId]
             ? CONFIG_ENV.taskId
-            : undefined;
+            : top === "readerGroupFile" && env[CONFIG_ENV.readerGroup]
+              ? CONFIG_ENV.readerGroup
+              : undefined;
       return variable ? ` (from ${variable})` : "";
     };
     const problems = parsed.error.issues.map((issue) => describeIssue(issue) + fromEnv(issue));
     throw new ConfigError("invalid-field", `${where}: ${problems.join("; ")}`);
   }
   return resolvePaths({ file: parsed.data, baseDir, source });
+}
+
+/** Registers the secrets a configuration carries, so that no error or log line can print them. */
+function registerConfigSecrets(merged: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  registerSecret(env[CONFIG_ENV.privateKey]);
+  registerSecret(env[CONFIG_ENV.keystorePassword]);
+  if (typeof merged.rpcUrl === "string") registerUrlSecrets(merged.rpcUrl);
+  const ipfs = merged.ipfs as { url?: unknown } | undefined;
+  if (ipfs && typeof ipfs.url === "string") registerUrlSecrets(ipfs.url);
 }
 
 function resolvePaths({
@@ -97,6 +114,7 @@ function resolvePaths({
     ...(file.taskId !== undefined ? { taskId: file.taskId } : {}),
     ...(file.keystore ? { keystore: { path: at(file.keystore.path) } } : {}),
     ...(file.readerKeyFile ? { readerKeyFile: at(file.readerKeyFile) } : {}),
+    ...(file.readerGroupFile ? { readerGroupFile: at(file.readerGroupFile) } : {}),
     ipfs,
     circuit: file.circuit,
     ...(file.member ? { member: { ...file.member, residualDir: at(file.member.residualDir) } } : {}),

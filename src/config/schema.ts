@@ -59,6 +59,7 @@ export const configFileSchema = z.strictObject({
     .optional(),
   keystore: z.strictObject({ path }).optional(),
   readerKeyFile: path.optional(),
+  readerGroupFile: path.optional(),
   ipfs: z
     .discriminatedUnion("mode", [embeddedIpfs, kuboIpfs], {
       error: 'must be { "mode": "embedded", "path": ... } or { "mode": "kubo", "url": ... }',

@@ -1,5 +1,5 @@
 import type { JsonRpcProvider, Signer } from "ethers";
-import type { ReaderKey, RoleEnvironment } from "../roles/index.js";
+import type { ReaderGroupKey, ReaderKey, RoleEnvironment } from "../roles/index.js";
 import type { ContentStore } from "../storage/index.js";
 
 /** Why a configuration was refused; the message names the field or variable at fault. */
@@ -12,6 +12,7 @@ export type ConfigErrorCode =
   | "bad-key"
   | "bad-keystore"
   | "bad-reader-key"
+  | "bad-reader-group"
   | "chain-unreachable";
 
 export class ConfigError extends Error {
@@ -71,6 +72,11 @@ export interface CflConfig {
   taskId?: bigint;
   keystore?: { path: string };
   readerKeyFile?: string;
+  /**
+   * The task's reader-group bundle (`cfl governance reader-group create`): the group secret sealed to every
+   * reader's own key. Readers (aggregator, auditors, `cfl audit`) open it with their reader key.
+   */
+  readerGroupFile?: string;
   ipfs: IpfsConfig;
   circuit: string;
   member?: MemberConfig;
@@ -88,4 +94,4 @@ export interface RoleConnection {
   close(): Promise<void>;
 }
 
-export type { ReaderKey };
+export type { ReaderGroupKey, ReaderKey };

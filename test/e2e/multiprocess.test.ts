@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encryptKeystoreJsonSync, hexlify, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
@@ -12,6 +12,7 @@ import {
   devAccount,
   freePort,
   governanceClient,
+  governWithCli,
   killAllChildren,
   spawnCfl,
   startHardhatNode,
@@ -19,15 +20,22 @@ import {
 } from "./roles-helpers.js";
 
 const TASK = 1n;
+/** The aggregator's commit window; the chain idles for longer than this before the first round opens. */
+const ROUND_SECONDS = 45;
 
 /**
- * The deployment shape of a real consortium on one machine: a JSON-RPC chain (`hardhat node`), and every
- * role as its own `cfl ... run` process with its own key, configuration and embedded Helia node; the
- * nodes find each other through a shared directory of multiaddrs and move blocks by Bitswap over TCP on
- * 127.0.0.1. The aggregator is killed with SIGKILL between closing round 2 and publishing it.
+ * The deployment shape of a real consortium on one machine: a JSON-RPC chain (`hardhat node`, which mines
+ * only when a transaction arrives), and every role as its own `cfl ... run` process with its own key,
+ * configuration and embedded Helia node; the nodes find each other through a shared directory of
+ * multiaddrs and move blocks by Bitswap over TCP on 127.0.0.1. The whole set-up goes through the CLI:
+ * deploy (development), register the `test` development key, create the reader group, draft and create
+ * the task. The chain then idles for longer than a round before the aggregator starts. Members run
+ * `cfl member run --rounds 1` and exit right after committing; the aggregator is killed with SIGKILL
+ * between closing round 2 and publishing it. At the end a fresh `cfl audit` with a new IPFS node that
+ * peers only with the auditors replays the history.
  */
 describe("multi-process federation: role processes over a JSON-RPC chain and libp2p on loopback", function () {
-  this.timeout(600_000);
+  this.timeout(900_000);
 
   let work: string;
   let rpcUrl: string;
@@ -48,6 +56,11 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
   let killedAt: { status: number; publishedEvents: number };
   let secondAggregator: Child;
   let secondExit: number | null;
+  /** Each batch of members: `cfl member run --rounds 1`, one process per member, for rounds 1 and 2. */
+  const memberBatches: Child[][] = [];
+  /** Whether every round-1 member had exited when round 1 was closed and published. */
+  let membersGoneBeforeRound1Published = false;
+  let idle: { blockBefore: number; blockAfter: number; timestampBefore: bigint; seconds: number };
 
   const publishedEvents = async (round: bigint) =>
     (await rounds.queryFilter(rounds.filters.AggregatePublished(TASK, round))).length;
@@ -62,6 +75,22 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     throw new Error(`round ${round} did not reach status ${status} within ${timeoutMs} ms`);
   };
 
+  const withTimeout = <T>(what: string, promise: Promise<T>, ms: number): Promise<T> =>
+    Promise.race([
+      promise,
+      new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)),
+    ]);
+
+  const spawnMembers = (batch: number): Child[] =>
+    keys.members.map((m, i) =>
+      spawnCfl(
+        `member-${i} (batch ${batch})`,
+        ["member", "run", "--config", configs[`member-${i}`]!, "--rounds", "1"],
+        roleEnv(m.privateKey),
+        join(work, `member-${i}-batch-${batch}.log`),
+      ),
+    );
+
   before(async function () {
     work = await mkdtemp(join(tmpdir(), "cfl-multiprocess-"));
     console.log(`      (work directory and role logs: ${work})`);
@@ -69,8 +98,10 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     rpcUrl = node.rpcUrl;
     provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     const base = { rpcUrl, circuit: "test", pollIntervalMs: 1000, fetchTimeoutMs: 10_000 };
+    const governorKeys = keys.governors.map((g) => g.privateKey);
 
-    // Deploy through the CLI (Ignition modules) with the first governor's key.
+    // Deploy through the CLI (Ignition modules) with the first governor's key, as a development
+    // deployment: the `test` circuit's key is a development key.
     await writeFile(join(work, "governor.json"), JSON.stringify(base));
     const deployed = await runCli(
       [
@@ -81,8 +112,7 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
         keys.governors.map((g) => g.address).join(","),
         "--quorum",
         "2",
-        "--verifier",
-        "test",
+        "--development",
         "--deployments",
         join(work, "deployments"),
       ],
@@ -92,8 +122,11 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     const deployment = JSON.parse(deployed.stdout) as {
       consortium: string;
       rounds: string;
-      verifier: string;
+      verifyingKeyRegistry: string;
+      development: boolean;
     };
+    expect(deployment.development).to.equal(true);
+    expect(deployment.verifyingKeyRegistry).to.match(/^0x[0-9a-fA-F]{40}$/);
     const addresses = { consortium: deployment.consortium, rounds: deployment.rounds };
     rounds = FederatedRounds__factory.connect(addresses.rounds, provider);
 
@@ -114,17 +147,35 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     };
     await writeFile(join(work, "governor.json"), JSON.stringify({ ...base, addresses }));
     configs.governor = join(work, "governor.json");
+    const readerGroupFile = "reader-group.json";
     // The aggregator closes a round and publishes it on its next poll; a longer poll leaves the test a wide
     // window to kill it in between even on a loaded machine.
-    await writeConfig("aggregator", { readerKeyFile: "aggregator.reader.json", pollIntervalMs: 2500 });
-    await writeConfig("auditor-1", { readerKeyFile: "auditor-1.reader.json" });
-    await writeConfig("auditor-2", { readerKeyFile: "auditor-2.reader.json", keystore: { path: keystore } });
-    await writeConfig("audit", { readerKeyFile: "auditor-1.reader.json" });
+    await writeConfig("aggregator", {
+      readerKeyFile: "aggregator.reader.json",
+      readerGroupFile,
+      pollIntervalMs: 2500,
+    });
+    await writeConfig("auditor-1", { readerKeyFile: "auditor-1.reader.json", readerGroupFile });
+    await writeConfig("auditor-2", {
+      readerKeyFile: "auditor-2.reader.json",
+      readerGroupFile,
+      keystore: { path: keystore },
+    });
     for (const [i] of keys.members.entries()) {
       await writeConfig(`member-${i}`, {
         member: { dataset: "ai4i", partitions: 3, partitionIndex: i, seed: 5, residualDir: `residuals-${i}` },
       });
     }
+
+    // The development key of the `test` circuit, registered by proposal through the CLI.
+    const registered = await governWithCli({
+      config: configs.governor,
+      governorKeys,
+      quorum: 2,
+      propose: ["register-key", "--instance", "test"],
+    });
+    expect(registered.proposed).to.include({ kind: "RegisterVerifyingKey", developmentOnly: true });
+    const keyHash = String(registered.proposed.keyHash);
 
     // Readers create their encryption keys with `cfl member join`, in parallel.
     const joins = await Promise.all([
@@ -149,7 +200,7 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     const governance = governanceClient({
       rpcUrl,
       consortium: addresses.consortium,
-      governorKeys: keys.governors.map((g) => g.privateKey),
+      governorKeys,
     });
     const admit = (account: string, roles: number, kind: number, encryptionKey: string) =>
       governance.govern({
@@ -174,16 +225,37 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       await admit(m.address, Role.Member, EntityKind.Supplier, hexlify(generateReaderKeyPair().publicKey));
     }
 
-    // The task through the CLI: draft (initial model into the aggregator's IPFS node), propose, approve, execute.
+    // The reader group over the aggregator and the auditors, dealt by the aggregator (a reader itself).
+    const readers = [keys.aggregator.address, ...keys.auditors.map((a) => a.address)];
+    const grouped = await runCli(
+      [
+        "governance",
+        "reader-group",
+        "create",
+        "--config",
+        configs.aggregator!,
+        "--readers",
+        readers.join(","),
+        "--out",
+        join(work, readerGroupFile),
+      ],
+      { env: { CFL_PRIVATE_KEY: keys.aggregator.privateKey } },
+    );
+    expect(grouped.code, grouped.stderr).to.equal(0);
+    const group = JSON.parse(grouped.stdout) as { readerKey: string; dealer: string };
+    expect(group.dealer).to.equal(keys.aggregator.address);
+
+    // The task through the CLI: draft (initial model into the aggregator's IPFS node; the key's circuit
+    // read from the registry), propose, approve, execute.
     const drafted = await runCli([
       "governance",
       "draft-task",
       "--config",
       configs.aggregator!,
-      "--verifier",
-      deployment.verifier,
-      "--readers",
-      [keys.aggregator.address, ...keys.auditors.map((a) => a.address)].join(","),
+      "--reader-group",
+      join(work, readerGroupFile),
+      "--key-hash",
+      keyHash,
       "--min-participants",
       "3",
       "--attestation-quorum",
@@ -192,49 +264,40 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     expect(drafted.code, drafted.stderr).to.equal(0);
     const policyFile = join(work, "task.json");
     await writeFile(policyFile, drafted.stdout);
-    const gov = (i: number, args: string[]) =>
-      runCli(["governance", ...args, "--config", configs.governor!], {
-        env: { CFL_PRIVATE_KEY: keys.governors[i]!.privateKey },
-      });
-    const proposed = await gov(0, ["propose", "CreateTask", "--json", policyFile]);
-    expect(proposed.code, proposed.stderr).to.equal(0);
-    const { proposalId } = JSON.parse(proposed.stdout) as { proposalId: string };
-    for (const [i, verb] of [
-      [0, "approve"],
-      [1, "approve"],
-      [2, "execute"],
-    ] as const) {
-      const step = await gov(i, [verb, proposalId]);
-      expect(step.code, step.stderr).to.equal(0);
-    }
-    const listed = await gov(0, ["list", "--json"]);
+    const draft = JSON.parse(drafted.stdout) as { policy: Record<string, unknown> };
+    expect(draft.policy).to.include({
+      readerKey: group.readerKey,
+      verifyingKeyHash: keyHash,
+      maxNonZeros: 16,
+      maxCommits: 256,
+      maxRoundDuration: 3600,
+      publishWindow: 900,
+      attestationWindow: 900,
+    });
+    expect(draft.policy.readers).to.deep.equal(readers);
+    const created = await governWithCli({
+      config: configs.governor,
+      governorKeys,
+      quorum: 2,
+      propose: ["CreateTask", "--json", policyFile],
+    });
+    const listed = await runCli(["governance", "list", "--json", "--config", configs.governor], {
+      env: { CFL_PRIVATE_KEY: keys.governors[0]!.privateKey },
+    });
     const proposals = (
       JSON.parse(listed.stdout) as { proposals: { id: string; kind: string; state: string }[] }
     ).proposals;
-    expect(proposals.find((p) => p.id === proposalId)).to.include({ kind: "CreateTask", state: "executed" });
+    expect(proposals.find((p) => p.id === created.proposed.proposalId)).to.include({
+      kind: "CreateTask",
+      state: "executed",
+    });
     for (const account of [keys.aggregator, ...keys.auditors, ...keys.members]) {
       await governance.govern({ kind: "GrantTaskAccess", taskId: TASK, account: account.address });
     }
     governance.close();
 
-    // The roles, each its own process.
-    const aggregatorArgs = [
-      "aggregator",
-      "run",
-      "--config",
-      configs.aggregator!,
-      "--rounds",
-      "2",
-      "--round-seconds",
-      "900",
-    ];
-    firstAggregator = spawnCfl(
-      "aggregator",
-      aggregatorArgs,
-      roleEnv(keys.aggregator.privateKey),
-      join(work, "aggregator.log"),
-    );
-    await firstAggregator.waitFor((e) => e.event === "aggregator-ready", 120_000);
+    // Auditors and the first batch of members start and wait: nothing is open yet, and polling sends no
+    // transaction, so the chain (which mines only on demand) stays idle.
     spawnCfl(
       "auditor-1",
       ["auditor", "run", "--config", configs["auditor-1"]!],
@@ -244,22 +307,61 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     spawnCfl(
       "auditor-2",
       ["auditor", "run", "--config", configs["auditor-2"]!],
-      {
-        CFL_KEYSTORE_PASSWORD: "correct horse",
-        CFL_TASK_ID: "1",
-      },
+      { CFL_KEYSTORE_PASSWORD: "correct horse", CFL_TASK_ID: "1" },
       join(work, "auditor-2.log"),
     );
-    for (const [i, m] of keys.members.entries()) {
-      spawnCfl(
-        `member-${i}`,
-        ["member", "run", "--config", configs[`member-${i}`]!],
-        roleEnv(m.privateKey),
-        join(work, `member-${i}.log`),
-      );
-    }
+    memberBatches.push(spawnMembers(1));
+    await Promise.all(memberBatches[0]!.map((m) => m.waitFor((e) => e.event === "member-ready", 180_000)));
 
-    // Round 1 runs to finalization; in round 2 the aggregator dies after closing, before publishing.
+    // An idle spell longer than a round: no block is mined, so the latest block's time stands still. (After
+    // the set-up's burst of one-transaction blocks, Hardhat's clock also runs ahead of the wall clock: the
+    // next block is mined later than `Date.now()`, which deadlines must allow for.)
+    const before = (await provider.getBlock("latest"))!;
+    const idleUntil = (before.timestamp + ROUND_SECONDS + 5) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, idleUntil - Date.now())));
+    idle = {
+      blockBefore: before.number,
+      blockAfter: await provider.getBlockNumber(),
+      timestampBefore: BigInt(before.timestamp),
+      seconds: Math.round(Date.now() / 1000 - before.timestamp),
+    };
+
+    const aggregatorArgs = [
+      "aggregator",
+      "run",
+      "--config",
+      configs.aggregator!,
+      "--rounds",
+      "2",
+      "--round-seconds",
+      String(ROUND_SECONDS),
+    ];
+    firstAggregator = spawnCfl(
+      "aggregator",
+      aggregatorArgs,
+      roleEnv(keys.aggregator.privateKey),
+      join(work, "aggregator.log"),
+    );
+    await firstAggregator.waitFor((e) => e.event === "round-opened" && e.round === 1, 180_000);
+
+    // Round 1: once every member has the base model (the aggregator's node serves it), the aggregator is
+    // paused until the members have committed and exited, so that it checks, aggregates and publishes
+    // their updates with none of them online.
+    await Promise.all(
+      memberBatches[0]!.map((m) => m.waitFor((e) => e.event === "training" && e.round === 1, 180_000)),
+    );
+    firstAggregator.process.kill("SIGSTOP");
+    const exits = await withTimeout(
+      "round-1 members did not commit and exit",
+      Promise.all(memberBatches[0]!.map((m) => m.exited)),
+      240_000,
+    );
+    membersGoneBeforeRound1Published = (await publishedEvents(1n)) === 0;
+    // Round 2 has fresh member processes (same accounts); they wait for it and exit after committing.
+    memberBatches.push(spawnMembers(2));
+    firstAggregator.process.kill("SIGCONT");
+    expect(exits, "round-1 members' exit codes").to.deep.equal([0, 0, 0]);
+
     await waitForStatus(1n, RoundStatus.Finalized, 240_000);
     await firstAggregator.waitFor((e) => e.event === "round-closed" && e.round === 2, 240_000);
     firstAggregator.process.kill("SIGKILL");
@@ -274,18 +376,16 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       roleEnv(keys.aggregator.privateKey),
       join(work, "aggregator-restarted.log"),
     );
-    secondExit = await Promise.race([
+    secondExit = await withTimeout(
+      `restarted aggregator did not finish:\n${secondAggregator.stderr().slice(-3000)}`,
       secondAggregator.exited,
-      new Promise<null>((_, reject) =>
-        setTimeout(
-          () =>
-            reject(
-              new Error(`restarted aggregator did not finish:\n${secondAggregator.stderr().slice(-3000)}`),
-            ),
-          240_000,
-        ),
-      ),
-    ]);
+      240_000,
+    );
+    await withTimeout(
+      "round-2 members did not exit",
+      Promise.all(memberBatches[1]!.map((m) => m.exited)),
+      60_000,
+    );
   });
 
   after(async function () {
@@ -293,13 +393,56 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     provider?.destroy();
   });
 
-  it("finalizes round 1 with every member's update included", async function () {
+  it("the chain mined nothing during the idle spell, which outlasted a round", function () {
+    expect(idle.blockAfter, "no block without a transaction").to.equal(idle.blockBefore);
+    expect(idle.seconds).to.be.greaterThan(ROUND_SECONDS);
+  });
+
+  it("opened round 1 after the idle spell with a full commit window on the chain's clock", async function () {
+    const [opened] = await rounds.queryFilter(rounds.filters.RoundOpened(TASK, 1n));
+    const openedAt = BigInt((await provider.getBlock(opened!.blockNumber))!.timestamp);
+    const { deadline } = opened!.args;
+    expect(Number(deadline - openedAt)).to.be.within(ROUND_SECONDS - 2, ROUND_SECONDS + 2);
+    // Measured from the stale block before the idle spell it would have been over before it began.
+    expect(deadline > idle.timestampBefore + BigInt(2 * ROUND_SECONDS)).to.equal(true);
+    const [closed] = await rounds.queryFilter(rounds.filters.RoundClosed(TASK, 1n));
+    expect(closed!.args.commitCount).to.equal(3n);
+  });
+
+  it("finalizes round 1 with the updates of members that had committed and exited", async function () {
+    expect(membersGoneBeforeRound1Published, "round 1 was published only after its members exited").to.equal(
+      true,
+    );
+    for (const member of memberBatches[0]!) {
+      const committed = member.events().filter((e) => e.event === "member-committed");
+      expect(
+        committed.map((e) => e.round),
+        member.name,
+      ).to.deep.equal([1]);
+    }
     const [published] = await rounds.queryFilter(rounds.filters.AggregatePublished(TASK, 1n));
     expect(published, "round 1 was published").to.not.equal(undefined);
     expect(published!.args.included).to.have.length(3);
     expect(published!.args.excluded).to.have.length(0);
     expect(Number((await rounds.getRound(TASK, 1n)).status)).to.equal(RoundStatus.Finalized);
     expect(await publishedEvents(1n)).to.equal(1);
+  });
+
+  it("members never retried a commit: one training per round, no DeadlinePassed retries", function () {
+    for (const member of memberBatches.flat()) {
+      const trainings = member.events().filter((e) => e.event === "training");
+      const perRound = new Map<unknown, number>();
+      for (const t of trainings) perRound.set(t.round, (perRound.get(t.round) ?? 0) + 1);
+      for (const [round, count] of perRound)
+        expect(count, `${member.name} round ${String(round)}`).to.equal(1);
+      const failures = member.events().filter((e) => e.event === "step-failed");
+      expect(
+        failures.filter((e) => String(e.error).includes("DeadlinePassed")),
+        member.name,
+      ).to.deep.equal([]);
+      const refused = member.events().filter((e) => e.event === "commit-refused");
+      expect(refused.length, `${member.name} refused commits`).to.be.at.most(perRound.size);
+    }
   });
 
   it("killed the aggregator after round 2 closed and before it was published", function () {
@@ -324,17 +467,36 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
     expect(published!.args.included).to.have.length(3);
   });
 
-  it("`cfl audit` replays the whole history from events and finds every round matching", async function () {
-    const audit = await runCli(["audit", "--config", configs.audit!, "--json"], {
-      env: { CFL_TASK_ID: "1" },
-    });
+  it("a fresh `cfl audit` whose new IPFS node peers only with the auditors replays every round as matching", async function () {
+    // Every member and the aggregator are gone: the envelopes are on chain, the models on the auditors'
+    // nodes (each pinned what it checked). The audit's node knows the auditors' addresses only.
+    const auditPeers = join(work, "peers-audit");
+    await mkdir(auditPeers);
+    for (const name of ["auditor-1", "auditor-2"]) {
+      await copyFile(join(work, "peers", `${name}.addrs`), join(auditPeers, `${name}.addrs`));
+    }
+    const auditConfig = join(work, "audit.json");
+    const auditor1 = JSON.parse(await readFile(configs["auditor-1"]!, "utf8")) as Record<string, unknown>;
+    await writeFile(
+      auditConfig,
+      JSON.stringify({
+        ...auditor1,
+        ipfs: {
+          mode: "embedded",
+          path: join(work, "ipfs-audit-fresh"),
+          peersDir: auditPeers,
+          peerName: "audit",
+        },
+      }),
+    );
+    const audit = await runCli(["audit", "--config", auditConfig, "--json"], { env: { CFL_TASK_ID: "1" } });
     expect(audit.code, audit.stderr).to.equal(0);
     const report = JSON.parse(audit.stdout) as {
-      rounds: { round: number; verdict: string; status: string }[];
+      rounds: { round: number; verdict: string; status: string; included: number }[];
     };
-    expect(report.rounds.map((r) => [r.round, r.status, r.verdict])).to.deep.equal([
-      [1, "finalized", "match"],
-      [2, "finalized", "match"],
+    expect(report.rounds.map((r) => [r.round, r.status, r.verdict, r.included])).to.deep.equal([
+      [1, "finalized", "match", 3],
+      [2, "finalized", "match", 3],
     ]);
   });
 });

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
 import { Consortium__factory } from "../../types/ethers-contracts/index.js";
 import { encodeProposal, type ProposalAction } from "../../src/governance/index.js";
-import { ROOT } from "./helpers.js";
+import { ROOT, runCli } from "./helpers.js";
 
 const HARDHAT = `${ROOT}node_modules/.bin/hardhat`;
 
@@ -211,4 +211,38 @@ export function governanceClient({
     },
     close: () => provider.destroy(),
   };
+}
+
+/**
+ * One governance decision through the `cfl` command line, as governors run it: the first governor
+ * proposes (`propose` holds the arguments after `governance propose`), the first `quorum` governors
+ * approve, the last governor executes. Returns the JSON each step printed.
+ */
+export async function governWithCli({
+  config,
+  governorKeys,
+  quorum,
+  propose,
+}: {
+  config: string;
+  governorKeys: string[];
+  quorum: number;
+  propose: string[];
+}): Promise<{ proposed: Record<string, unknown>; executed: Record<string, unknown> }> {
+  const run = async (key: string, args: string[]) => {
+    const result = await runCli(["governance", ...args, "--config", config], {
+      env: { CFL_PRIVATE_KEY: key },
+    });
+    if (result.code !== 0)
+      throw new Error(`cfl governance ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  };
+  const [proposer] = governorKeys;
+  const executor = governorKeys.at(-1);
+  if (!proposer || !executor) throw new Error("governWithCli needs governor keys");
+  const proposed = await run(proposer, ["propose", ...propose]);
+  const id = String(proposed.proposalId);
+  for (const key of governorKeys.slice(0, quorum)) await run(key, ["approve", id]);
+  const executed = await run(executor, ["execute", id]);
+  return { proposed, executed };
 }

@@ -2,18 +2,23 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { encryptKeystoreJsonSync, Wallet } from "ethers";
 import {
   ConfigError,
   loadConfig,
   loadReaderKey,
+  loadReaderGroup,
   loadSigner,
+  openReaderGroupKey,
   parseConfig,
+  registeredSecrets,
   requireFields,
+  writeReaderGroup,
   writeReaderKey,
+  type ReaderKey,
 } from "../../src/config/index.js";
-import { generateReaderKeyPair } from "../../src/seal/index.js";
+import { createReaderGroup, generateReaderKeyPair } from "../../src/seal/index.js";
 
 const KEY = "0x" + "11".repeat(32);
 
@@ -62,6 +67,7 @@ describe("config: file, environment and validation", function () {
         taskId: "3",
         keystore: { path: "keys/k.json" },
         readerKeyFile: "reader.json",
+        readerGroupFile: "group/bundle.json",
         ipfs: { mode: "embedded", path: "ipfs", listen: ["/ip4/127.0.0.1/tcp/0"], peersDir: "/abs/peers" },
         circuit: "test",
         member: { dataset: "ai4i", partitionIndex: 1, residualDir: "res" },
@@ -72,6 +78,7 @@ describe("config: file, environment and validation", function () {
     expect(config.taskId).to.equal(3n);
     expect(config.keystore?.path).to.equal(join(dir, "keys/k.json"));
     expect(config.readerKeyFile).to.equal(join(dir, "reader.json"));
+    expect(config.readerGroupFile).to.equal(join(dir, "group/bundle.json"));
     expect(config.ipfs).to.include({ mode: "embedded", path: join(dir, "ipfs"), peersDir: "/abs/peers" });
     expect(config.member).to.deep.equal({
       dataset: "ai4i",
@@ -92,6 +99,18 @@ describe("config: file, environment and validation", function () {
     expect(config.taskId).to.equal(9n);
     const bad = refusal(() => parseConfig({ raw: {}, baseDir: dir, env: { CFL_RPC_URL: "not a url" } }));
     expect(bad.message).to.include("rpcUrl").and.include("CFL_RPC_URL");
+  });
+
+  it("takes the reader-group file from CFL_READER_GROUP, relative to the working directory", function () {
+    const config = parseConfig({
+      raw: { readerGroupFile: "from-file.json" },
+      baseDir: dir,
+      env: { CFL_READER_GROUP: "from-env.json" },
+    });
+    expect(config.readerGroupFile).to.equal(resolve("from-env.json"));
+    expect(parseConfig({ raw: {}, baseDir: dir, env: {} }).readerGroupFile).to.equal(undefined);
+    const absolute = parseConfig({ raw: {}, baseDir: dir, env: { CFL_READER_GROUP: "/abs/group.json" } });
+    expect(absolute.readerGroupFile).to.equal("/abs/group.json");
   });
 
   const cases: [string, unknown, string][] = [
@@ -127,6 +146,7 @@ describe("config: file, environment and validation", function () {
       "member.dataset",
     ],
     ["a poll interval of 0", { pollIntervalMs: 0 }, "pollIntervalMs"],
+    ["an empty reader-group path", { readerGroupFile: "" }, "readerGroupFile"],
   ];
   for (const [what, raw, expected] of cases) {
     it(`refuses ${what}, naming the field`, function () {
@@ -143,6 +163,7 @@ describe("config: file, environment and validation", function () {
       "taskId",
       "keystore",
       "readerKeyFile",
+      "readerGroupFile",
       "ipfs",
       "circuit",
       "member",
@@ -242,5 +263,95 @@ describe("config: keys", function () {
     expect(
       (await refusalAsync(() => loadReaderKey({ path: join(dir, "bad-reader.json") }))).message,
     ).to.include("secretKey");
+  });
+});
+
+describe("config: reader groups", function () {
+  let dir: string;
+  const readerOf = (i: number): ReaderKey => {
+    const id = new Wallet("0x" + String(i + 1).repeat(64)).address;
+    return { id, ...generateReaderKeyPair() };
+  };
+  const readers = [readerOf(1), readerOf(2)];
+  const outsider = readerOf(3);
+  const group = createReaderGroup({
+    readers: readers.map((r) => ({ id: r.id, publicKey: r.publicKey })),
+    dealer: readers[0]!.id,
+  });
+  before(async function () {
+    dir = await mkdtemp(join(tmpdir(), "cfl-group-"));
+  });
+
+  it("writes a bundle, reads it back, never overwrites it, and opens it for every reader", async function () {
+    const path = join(dir, "group.json");
+    await writeReaderGroup({ path, bundle: group.bundle });
+    const loaded = await loadReaderGroup({ path });
+    expect(loaded).to.deep.equal(group.bundle);
+    const again = await refusalAsync(() => writeReaderGroup({ path, bundle: group.bundle }));
+    expect(again.code).to.equal("bad-reader-group");
+    expect(again.message).to.include("refusing");
+    for (const reader of readers) {
+      const key = openReaderGroupKey({
+        bundle: loaded,
+        path,
+        reader,
+        expectedPublicKey: group.bundle.publicKey,
+        pinnedBy: "task 1's policy v1",
+      });
+      expect(key.reader).to.equal(reader.id);
+      expect(Buffer.from(key.secretKey).equals(Buffer.from(group.secretKey))).to.equal(true);
+    }
+    // The group secret is a secret: no log or error line may print it.
+    expect(registeredSecrets()).to.include(Buffer.from(group.secretKey).toString("hex"));
+  });
+
+  it("refuses a bundle the policy does not pin, and a reader outside the group, in one line each", function () {
+    const other = createReaderGroup({
+      readers: readers.map((r) => ({ id: r.id, publicKey: r.publicKey })),
+      dealer: readers[0]!.id,
+    });
+    const wrong = refusal(() =>
+      openReaderGroupKey({
+        bundle: other.bundle,
+        path: "other.json",
+        reader: readers[0]!,
+        expectedPublicKey: group.bundle.publicKey,
+        pinnedBy: "task 1's policy v2",
+      }),
+    );
+    expect(wrong.code).to.equal("bad-reader-group");
+    expect(wrong.message).to.include("other.json").and.include("task 1's policy v2 pins readerKey");
+    const stranger = refusal(() =>
+      openReaderGroupKey({
+        bundle: group.bundle,
+        path: "group.json",
+        reader: outsider,
+        expectedPublicKey: group.bundle.publicKey,
+        pinnedBy: "task 1's policy v1",
+      }),
+    );
+    expect(stranger.message).to.include(outsider.id).and.include("not one of the group's readers");
+    // A bundle whose sealed secret does not belong to the public key it names.
+    const forged = { ...group.bundle, sealedSecret: other.bundle.sealedSecret };
+    const mismatch = refusal(() =>
+      openReaderGroupKey({
+        bundle: forged,
+        path: "forged.json",
+        reader: readers[1]!,
+        expectedPublicKey: group.bundle.publicKey,
+        pinnedBy: "task 1's policy v1",
+      }),
+    );
+    expect(mismatch.message).to.include("forged.json").and.include("pins");
+  });
+
+  it("refuses a file that is not a bundle, naming the file and the field", async function () {
+    const path = join(dir, "not-a-bundle.json");
+    await writeFile(path, JSON.stringify({ ...group.bundle, publicKey: "0x12" }));
+    const error = await refusalAsync(() => loadReaderGroup({ path }));
+    expect(error.code).to.equal("bad-reader-group");
+    expect(error.message).to.include(path).and.include("publicKey");
+    const missing = await refusalAsync(() => loadReaderGroup({ path: join(dir, "nope.json") }));
+    expect(missing.message).to.include("readerGroupFile");
   });
 });

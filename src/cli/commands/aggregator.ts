@@ -7,18 +7,19 @@ export function registerAggregatorCommands(program: Command): void {
     aggregator
       .command("run")
       .description(
-        "follow the task on chain: open a round on the last finalized model when none is pending, close it when ready, " +
-          "aggregate and publish; all state comes from the chain, so a restarted worker resumes and never publishes twice",
+        "follow the task on chain: open a round on the last finalized model when the previous one ended, close it when ready, " +
+          "check every update from the envelope its commit carried, aggregate, publish, and end rounds whose windows passed; " +
+          "needs readerKeyFile and readerGroupFile; all state comes from the chain, so a restarted worker resumes and never publishes twice",
       ),
   )
     .option(
       "--rounds <n>",
-      "exit once the task has this many published rounds, all settled",
+      "exit once the task has this many ended rounds (finalized, disputed, abandoned or resolved) and none running",
       positiveInt("--rounds"),
     )
     .option(
       "--round-seconds <s>",
-      "how long members may commit to a round",
+      "how long members may commit to a round (capped by the policy's maxRoundDuration)",
       positiveInt("--round-seconds"),
       3600,
     )

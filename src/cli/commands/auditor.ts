@@ -7,11 +7,12 @@ export function registerAuditorCommands(program: Command): void {
     auditor
       .command("run")
       .description(
-        "follow the task on chain: replay every published round not yet attested from chain and IPFS alone, attest " +
-          "match or mismatch, and finalize rounds whose attestation quorum agrees",
+        "follow the task on chain: replay every published round not yet attested from the chain (and the models on IPFS), " +
+          "attest match or mismatch, keep (pin) every envelope and model it checked, and finalize or abandon rounds as " +
+          "their windows allow; needs readerKeyFile and readerGroupFile",
       ),
   )
-    .option("--rounds <n>", "exit once the task has this many settled rounds", positiveInt("--rounds"))
+    .option("--rounds <n>", "exit once the task has this many ended rounds", positiveInt("--rounds"))
     .option("--quiet", "no progress output", false)
     .action(async (opts: ConfigOption & { rounds?: number; quiet: boolean }) => {
       await runReaderRole({

@@ -1,44 +1,15 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { getAddress, isAddress, type Signer } from "ethers";
-import {
-  Consortium__factory,
-  DemoUpdateVerifier__factory,
-  FederatedRounds__factory,
-  TestUpdateVerifier__factory,
-} from "../../../types/ethers-contracts/index.js";
+import { Consortium__factory, FederatedRounds__factory } from "../../../types/ethers-contracts/index.js";
+import type { DeploymentRecord } from "../../harness/ignition.js";
 import { connectProvider, loadSigner } from "../../config/index.js";
 import { createLogger } from "../log.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
-/** What `cfl deploy` prints: the addresses to put into every party's configuration. */
-export interface DeploymentRecord {
-  chainId: string;
-  consortium: string;
-  rounds: string;
-  verifier?: string;
-  deployer: string;
-  blockNumber: number;
-}
+export type { DeploymentRecord };
 
-export type VerifierInstance = "test" | "demo";
-
-/**
- * Deploys the consortium's contracts (and optionally one generated Groth16 verifier) with ethers
- * factories. The deployer keeps no privilege: it only names the first governors and their quorum.
- */
-export async function deployConsortium({
-  signer,
-  governors,
-  quorum,
-  verifier,
-}: {
-  signer: Signer;
-  governors: readonly string[];
-  quorum: number;
-  verifier?: VerifierInstance;
-}): Promise<DeploymentRecord> {
+export function checkGovernors(governors: readonly string[], quorum: number): void {
   if (governors.length === 0) throw new Error("--governors needs at least one address");
   for (const g of governors)
     if (!isAddress(g)) throw new Error(`--governors: ${String(g)} is not an address`);
@@ -46,103 +17,61 @@ export async function deployConsortium({
     throw new Error("--governors lists an address twice");
   if (!Number.isInteger(quorum) || quorum < 1 || quorum > governors.length)
     throw new Error(`--quorum must be from 1 to the number of governors (${governors.length})`);
+}
+
+/**
+ * Deploys the consortium's contracts with ethers factories. No verifier is deployed: the consortium creates
+ * its verifying-key registry, and governance registers keys by proposal. The deployer keeps no privilege:
+ * it only names the first governors, their quorum and whether the deployment is for development.
+ */
+export async function deployConsortium({
+  signer,
+  governors,
+  quorum,
+  development = false,
+}: {
+  signer: Signer;
+  governors: readonly string[];
+  quorum: number;
+  development?: boolean;
+}): Promise<DeploymentRecord> {
+  checkGovernors(governors, quorum);
   const provider = signer.provider;
   if (!provider) throw new Error("the deployer's signer has no provider");
   const consortium = await new Consortium__factory(signer).deploy(
     governors.map((g) => getAddress(g)),
     quorum,
+    development,
   );
   await consortium.waitForDeployment();
   const rounds = await new FederatedRounds__factory(signer).deploy(await consortium.getAddress());
   await rounds.waitForDeployment();
-  let verifierAddress: string | undefined;
-  if (verifier) {
-    const factory =
-      verifier === "test" ? new TestUpdateVerifier__factory(signer) : new DemoUpdateVerifier__factory(signer);
-    const deployed = await factory.deploy();
-    await deployed.waitForDeployment();
-    verifierAddress = await deployed.getAddress();
-  }
   const network = await provider.getNetwork();
   return {
     chainId: network.chainId.toString(),
     consortium: await consortium.getAddress(),
     rounds: await rounds.getAddress(),
-    ...(verifierAddress ? { verifier: verifierAddress } : {}),
+    verifyingKeyRegistry: await consortium.verifyingKeys(),
+    development: await consortium.development(),
     deployer: await signer.getAddress(),
     blockNumber: await provider.getBlockNumber(),
   };
 }
 
 /**
- * Deploys with the project's Ignition modules (ignition/modules), the same ones the demo and the tests
- * use. Ignition keeps a journal in `<deploymentsDir>/deployments/chain-<id>/`: an interrupted deployment
- * resumes from it, and running the command again against the same chain returns the same addresses.
+ * The Ignition path needs Hardhat, a development dependency: loaded only for this command, and refused with
+ * one line where the development dependencies are not installed (`npm ci --omit=dev`).
  */
-export async function deployWithIgnition({
-  rpcUrl,
-  privateKey,
-  governors,
-  quorum,
-  verifier,
-  deploymentsDir,
-}: {
-  rpcUrl: string;
-  privateKey: string;
-  governors: readonly string[];
-  quorum: number;
-  verifier?: VerifierInstance;
-  deploymentsDir: string;
-}): Promise<DeploymentRecord> {
-  if (governors.length === 0) throw new Error("--governors needs at least one address");
-  if (!Number.isInteger(quorum) || quorum < 1 || quorum > governors.length)
-    throw new Error(`--quorum must be from 1 to the number of governors (${governors.length})`);
-  // Hardhat is loaded only here: it is the heaviest dependency and only deployments need it.
-  const { createHardhatRuntimeEnvironment } = await import("hardhat/hre");
-  const { default: projectConfig } = await import("../../../hardhat.config.js");
-  const { PROJECT_ROOT } = await import("../../chain/local.js");
-  const { default: CircularFLModule } = await import("../../../ignition/modules/CircularFL.js");
-  const { DemoUpdateVerifierModule, TestUpdateVerifierModule } =
-    await import("../../../ignition/modules/UpdateVerifier.js");
-  const hre = await createHardhatRuntimeEnvironment(
-    {
-      ...projectConfig,
-      networks: {
-        ...projectConfig.networks,
-        cfl: { type: "http", chainType: "l1", url: rpcUrl, accounts: [privateKey] },
-      },
-      paths: { ...projectConfig.paths, ignition: resolve(deploymentsDir) },
-    },
-    {},
-    PROJECT_ROOT,
-  );
-  await hre.tasks.getTask("build").run({ quiet: true });
-  const connection = await hre.network.create("cfl");
+async function loadIgnition(): Promise<typeof import("../../harness/ignition.js")> {
   try {
-    const deployed = await connection.ignition.deploy(CircularFLModule, {
-      parameters: { CircularFL: { governors: governors.map((g) => getAddress(g)), quorum } },
-      displayUi: false,
-    });
-    let verifierAddress: string | undefined;
-    if (verifier) {
-      const result =
-        verifier === "test"
-          ? await connection.ignition.deploy(TestUpdateVerifierModule, { displayUi: false })
-          : await connection.ignition.deploy(DemoUpdateVerifierModule, { displayUi: false });
-      verifierAddress = await result.verifier.getAddress();
-    }
-    const provider = connection.ethers.provider;
-    const [signer] = await connection.ethers.getSigners();
-    return {
-      chainId: (await provider.getNetwork()).chainId.toString(),
-      consortium: await deployed.consortium.getAddress(),
-      rounds: await deployed.rounds.getAddress(),
-      ...(verifierAddress ? { verifier: verifierAddress } : {}),
-      deployer: signer ? await signer.getAddress() : "",
-      blockNumber: await provider.getBlockNumber(),
-    };
-  } finally {
-    await connection.close();
+    return await import("../../harness/ignition.js");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND")
+      throw new Error(
+        "deploying with Ignition needs the development dependencies (Hardhat); install them or use --with ethers",
+        { cause: error },
+      );
+    throw error;
   }
 }
 
@@ -165,16 +94,18 @@ export function registerDeployCommand(program: Command): void {
     program
       .command("deploy")
       .description(
-        "deploy the consortium contracts to the configured rpcUrl with the configured key; prints the addresses as JSON",
+        "deploy the consortium contracts (Consortium, which creates its verifying-key registry, and FederatedRounds) to the " +
+          "configured rpcUrl with the configured key; prints the addresses as JSON. No verifier is deployed: governors " +
+          "register verifying keys with `cfl governance propose register-key`",
       ),
   )
     .requiredOption("--governors <addresses>", "comma-separated governor addresses", addressList)
     .requiredOption("--quorum <n>", "approvals a proposal needs", positive)
-    .addOption(
-      new Option(
-        "--verifier <instance>",
-        "also deploy the generated Groth16 verifier of this circuit instance",
-      ).choices(["test", "demo"]),
+    .option(
+      "--development",
+      "a development deployment: task policies may pin development-only verifying keys (whose setup secrets are " +
+        "public); never for a production consortium",
+      false,
     )
     .addOption(
       new Option(
@@ -194,7 +125,7 @@ export function registerDeployCommand(program: Command): void {
           deployments: string;
           governors: string[];
           quorum: number;
-          verifier?: VerifierInstance;
+          development: boolean;
           out?: string;
           quiet: boolean;
         },
@@ -207,16 +138,15 @@ export function registerDeployCommand(program: Command): void {
           log("deploying", {
             rpcUrl: config.rpcUrl,
             deployer: signer.address,
-            verifier: opts.verifier ?? "none",
+            development: opts.development,
           });
-          const common = {
-            governors: opts.governors,
-            quorum: opts.quorum,
-            ...(opts.verifier ? { verifier: opts.verifier } : {}),
-          };
+          checkGovernors(opts.governors, opts.quorum);
+          const common = { governors: opts.governors, quorum: opts.quorum, development: opts.development };
           const record =
             opts.with === "ignition"
-              ? await deployWithIgnition({
+              ? await (
+                  await loadIgnition()
+                ).deployWithIgnition({
                   ...common,
                   rpcUrl: config.rpcUrl,
                   privateKey: signer.privateKey,

@@ -1,243 +1,540 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
-import { getAddress, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
-import { z } from "zod";
+import { AbiCoder, getAddress, isAddress, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import { RULE_IDS } from "../../aggregation/types.js";
-import { attachContracts } from "../../chain/index.js";
+import { attachContracts, type ConsortiumContracts } from "../../chain/index.js";
 import {
   connectProvider,
+  loadReaderGroup,
   loadSigner,
   openContentStore,
   requireFields,
+  writeReaderGroup,
   type CflConfig,
 } from "../../config/index.js";
 import {
   encodeProposal,
-  EntityKind,
+  MemberStatus,
   Operation,
   ProposalKind,
-  Role,
   validatePolicy,
+  type CircuitLimits,
   type ProposalAction,
-  type ProposalKindName,
   type TaskPolicy,
 } from "../../governance/index.js";
-import { findInstance } from "../../zk/setup/instances.js";
-import { createLogger } from "../log.js";
+import { createReaderGroup, inspectEnvelope, type ReaderGroupBundle } from "../../seal/index.js";
+import { VerifyingKeyRegistry__factory } from "../../../types/ethers-contracts/index.js";
+import { createLogger, writeLogLine } from "../log.js";
+import { planDisputeResolution, renderDisputePlan } from "./governance-disputes.js";
+import {
+  jsonReplacer,
+  KIND_NAMES,
+  parseProposalPayload,
+  ProposalPayloadError,
+} from "./governance-payloads.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
-export class ProposalPayloadError extends Error {
-  readonly code = "invalid-payload";
-  constructor(message: string) {
-    super(message);
-    this.name = "ProposalPayloadError";
-  }
-}
+export { parseProposalPayload, ProposalPayloadError } from "./governance-payloads.js";
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
-const bytes32 = z
-  .string()
-  .regex(/^(0x)?[0-9a-fA-F]{64}$/, "must be 32 bytes hex")
-  .transform((v) => (v.startsWith("0x") ? v : `0x${v}`));
-const uint = z.union([z.number().int().min(0), z.string().regex(/^\d+$/, "must be a non-negative integer")]);
-const big = uint.transform((v) => BigInt(v));
-const small = uint.transform((v) => Number(v));
-const roleNames = { member: Role.Member, aggregator: Role.Aggregator, auditor: Role.Auditor } as const;
-const kindNames = Object.keys(EntityKind) as [keyof typeof EntityKind, ...(keyof typeof EntityKind)[]];
+/** Defaults `draft-task` writes, documented in docs/operations.md ("Windows"). */
+export const DRAFT_DEFAULTS = {
+  maxCommits: 256,
+  maxRoundDuration: 3600,
+  publishWindow: 900,
+  attestationWindow: 900,
+} as const;
 
-const admitMember = z.strictObject({
-  account: address,
-  roles: z.union([
-    z.number().int().min(1).max(7),
-    z
-      .array(z.enum(["member", "aggregator", "auditor"]))
-      .min(1)
-      .transform((names) => names.reduce((m, n) => m | roleNames[n], 0)),
-  ]),
-  kind: z.union([z.enum(kindNames).transform((k) => EntityKind[k]), z.number().int().min(0).max(3)]),
-  encryptionKey: bytes32,
-  metadataHash: bytes32.optional(),
-});
-
-const policy = z.strictObject({
-  modelId: bytes32,
-  initialModelHash: bytes32,
-  initialModelCid: z.string().min(1),
-  dimension: small,
-  maxNonZeros: small,
-  lInfBound: big,
-  l2Bound: big,
-  scale: small,
-  aggregationRule: z.union([
-    z.enum(Object.keys(RULE_IDS) as [keyof typeof RULE_IDS]).transform((r) => RULE_IDS[r] as number),
-    z.number().int().min(0).max(4),
-  ]),
-  ruleParameter: big,
-  minParticipants: small,
-  attestationQuorum: small,
-  sensitivity: small,
-  allowedOperations: small.default(Operation.All),
-  expiry: big,
-  verifier: address,
-  verifyingKeyHash: bytes32,
-  readers: z.array(address).min(1),
-});
-
-const payloadSchemas = {
-  AdmitMember: admitMember,
-  SuspendMember: z.strictObject({ account: address }),
-  ReinstateMember: z.strictObject({ account: address }),
-  RemoveMember: z.strictObject({ account: address }),
-  AddGovernor: z.strictObject({ governor: address }),
-  RemoveGovernor: z.strictObject({ governor: address }),
-  SetQuorum: z.strictObject({ quorum: small }),
-  CreateTask: z.strictObject({ policy }),
-  UpdateTask: z.strictObject({ taskId: big, policy }),
-  GrantTaskAccess: z.strictObject({ taskId: big, account: address }),
-  RevokeTaskAccess: z.strictObject({ taskId: big, account: address }),
-} satisfies Record<ProposalKindName, z.ZodType>;
-
-const KIND_NAMES = Object.keys(ProposalKind) as ProposalKindName[];
-
-/**
- * Turns a proposal kind and its JSON payload into a governance action, refusing it with the field's
- * name when it is malformed (bigints may be given as decimal strings, roles and entity kinds by name).
- */
-export function parseProposalPayload({ kind, json }: { kind: string; json: unknown }): ProposalAction {
-  if (!(KIND_NAMES as string[]).includes(kind)) {
-    throw new ProposalPayloadError(
-      `unknown proposal kind "${kind}": expected one of ${KIND_NAMES.join(", ")}`,
-    );
-  }
-  const name = kind as ProposalKindName;
-  const parsed = payloadSchemas[name].safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (i) => `${i.path.map(String).join(".") || "(payload)"}: ${i.message}`,
-    );
-    throw new ProposalPayloadError(`${kind} payload: ${problems.join("; ")}`);
-  }
-  const data = parsed.data as Record<string, unknown>;
-  if (name === "AdmitMember") {
-    const p = data as z.output<typeof admitMember>;
-    return {
-      kind: name,
-      account: getAddress(p.account),
-      profile: {
-        roles: p.roles,
-        kind: p.kind,
-        encryptionKey: p.encryptionKey,
-        metadataHash: p.metadataHash ?? ZeroHash,
-      },
-    };
-  }
-  return { kind: name, ...data } as ProposalAction;
-}
-
-const jsonReplacer = (_: string, v: unknown): unknown => (typeof v === "bigint" ? v.toString() : v);
-
-async function governor(config: CflConfig) {
-  const checked = requireFields({ config, fields: ["addresses"], command: "cfl governance" });
+/** The consortium and rounds contracts bound to this governor's key. */
+async function governor(config: CflConfig, command = "cfl governance") {
+  const checked = requireFields({ config, fields: ["addresses"], command });
   const provider = await connectProvider({ config });
   try {
     const signer = await loadSigner({ config, provider });
-    const { consortium } = attachContracts({ addresses: checked.addresses, runner: signer });
-    return { provider, signer, consortium };
+    const contracts = attachContracts({ addresses: checked.addresses, runner: signer });
+    return { provider, signer, ...contracts };
   } catch (error) {
     provider.destroy();
     throw error;
   }
 }
 
+/** A registered key's circuit shape and development flag, from the consortium's registry. */
+export async function registeredKey({
+  contracts,
+  keyHash,
+}: {
+  contracts: ConsortiumContracts;
+  keyHash: string;
+}): Promise<{ limits: CircuitLimits; developmentOnly: boolean }> {
+  const { consortium } = contracts;
+  const registry = VerifyingKeyRegistry__factory.connect(await consortium.verifyingKeys(), consortium.runner);
+  if (!(await registry.isRegistered(keyHash))) {
+    throw new Error(
+      `verifying key ${keyHash} is not registered in the consortium's registry: propose it first with \`cfl governance propose register-key\``,
+    );
+  }
+  const info = await registry.keyInfo(keyHash);
+  return {
+    limits: {
+      maxEntries: Number(info.shape.maxEntries),
+      idxBits: Number(info.shape.indexBits),
+      valBits: Number(info.shape.valueBits),
+    },
+    developmentOnly: info.developmentOnly,
+  };
+}
+
+/**
+ * Checks a policy as the contract will: against the registered key's circuit shape (read from the chain,
+ * never from local configuration) and the deployment's development flag.
+ */
+async function checkPolicyOnChain({
+  contracts,
+  policy,
+}: {
+  contracts: ConsortiumContracts;
+  policy: TaskPolicy;
+}): Promise<void> {
+  const key = await registeredKey({ contracts, keyHash: policy.verifyingKeyHash });
+  if (key.developmentOnly && !(await contracts.consortium.development())) {
+    throw new Error(
+      `verifying key ${policy.verifyingKeyHash} is development-only (its setup secrets are public) and this consortium is not a development deployment`,
+    );
+  }
+  validatePolicy({ policy, circuit: key.limits });
+}
+
+/** Proposes an action and returns the new proposal's id. */
+async function submitProposal({
+  consortium,
+  action,
+  votingSeconds,
+}: {
+  consortium: ConsortiumContracts["consortium"];
+  action: ProposalAction;
+  votingSeconds: bigint;
+}): Promise<{ proposalId: bigint; txHash?: string }> {
+  const { kind, payload } = encodeProposal(action);
+  const receipt = await (await consortium.propose(kind, payload, votingSeconds)).wait();
+  const created = receipt?.logs
+    .map((l) => {
+      try {
+        return consortium.interface.parseLog(l);
+      } catch {
+        return null;
+      }
+    })
+    .find((e) => e?.name === "ProposalCreated");
+  const proposalId = created ? (created.args[0] as bigint) : await consortium.proposalCount();
+  return { proposalId, ...(receipt?.hash ? { txHash: receipt.hash } : {}) };
+}
+
+const positiveBig = (name: string) => (value: string) => {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return BigInt(value);
+};
+
 const proposalId = (value: string): bigint => {
   if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError("must be a proposal id (a positive integer)");
   return BigInt(value);
 };
 
-/** Circuit limits a policy must fit, from the configured circuit instance. */
-async function circuitLimits(instance: string) {
-  const { parameters } = await findInstance({ instance });
-  return { maxEntries: parameters.K, idxBits: parameters.IDX_BITS, valBits: parameters.VAL_BITS };
+const wholeNumber = (name: string, min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max)
+    throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+const bytes32Option = (name: string) => (value: string) => {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw new InvalidArgumentError(`${name} must be 0x-prefixed 32 bytes hex`);
+  return value.toLowerCase();
+};
+
+const addressList = (value: string): string[] => {
+  const list = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new InvalidArgumentError("needs at least one address");
+  const bad = list.find((a) => !isAddress(a));
+  if (bad !== undefined) throw new InvalidArgumentError(`${String(bad)} is not an address`);
+  return list.map((a) => getAddress(a));
+};
+
+const shapeOption = (value: string): { maxEntries: number; indexBits: number; valueBits: number } => {
+  const match = /^(\d+),(\d+),(\d+)$/.exec(value.replace(/\s/g, ""));
+  if (!match) throw new InvalidArgumentError("must be K,IDX_BITS,VAL_BITS (e.g. 128,16,24)");
+  const [k, idx, val] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (k < 1 || idx < 1 || val < 2) throw new InvalidArgumentError("K and IDX_BITS must be ≥ 1, VAL_BITS ≥ 2");
+  return { maxEntries: k, indexBits: idx, valueBits: val };
+};
+
+/** The development keys committed in circuits/keys, by hash (a production key must be none of them). */
+async function committedDevelopmentKeyHashes(): Promise<Map<string, string>> {
+  const { readInstanceRegistry } = await import("../../zk/setup/instances.js");
+  const { committedDevelopmentKey } = await import("../../zk/index.js");
+  const hashes = new Map<string, string>();
+  for (const instance of await readInstanceRegistry()) {
+    try {
+      const key = await committedDevelopmentKey({ instance: instance.name });
+      hashes.set(key.keyHash.toLowerCase(), instance.name);
+    } catch {
+      // An instance whose development key is not committed (yet) cannot be passed off either.
+    }
+  }
+  return hashes;
+}
+
+interface ProposeOptions extends ConfigOption {
+  json?: string;
+  votingSeconds: string;
+  instance?: string;
+  vkey?: string;
+  shape?: { maxEntries: number; indexBits: number; valueBits: number };
+  development: boolean;
+  task?: bigint;
+  round?: bigint;
+  uphold: boolean;
+  confirm: boolean;
+  dryRun: boolean;
+  quiet: boolean;
+}
+
+const KIND_ALIASES: Record<string, "RegisterVerifyingKey" | "ResolveDispute"> = {
+  "register-key": "RegisterVerifyingKey",
+  "resolve-dispute": "ResolveDispute",
+};
+
+/** Refuses options that do not belong to the proposal kind, so that a typo never goes unnoticed. */
+function checkOptionsFit(kind: string, opts: ProposeOptions): void {
+  const keyOptions = ["instance", "vkey", "shape", "development"] as const;
+  const disputeOptions = ["task", "round", "uphold", "confirm"] as const;
+  const given = (names: readonly (keyof ProposeOptions)[]) =>
+    names.filter((n) => opts[n] !== undefined && opts[n] !== false);
+  const misplaced =
+    kind === "RegisterVerifyingKey"
+      ? given(disputeOptions)
+      : kind === "ResolveDispute"
+        ? given(keyOptions)
+        : given([...keyOptions, ...disputeOptions]);
+  if (misplaced.length > 0)
+    throw new Error(
+      `--${misplaced.map((m) => m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(", --")} does not apply to ${kind}`,
+    );
+  if (opts.json && given(kind === "RegisterVerifyingKey" ? keyOptions : disputeOptions).length > 0)
+    throw new Error(
+      `${kind}: give either --json or the ${kind === "RegisterVerifyingKey" ? "key" : "dispute"} options, not both`,
+    );
+}
+
+/** The RegisterVerifyingKey action for `propose register-key`: a committed development key or a key file. */
+async function registerKeyAction(opts: ProposeOptions): Promise<{
+  action: Extract<ProposalAction, { kind: "RegisterVerifyingKey" }>;
+  keyHash: string;
+  source: string;
+}> {
+  const { committedDevelopmentKey, registrableKey } = await import("../../zk/index.js");
+  if ((opts.instance === undefined) === (opts.vkey === undefined))
+    throw new Error(
+      "register-key needs exactly one of --instance <name> (its committed development key) or --vkey <file> --shape K,IDX,VAL",
+    );
+  if (opts.instance !== undefined) {
+    if (opts.shape) throw new Error("--shape comes with --vkey; an instance's key carries its own shape");
+    const key = await committedDevelopmentKey({ instance: opts.instance });
+    if (!key.developmentOnly)
+      throw new Error(`the committed key of instance "${opts.instance}" is not marked development-only`);
+    return {
+      action: { kind: "RegisterVerifyingKey", words: key.words, shape: key.shape, developmentOnly: true },
+      keyHash: key.keyHash,
+      source: `circuits/keys/${opts.instance}.vk.json (development)`,
+    };
+  }
+  const vkeyFile = opts.vkey ?? "";
+  if (!opts.shape)
+    throw new Error("--vkey needs --shape K,IDX_BITS,VAL_BITS: the circuit the key belongs to");
+  let vkey: Record<string, unknown>;
+  try {
+    vkey = JSON.parse(await readFile(vkeyFile, "utf8")) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`--vkey ${vkeyFile}: ${(error as Error).message.split("\n")[0]}`, { cause: error });
+  }
+  const key = registrableKey({ vkey, shape: opts.shape, developmentOnly: opts.development });
+  const development = (await committedDevelopmentKeyHashes()).get(key.keyHash.toLowerCase());
+  if (development !== undefined && !opts.development) {
+    throw new Error(
+      `--vkey ${vkeyFile} is the committed development key of instance "${development}" (${key.keyHash}), whose setup secrets are public: register it only with --development`,
+    );
+  }
+  return {
+    action: {
+      kind: "RegisterVerifyingKey",
+      words: key.words,
+      shape: key.shape,
+      developmentOnly: key.developmentOnly,
+    },
+    keyHash: key.keyHash,
+    source: vkeyFile,
+  };
+}
+
+interface BuiltAction {
+  action: ProposalAction;
+  /** What the proposal's output shows besides its id (key hash, evidence, ...). */
+  extra: Record<string, unknown>;
+}
+
+/**
+ * The action of every proposal that needs no chain reads to build: a --json payload, or register-key from
+ * its options. Undefined for resolve-dispute from options (its suspend list comes from the chain).
+ */
+async function offlineAction(kind: string, opts: ProposeOptions): Promise<BuiltAction | undefined> {
+  if (opts.json === undefined && kind === "ResolveDispute") return undefined;
+  if (opts.json === undefined && kind === "RegisterVerifyingKey") {
+    const key = await registerKeyAction(opts);
+    return {
+      action: key.action,
+      extra: {
+        keyHash: key.keyHash,
+        shape: key.action.shape,
+        developmentOnly: key.action.developmentOnly,
+        source: key.source,
+      },
+    };
+  }
+  let json: unknown = {};
+  if (opts.json) {
+    try {
+      json = JSON.parse(await readFile(opts.json, "utf8"));
+    } catch (error) {
+      throw new ProposalPayloadError(`--json ${opts.json}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  return { action: parseProposalPayload({ kind, json }), extra: {} };
+}
+
+/** `propose resolve-dispute`: reads the round's evidence, shows it and computes whom to suspend. */
+async function resolveDisputeAction({
+  opts,
+  taskId,
+  contracts,
+}: {
+  opts: ProposeOptions;
+  taskId: bigint | undefined;
+  contracts: ConsortiumContracts;
+}): Promise<BuiltAction> {
+  if (opts.uphold === opts.confirm)
+    throw new Error("resolve-dispute needs exactly one of --uphold or --confirm");
+  if (opts.round === undefined) throw new Error("resolve-dispute needs --round <n>");
+  if (taskId === undefined) throw new Error("resolve-dispute needs --task <id> (or taskId in the config)");
+  const plan = await planDisputeResolution({
+    contracts,
+    taskId,
+    round: opts.round,
+    upholdModel: opts.uphold,
+  });
+  if (!opts.quiet) for (const line of renderDisputePlan(plan)) writeLogLine(line);
+  return {
+    action: {
+      kind: "ResolveDispute",
+      taskId,
+      round: opts.round,
+      upholdModel: plan.upholdModel,
+      suspend: plan.suspend,
+    },
+    extra: {
+      taskId,
+      round: opts.round,
+      upholdModel: plan.upholdModel,
+      suspend: plan.suspend,
+      notActive: plan.notActive,
+      warnings: plan.warnings,
+      evidence: plan.evidence,
+    },
+  };
 }
 
 export function registerGovernanceCommands(program: Command): void {
   const governance = program
     .command("governance")
-    .description("propose, approve and execute consortium changes (M-of-N governors); list proposals");
+    .description(
+      "propose, approve and execute consortium changes (M-of-N governors); list proposals; reader groups; task drafts",
+    );
 
   withConfigOption(
     governance
       .command("propose")
-      .description(`propose a change; <kind> is one of ${KIND_NAMES.join(", ")}; prints the proposal id`)
-      .argument("<kind>", "proposal kind"),
+      .description(
+        `propose a change and print the proposal id. <kind> is one of ${KIND_NAMES.join(", ")} with --json <payload file>, ` +
+          "or register-key (--instance NAME | --vkey FILE --shape K,IDX,VAL [--development]), " +
+          "or resolve-dispute (--round R [--task T] --uphold|--confirm: the suspend list comes from the chain)",
+      )
+      .argument("<kind>", "proposal kind, register-key or resolve-dispute"),
   )
     .option("--json <file>", "the payload as a JSON file (fields of the kind, see docs/operations.md)")
     .option("--voting-seconds <s>", "how long approvals are accepted", "259200")
-    .action(async (kind: string, opts: ConfigOption & { json?: string; votingSeconds: string }) => {
+    .option("--instance <name>", "register-key: the committed development key of this circuit instance")
+    .option("--vkey <file>", "register-key: a snarkjs verifying key (for example a ceremony's final key)")
+    .option("--shape <K,IDX,VAL>", "register-key with --vkey: the key's circuit shape", shapeOption)
+    .option(
+      "--development",
+      "register-key: the key is development-only (its setup secrets are public); required to register a committed development key from --vkey",
+      false,
+    )
+    .option(
+      "--task <id>",
+      "resolve-dispute: the task (default: taskId from the config)",
+      positiveBig("--task"),
+    )
+    .option("--round <n>", "resolve-dispute: the disputed round", positiveBig("--round"))
+    .option(
+      "--uphold",
+      "resolve-dispute: the published model was right; suspend the auditors that attested a mismatch",
+      false,
+    )
+    .option(
+      "--confirm",
+      "resolve-dispute: the dispute was right; suspend the aggregator and the auditors that attested a match",
+      false,
+    )
+    .option("--dry-run", "show what would be proposed (and the evidence) without proposing", false)
+    .option("--quiet", "no progress output", false)
+    .action(async (kindArg: string, opts: ProposeOptions) => {
       const config = configFrom(opts);
-      let json: unknown = {};
-      if (opts.json) {
-        try {
-          json = JSON.parse(await readFile(opts.json, "utf8"));
-        } catch (error) {
-          throw new ProposalPayloadError(`--json ${opts.json}: ${(error as Error).message}`);
-        }
+      const log = createLogger({ quiet: opts.quiet });
+      const kind = KIND_ALIASES[kindArg] ?? kindArg;
+      if (!(KIND_NAMES as string[]).includes(kind)) {
+        throw new ProposalPayloadError(
+          `unknown proposal kind "${kindArg}": expected one of ${KIND_NAMES.join(", ")}, register-key, resolve-dispute`,
+        );
       }
-      const action = parseProposalPayload({ kind, json });
-      if (action.kind === "CreateTask" || action.kind === "UpdateTask") {
-        validatePolicy({ policy: action.policy, circuit: await circuitLimits(config.circuit) });
-      }
+      checkOptionsFit(kind, opts);
       if (!/^[1-9]\d*$/.test(opts.votingSeconds))
         throw new Error("--voting-seconds must be a positive integer");
-      const { kind: kindId, payload } = encodeProposal(action);
-      const { provider, consortium } = await governor(config);
+      const votingSeconds = BigInt(opts.votingSeconds);
+      // Payloads and key files are checked before anything touches the chain.
+      const offline = await offlineAction(kind, opts);
+      const gov = await governor(config, "cfl governance propose");
       try {
-        const receipt = await (await consortium.propose(kindId, payload, BigInt(opts.votingSeconds))).wait();
-        const created = receipt?.logs
-          .map((l) => {
-            try {
-              return consortium.interface.parseLog(l);
-            } catch {
-              return null;
-            }
-          })
-          .find((e) => e?.name === "ProposalCreated");
-        const id = created ? (created.args[0] as bigint) : await consortium.proposalCount();
+        const { action, extra } =
+          offline ??
+          (await resolveDisputeAction({ opts, taskId: opts.task ?? config.taskId, contracts: gov }));
+        if (action.kind === "CreateTask" || action.kind === "UpdateTask") {
+          await checkPolicyOnChain({ contracts: gov, policy: action.policy });
+        }
+        if (action.kind === "RegisterVerifyingKey") {
+          const { words } = action;
+          const keyHash = (await import("../../zk/index.js")).verifyingKeyHash(words);
+          const registry = VerifyingKeyRegistry__factory.connect(
+            await gov.consortium.verifyingKeys(),
+            gov.provider,
+          );
+          if (await registry.isRegistered(keyHash))
+            throw new Error(`verifying key ${keyHash} is registered already`);
+          if (action.developmentOnly && !(await gov.consortium.development()))
+            log("warning", {
+              message: "a development-only key on a production consortium: no task policy may pin it",
+            });
+        }
+        if (opts.dryRun) {
+          process.stdout.write(
+            JSON.stringify({ dryRun: true, kind: action.kind, ...extra }, jsonReplacer) + "\n",
+          );
+          return;
+        }
+        const { proposalId: id, txHash } = await submitProposal({
+          consortium: gov.consortium,
+          action,
+          votingSeconds,
+        });
         process.stdout.write(
-          JSON.stringify({ proposalId: id.toString(), kind, txHash: receipt?.hash }) + "\n",
+          JSON.stringify({ proposalId: id.toString(), kind: action.kind, ...extra, txHash }, jsonReplacer) +
+            "\n",
         );
       } finally {
-        provider.destroy();
+        gov.provider.destroy();
       }
     });
 
-  for (const [verb, description] of [
-    ["approve", "approve a proposal as this governor"],
-    ["execute", "execute a proposal that reached the quorum"],
-  ] as const) {
-    withConfigOption(
-      governance.command(verb).description(description).argument("<id>", "proposal id", proposalId),
-    ).action(async (id: bigint, opts: ConfigOption) => {
-      const { provider, consortium } = await governor(configFrom(opts));
+  withConfigOption(
+    governance
+      .command("approve")
+      .description("approve a proposal as this governor")
+      .argument("<id>", "proposal id", proposalId),
+  ).action(async (id: bigint, opts: ConfigOption) => {
+    const { provider, consortium } = await governor(configFrom(opts));
+    try {
+      const receipt = await (await consortium.approve(id)).wait();
+      process.stdout.write(
+        JSON.stringify({
+          proposalId: id.toString(),
+          approved: true,
+          approvals: (await consortium.approvalCount(id)).toString(),
+          quorum: (await consortium.quorum()).toString(),
+          txHash: receipt?.hash,
+        }) + "\n",
+      );
+    } finally {
+      provider.destroy();
+    }
+  });
+
+  withConfigOption(
+    governance
+      .command("execute")
+      .description(
+        "execute a proposal that reached the quorum; an executed ResolveDispute is also applied to its round " +
+          "(FederatedRounds.resolveDispute)",
+      )
+      .argument("<id>", "proposal id", proposalId),
+  ).action(async (id: bigint, opts: ConfigOption) => {
+    const gov = await governor(configFrom(opts));
+    try {
+      const proposal = await gov.consortium.proposal(id);
+      const receipt = await (await gov.consortium.execute(id)).wait();
+      const result: Record<string, unknown> = {
+        proposalId: id.toString(),
+        executed: true,
+        approvals: (await gov.consortium.approvalCount(id)).toString(),
+        quorum: (await gov.consortium.quorum()).toString(),
+        txHash: receipt?.hash,
+      };
+      if (Number(proposal.kind) === ProposalKind.ResolveDispute) {
+        const [taskId, round] = AbiCoder.defaultAbiCoder().decode(
+          ["uint256", "uint256", "bool", "address[]"],
+          proposal.payload,
+        ) as unknown as [bigint, bigint];
+        result.applied = await applyResolution({ contracts: gov, taskId, round, proposal: id });
+      }
+      process.stdout.write(JSON.stringify(result, jsonReplacer) + "\n");
+    } finally {
+      gov.provider.destroy();
+    }
+  });
+
+  withConfigOption(
+    governance
+      .command("apply-resolution")
+      .description(
+        "apply governance's executed resolution of a disputed round to the round (anyone may; `execute` does it already)",
+      ),
+  )
+    .requiredOption("--round <n>", "the round", positiveBig("--round"))
+    .option("--task <id>", "the task (default: taskId from the config)", positiveBig("--task"))
+    .action(async (opts: ConfigOption & { round: bigint; task?: bigint }) => {
+      const config = configFrom(opts);
+      const taskId = opts.task ?? config.taskId;
+      if (taskId === undefined)
+        throw new Error("apply-resolution needs --task <id> (or taskId in the config)");
+      const gov = await governor(config);
       try {
-        const tx = verb === "approve" ? await consortium.approve(id) : await consortium.execute(id);
-        const receipt = await tx.wait();
-        const approvals = await consortium.approvalCount(id);
-        const quorum = await consortium.quorum();
-        process.stdout.write(
-          JSON.stringify({
-            proposalId: id.toString(),
-            [verb === "approve" ? "approved" : "executed"]: true,
-            approvals: approvals.toString(),
-            quorum: quorum.toString(),
-            txHash: receipt?.hash,
-          }) + "\n",
-        );
+        const applied = await applyResolution({ contracts: gov, taskId, round: opts.round });
+        process.stdout.write(JSON.stringify({ applied }, jsonReplacer) + "\n");
       } finally {
-        provider.destroy();
+        gov.provider.destroy();
       }
     });
-  }
 
   withConfigOption(
     governance.command("list").description("list proposals and their state, from the chain's events"),
@@ -277,118 +574,319 @@ export function registerGovernanceCommands(program: Command): void {
         } else {
           const lines = rows.map(
             (r) =>
-              `${r.id.padEnd(4)} ${r.kind.padEnd(16)} ${r.state.padEnd(9)} approvals=${r.approvals}  proposer=${r.proposer}`,
+              `${r.id.padEnd(4)} ${r.kind.padEnd(20)} ${r.state.padEnd(9)} approvals=${r.approvals}  proposer=${r.proposer}`,
           );
-          process.stdout.write(["id   kind             state     approvals", ...lines].join("\n") + "\n");
+          process.stdout.write(["id   kind                 state     approvals", ...lines].join("\n") + "\n");
         }
       } finally {
         provider.destroy();
       }
     });
 
+  registerReaderGroupCommands(governance);
+  registerDraftTaskCommand(governance);
+}
+
+/** Applies an executed dispute resolution to its round, unless it was applied already. */
+async function applyResolution({
+  contracts,
+  taskId,
+  round,
+  proposal,
+}: {
+  contracts: ConsortiumContracts;
+  taskId: bigint;
+  round: bigint;
+  proposal?: bigint;
+}): Promise<{ taskId: bigint; round: bigint; status: string; txHash?: string }> {
+  const { RoundStatus } = await import("../../chain/index.js");
+  const { roundStatusName } = await import("../../roles/index.js");
+  const before = Number((await contracts.rounds.getRound(taskId, round)).status);
+  if (before === RoundStatus.Resolved) return { taskId, round, status: "resolved" };
+  try {
+    const receipt = await (await contracts.rounds.resolveDispute(taskId, round)).wait();
+    const after = Number((await contracts.rounds.getRound(taskId, round)).status);
+    return {
+      taskId,
+      round,
+      status: roundStatusName(after),
+      ...(receipt?.hash ? { txHash: receipt.hash } : {}),
+    };
+  } catch (error) {
+    const { describeRevert } = await import("../../chain/index.js");
+    const done = proposal === undefined ? "" : `proposal ${proposal} was executed, but `;
+    throw new Error(
+      `${done}applying the resolution to round ${round} of task ${taskId} failed: ${describeRevert(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+function registerReaderGroupCommands(governance: Command): void {
+  const group = governance
+    .command("reader-group")
+    .description(
+      "the task's reader group: one X25519 key every reader holds, pinned by the policy's readerKey",
+    );
+  withConfigOption(
+    group
+      .command("create")
+      .description(
+        "create a reader group for the given readers: a fresh key pair whose secret is sealed to each reader's " +
+          "encryption key as admitted on chain; writes the bundle (give it to every reader as readerGroupFile) and " +
+          "prints the public key to pin as the policy's readerKey. The caller's account is the dealer and sees the " +
+          "secret for an instant: run it as one of the readers, or a governor the readers trust",
+      ),
+  )
+    .requiredOption(
+      "--readers <addresses>",
+      "comma-separated readers: the aggregator(s) and the auditors",
+      addressList,
+    )
+    .requiredOption("--out <file>", "where to write the bundle (never overwritten)")
+    .action(async (opts: ConfigOption & { readers: string[]; out: string }) => {
+      const config = configFrom(opts);
+      if (new Set(opts.readers).size !== opts.readers.length)
+        throw new Error("--readers lists an address twice");
+      const gov = await governor(config, "cfl governance reader-group create");
+      try {
+        const readers = [];
+        for (const reader of opts.readers) {
+          const member = await gov.consortium.member(reader);
+          if (Number(member.status) !== MemberStatus.Active)
+            throw new Error(`reader ${reader} is not an active member of the consortium`);
+          const key = member.profile.encryptionKey;
+          if (key === ZeroHash) throw new Error(`reader ${reader} has no encryption key on chain`);
+          readers.push({ id: reader, publicKey: Uint8Array.from(Buffer.from(key.slice(2), "hex")) });
+        }
+        const dealer = getAddress(await gov.signer.getAddress());
+        const { bundle } = createReaderGroup({ readers, dealer });
+        await writeReaderGroup({ path: opts.out, bundle });
+        process.stdout.write(
+          JSON.stringify(
+            { readerKey: bundle.publicKey, readers: opts.readers, dealer, out: opts.out },
+            null,
+            2,
+          ) + "\n",
+        );
+      } finally {
+        gov.provider.destroy();
+      }
+    });
+}
+
+/** The readers a bundle's secret is sealed to (its envelope lists them). */
+function bundleReaders(bundle: ReaderGroupBundle): string[] {
+  return inspectEnvelope(Uint8Array.from(Buffer.from(bundle.sealedSecret, "base64"))).readerIds.map((id) =>
+    getAddress(id),
+  );
+}
+
+interface DraftOptions extends ConfigOption {
+  dataset: "ai4i" | "supplychain";
+  readers?: string[];
+  readerGroup?: string;
+  readerKey?: string;
+  keyHash?: string;
+  instance?: string;
+  minParticipants: number;
+  maxCommits: number;
+  attestationQuorum: number;
+  maxRoundDuration: number;
+  publishWindow: number;
+  attestationWindow: number;
+  rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
+  seed: string;
+  expiryDays: number;
+  taskId?: bigint;
+}
+
+function registerDraftTaskCommand(governance: Command): void {
   withConfigOption(
     governance
       .command("draft-task")
       .description(
         "create a task's initial model, store and pin it on the configured IPFS node, and print a CreateTask payload " +
-          "(for `propose CreateTask --json`) sized to the configured circuit",
+          "(for `propose CreateTask --json`) sized to the verifying key's circuit, read from the consortium's registry",
       ),
   )
     .addOption(
       new Option("--dataset <name>", "the task's data set").choices(["ai4i", "supplychain"]).default("ai4i"),
     )
-    .requiredOption("--verifier <address>", "the deployed verifier of the configured circuit instance")
-    .requiredOption(
-      "--readers <addresses>",
-      "comma-separated readers: the aggregator first, then the auditors",
+    .option("--reader-group <file>", "the reader-group bundle; its public key becomes readerKey")
+    .option(
+      "--reader-key <0x..>",
+      "the reader group's public key, when the bundle is elsewhere",
+      bytes32Option("--reader-key"),
     )
-    .option("--min-participants <n>", "commits that let the aggregator close a round early", "3")
-    .option("--attestation-quorum <n>", "matching attestations that finalize a round", "2")
+    .option(
+      "--readers <addresses>",
+      "comma-separated readers, the aggregator(s) first (default: the reader group's readers)",
+      addressList,
+    )
+    .option("--key-hash <0x..>", "the registered verifying key the policy pins", bytes32Option("--key-hash"))
+    .option(
+      "--instance <name>",
+      "pin the committed development key of this circuit instance (development deployments)",
+    )
+    .option(
+      "--min-participants <n>",
+      "commits that let the aggregator close a round early",
+      wholeNumber("--min-participants", 1, 65535),
+      3,
+    )
+    .option(
+      "--max-commits <n>",
+      "most updates one round takes",
+      wholeNumber("--max-commits", 1, 65535),
+      DRAFT_DEFAULTS.maxCommits,
+    )
+    .option(
+      "--attestation-quorum <n>",
+      "matching attestations that finalize a round",
+      wholeNumber("--attestation-quorum", 1, 65535),
+      2,
+    )
+    .option(
+      "--max-round-duration <s>",
+      "longest commit window a round may be opened with",
+      wholeNumber("--max-round-duration", 1, 2 ** 32 - 1),
+      DRAFT_DEFAULTS.maxRoundDuration,
+    )
+    .option(
+      "--publish-window <s>",
+      "seconds after closing within which the aggregator must publish",
+      wholeNumber("--publish-window", 1, 2 ** 32 - 1),
+      DRAFT_DEFAULTS.publishWindow,
+    )
+    .option(
+      "--attestation-window <s>",
+      "seconds after publication during which auditors attest",
+      wholeNumber("--attestation-window", 1, 2 ** 32 - 1),
+      DRAFT_DEFAULTS.attestationWindow,
+    )
     .addOption(
       new Option("--rule <rule>", "aggregation rule")
         .choices(["mean", "trimmed-mean", "median", "clipped-mean"])
         .default("mean"),
     )
     .option("--seed <s>", "seed of the initial model", "7")
-    .option("--expiry-days <n>", "policy lifetime", "30")
-    .option("--task-id <id>", "the id the task will get (default: the chain's task count + 1)")
-    .action(
-      async (
-        opts: ConfigOption & {
-          dataset: "ai4i" | "supplychain";
-          verifier: string;
-          readers: string;
-          minParticipants: string;
-          attestationQuorum: string;
-          rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
-          seed: string;
-          expiryDays: string;
-          taskId?: string;
-        },
-      ) => {
-        const config = configFrom(opts);
-        const log = createLogger();
-        const { AI4I_MODEL_SPEC, initialParams, SUPPLYCHAIN_QUALITY_SPEC } =
-          await import("../../learning/index.js");
-        const { encodeGlobalModel, globalModelHash, initialGlobalModel } =
-          await import("../../model/index.js");
-        const { loadCircuitArtifacts } = await import("../../zk/index.js");
-        const scale = 4096;
-        const spec = opts.dataset === "ai4i" ? AI4I_MODEL_SPEC : SUPPLYCHAIN_QUALITY_SPEC;
-        let taskNumber: number;
-        if (opts.taskId) {
-          taskNumber = Number(opts.taskId);
-        } else {
-          const checked = requireFields({
-            config,
-            fields: ["addresses"],
-            command: "cfl governance draft-task",
-          });
-          const provider = await connectProvider({ config });
-          try {
-            const { consortium } = attachContracts({ addresses: checked.addresses, runner: provider });
-            taskNumber = Number(await consortium.taskCount()) + 1;
-          } finally {
-            provider.destroy();
-          }
-        }
-        const artifacts = await loadCircuitArtifacts({ instance: config.circuit });
-        const params = initialParams({ spec, seed: Number(opts.seed) });
-        const model = encodeGlobalModel(
-          initialGlobalModel({ task: taskNumber, dimension: params.length, scale, params }),
-        );
-        const store = await openContentStore({ config });
-        let cid: string;
-        try {
-          cid = await store.put(model);
-          await store.pin(cid);
-        } finally {
-          await store.stop();
-        }
-        log("initial-model", { cid, bytes: model.length, dimension: params.length });
-        const l2Bound = 4n * BigInt(scale);
-        const draft: TaskPolicy = {
-          modelId: keccak256(toUtf8Bytes(spec.id)),
-          initialModelHash: globalModelHash(model),
-          initialModelCid: cid,
-          dimension: params.length,
-          maxNonZeros: Math.min(artifacts.params.K, params.length),
-          lInfBound: BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1),
-          l2Bound,
-          scale,
-          aggregationRule: RULE_IDS[opts.rule],
-          ruleParameter: opts.rule === "trimmed-mean" ? 1n : opts.rule === "clipped-mean" ? l2Bound / 2n : 0n,
-          minParticipants: Number(opts.minParticipants),
-          attestationQuorum: Number(opts.attestationQuorum),
-          sensitivity: 2,
-          allowedOperations: Operation.All,
-          expiry: BigInt(Math.floor(Date.now() / 1000) + Number(opts.expiryDays) * 86400),
-          verifier: getAddress(opts.verifier),
-          verifyingKeyHash: artifacts.vkeyHash,
-          readers: opts.readers.split(",").map((r) => getAddress(r.trim())),
+    .option("--expiry-days <n>", "policy lifetime", wholeNumber("--expiry-days", 1, 36500), 30)
+    .option(
+      "--task-id <id>",
+      "the id the task will get (default: the chain's task count + 1)",
+      positiveBig("--task-id"),
+    )
+    .action(async (opts: DraftOptions) => {
+      const config = configFrom(opts);
+      const log = createLogger();
+      if ((opts.readerGroup === undefined) === (opts.readerKey === undefined))
+        throw new Error("draft-task needs exactly one of --reader-group <bundle> or --reader-key <0x..>");
+      if ((opts.keyHash === undefined) === (opts.instance === undefined))
+        throw new Error("draft-task needs exactly one of --key-hash <0x..> or --instance <name>");
+      let readerKey: string;
+      let readers: string[];
+      if (opts.readerGroup !== undefined) {
+        const bundle = await loadReaderGroup({ path: opts.readerGroup });
+        readerKey = bundle.publicKey;
+        const inGroup = bundleReaders(bundle);
+        readers = opts.readers ?? inGroup;
+        for (const r of readers)
+          if (!inGroup.includes(r))
+            throw new Error(`reader ${r} is not among the readers of the group in ${opts.readerGroup}`);
+      } else {
+        readerKey = opts.readerKey ?? "";
+        if (!opts.readers) throw new Error("--reader-key needs --readers <addresses>");
+        readers = opts.readers;
+      }
+      let keyHash: string;
+      let localShape: CircuitLimits | undefined;
+      if (opts.instance !== undefined) {
+        const { committedDevelopmentKey } = await import("../../zk/index.js");
+        const key = await committedDevelopmentKey({ instance: opts.instance });
+        keyHash = key.keyHash;
+        localShape = {
+          maxEntries: key.shape.maxEntries,
+          idxBits: key.shape.indexBits,
+          valBits: key.shape.valueBits,
         };
-        validatePolicy({ policy: draft, circuit: await circuitLimits(config.circuit) });
-        process.stdout.write(JSON.stringify({ policy: draft }, jsonReplacer, 2) + "\n");
-      },
-    );
+      } else {
+        keyHash = opts.keyHash ?? "";
+      }
+
+      // The key's circuit comes from the chain whenever the consortium is configured; a local instance's
+      // shape is used only for an offline draft (--task-id and no addresses).
+      let limits: CircuitLimits;
+      let taskNumber: bigint;
+      if (config.addresses) {
+        const provider = await connectProvider({ config });
+        try {
+          const contracts = attachContracts({ addresses: config.addresses, runner: provider });
+          const key = await registeredKey({ contracts, keyHash });
+          if (key.developmentOnly && !(await contracts.consortium.development()))
+            throw new Error(
+              `verifying key ${keyHash} is development-only and this consortium is not a development deployment`,
+            );
+          limits = key.limits;
+          taskNumber = opts.taskId ?? (await contracts.consortium.taskCount()) + 1n;
+        } finally {
+          provider.destroy();
+        }
+      } else {
+        if (opts.taskId === undefined)
+          throw new Error("draft-task needs addresses in the config (or --task-id for an offline draft)");
+        if (!localShape)
+          throw new Error(
+            "an offline draft with --key-hash cannot know the key's circuit: configure addresses so it is read from the registry",
+          );
+        limits = localShape;
+        taskNumber = opts.taskId;
+      }
+
+      const { AI4I_MODEL_SPEC, initialParams, SUPPLYCHAIN_QUALITY_SPEC } =
+        await import("../../learning/index.js");
+      const { encodeGlobalModel, globalModelHash, initialGlobalModel } = await import("../../model/index.js");
+      const scale = 4096;
+      const spec = opts.dataset === "ai4i" ? AI4I_MODEL_SPEC : SUPPLYCHAIN_QUALITY_SPEC;
+      const params = initialParams({ spec, seed: Number(opts.seed) });
+      const model = encodeGlobalModel(
+        initialGlobalModel({ task: Number(taskNumber), dimension: params.length, scale, params }),
+      );
+      const l2Bound = 4n * BigInt(scale);
+      const draft: TaskPolicy = {
+        modelId: keccak256(toUtf8Bytes(spec.id)),
+        initialModelHash: globalModelHash(model),
+        initialModelCid: "pending",
+        dimension: params.length,
+        maxNonZeros: Math.min(limits.maxEntries, params.length),
+        lInfBound: BigInt(2 ** (limits.valBits - 1) - 1),
+        l2Bound,
+        scale,
+        aggregationRule: RULE_IDS[opts.rule],
+        ruleParameter: opts.rule === "trimmed-mean" ? 1n : opts.rule === "clipped-mean" ? l2Bound / 2n : 0n,
+        minParticipants: opts.minParticipants,
+        maxCommits: opts.maxCommits,
+        attestationQuorum: opts.attestationQuorum,
+        sensitivity: 2,
+        allowedOperations: Operation.All,
+        expiry: BigInt(Math.floor(Date.now() / 1000) + opts.expiryDays * 86400),
+        maxRoundDuration: opts.maxRoundDuration,
+        publishWindow: opts.publishWindow,
+        attestationWindow: opts.attestationWindow,
+        verifyingKeyHash: keyHash,
+        readerKey,
+        readers,
+      };
+      // Checked before the model is stored: a draft the contract would refuse leaves nothing behind.
+      validatePolicy({ policy: draft, circuit: limits });
+      const store = await openContentStore({ config });
+      try {
+        draft.initialModelCid = await store.put(model);
+        await store.pin(draft.initialModelCid);
+      } finally {
+        await store.stop();
+      }
+      log("initial-model", { cid: draft.initialModelCid, bytes: model.length, dimension: params.length });
+      process.stdout.write(JSON.stringify({ policy: draft }, jsonReplacer, 2) + "\n");
+    });
 }

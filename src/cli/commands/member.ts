@@ -7,6 +7,7 @@ import { createLogger } from "../log.js";
 import {
   announcePeers,
   configFrom,
+  currentTaskPolicy,
   positiveInt,
   stopSignal,
   withConfigOption,
@@ -68,7 +69,8 @@ export function registerMemberCommands(program: Command): void {
       .command("run")
       .description(
         "follow the task on chain: for every open round not yet committed to, train on the round's (finalized) base " +
-          "model, then sparsify, seal, store, prove and commit; never trains on a disputed model",
+          "model fetched from IPFS, then sparsify, seal to the task's reader group, prove and commit (the sealed update " +
+          "travels in the commit transaction, so the member may go offline right after); never trains on a disputed model",
       ),
   )
     .option("--rounds <n>", "stop after committing to this many rounds", positiveInt("--rounds"))
@@ -84,7 +86,8 @@ export function registerMemberCommands(program: Command): void {
       const { initBackend, loadDataset, trainLocal } = await import("../../learning/index.js");
       const { runMember } = await import("../../roles/index.js");
       const { ResidualStore } = await import("../../sparse/index.js");
-      const { loadCircuitArtifacts, releaseZkWorkers } = await import("../../zk/index.js");
+      const { loadCircuitArtifacts, releaseZkWorkers, verifyingKeyHash, verifyingKeyWords } =
+        await import("../../zk/index.js");
       log("backend", { backend: await initBackend() });
       const data = loadDataset({ name: dataset, members: partitions, seed });
       const local = data.members[partitionIndex];
@@ -95,6 +98,16 @@ export function registerMemberCommands(program: Command): void {
       const stop = stopSignal();
       try {
         await withRole({ config, command: "cfl member run" }, async (connection) => {
+          // A proof from another key than the one the policy pins would be refused on chain after the
+          // member trained and proved for nothing: refuse to start instead.
+          const { version, policy } = await currentTaskPolicy({ connection });
+          const provingKeyHash = verifyingKeyHash(verifyingKeyWords(artifacts.vkey));
+          if (provingKeyHash.toLowerCase() !== policy.verifyingKeyHash.toLowerCase()) {
+            throw new ConfigError(
+              "invalid-field",
+              `circuit "${config.circuit}" proves for verifying key ${provingKeyHash}, but task ${connection.env.taskId}'s policy v${version} pins ${policy.verifyingKeyHash}`,
+            );
+          }
           const beforeStep = await announcePeers({ connection, log });
           log("member-ready", {
             address: connection.env.address,

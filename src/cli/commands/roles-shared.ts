@@ -7,15 +7,19 @@ import {
   ConfigError,
   loadConfig,
   connectRole,
+  loadReaderGroup,
+  loadReaderKey,
+  openReaderGroupKey,
   peerDirectory,
+  requireFields,
   type CflConfig,
   type RoleConnection,
 } from "../../config/index.js";
 import type { Logger } from "../log.js";
 import { getAddress, hexlify } from "ethers";
-import type { ReaderKey } from "../../roles/index.js";
-import { findInstance } from "../../zk/setup/instances.js";
-import type { CircuitParams } from "../../zk/index.js";
+import { policyFromChain, type TaskPolicy } from "../../governance/index.js";
+import type { ReaderGroupKey, ReaderKey } from "../../roles/index.js";
+import type { ReaderGroupBundle } from "../../seal/index.js";
 
 export interface ConfigOption {
   config?: string;
@@ -60,12 +64,6 @@ export function stopSignal(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-/** The circuit's shape parameters from the registry, without building or loading proving keys. */
-export async function circuitParams(instance: string): Promise<CircuitParams> {
-  const entry = await findInstance({ instance });
-  return { ...entry.parameters };
-}
-
 /** A commander parser for a positive integer option. */
 export function positiveInt(name: string) {
   return (value: string): number => {
@@ -101,8 +99,8 @@ export async function announcePeers({
 }
 
 /**
- * Refuses a reader key that the chain does not know as this reader's: a wrong key would open no update,
- * so an aggregator would exclude every one and an auditor would dispute honest rounds.
+ * Refuses a reader key that the chain does not know as this reader's: the reader-group bundle is sealed to
+ * the admitted keys, so a wrong key opens nothing (and would have the reader read nothing).
  */
 export async function checkReaderKey({
   connection,
@@ -129,6 +127,62 @@ export async function checkReaderKey({
   }
 }
 
+/** The task's current policy version and policy, refusing a task the chain does not know. */
+export async function currentTaskPolicy({
+  connection,
+}: {
+  connection: RoleConnection;
+}): Promise<{ version: number; policy: TaskPolicy }> {
+  const { consortium } = connection.env.contracts;
+  const taskId = connection.env.taskId;
+  const version = Number(await consortium.currentPolicyVersion(taskId));
+  if (version === 0) {
+    throw new ConfigError(
+      "invalid-field",
+      `taskId ${taskId}: no such task on the consortium at ${await consortium.getAddress()}`,
+    );
+  }
+  return { version, policy: policyFromChain(await consortium.taskPolicy(taskId, version)) };
+}
+
+/** A reader's own key and the reader-group bundle, read from the files the configuration names. */
+export async function loadReaderFiles({
+  config,
+}: {
+  config: CflConfig & { readerKeyFile: string; readerGroupFile: string };
+}): Promise<{ personal: ReaderKey; bundle: ReaderGroupBundle; bundlePath: string }> {
+  const personal = await loadReaderKey({ path: config.readerKeyFile });
+  const bundle = await loadReaderGroup({ path: config.readerGroupFile });
+  return { personal, bundle, bundlePath: config.readerGroupFile };
+}
+
+/**
+ * A task reader's credentials, checked against the chain before it reads anything: its own reader key must
+ * be the encryption key admitted for its account, and the reader-group bundle must open with it to the
+ * group key the task's current policy pins as `readerKey`. Either failure is one `error:` line.
+ */
+export async function openReaderCredentials({
+  connection,
+  files,
+  requireOwnAccount,
+}: {
+  connection: RoleConnection;
+  files: Awaited<ReturnType<typeof loadReaderFiles>>;
+  requireOwnAccount: boolean;
+}): Promise<{ group: ReaderGroupKey; policyVersion: number }> {
+  const { personal, bundle, bundlePath } = files;
+  await checkReaderKey({ connection, reader: personal, requireOwnAccount });
+  const { version, policy } = await currentTaskPolicy({ connection });
+  const group = openReaderGroupKey({
+    bundle,
+    path: bundlePath,
+    reader: personal,
+    expectedPublicKey: policy.readerKey,
+    pinnedBy: `task ${connection.env.taskId}'s policy v${version}`,
+  });
+  return { group, policyVersion: version };
+}
+
 /** What a reader role's loop receives: the aggregator and the auditors run on exactly this. */
 export interface ReaderRoleContext {
   env: RoleConnection["env"];
@@ -136,14 +190,15 @@ export interface ReaderRoleContext {
   signal: AbortSignal;
   pollIntervalMs: number;
   beforeStep: (() => Promise<void>) | undefined;
-  reader: ReaderKey;
-  circuit: CircuitParams;
+  /** The task's reader-group key as this reader holds it. */
+  reader: ReaderGroupKey;
 }
 
 /**
- * The life of a task reader's process (aggregator or auditor): load its reader key, refuse to start when
- * that key is not the one admitted on chain for its account, announce its IPFS peers, run `loop` until a
- * signal or the loop's own end, and always release the proof workers and the connection.
+ * The life of a task reader's process (aggregator or auditor): load its reader key and the reader-group
+ * bundle, refuse to start unless the key is the one admitted on chain for its account and the bundle opens
+ * to the task policy's `readerKey`, announce its IPFS peers, run `loop` until a signal or the loop's own
+ * end, and always release the proof workers and the connection.
  */
 export async function runReaderRole({
   opts,
@@ -156,27 +211,36 @@ export async function runReaderRole({
   role: "aggregator" | "auditor";
   loop: (context: ReaderRoleContext) => Promise<void>;
 }): Promise<void> {
-  const { loadReaderKey, requireFields } = await import("../../config/index.js");
   const { createLogger } = await import("../log.js");
-  const config = requireFields({ config: configFrom(opts), fields: ["readerKeyFile"], command });
+  const config = requireFields({
+    config: configFrom(opts),
+    fields: ["readerKeyFile", "readerGroupFile"],
+    command,
+  });
   const log = createLogger({ quiet: opts.quiet });
-  const reader = await loadReaderKey({ path: config.readerKeyFile });
-  const circuit = await circuitParams(config.circuit);
+  const files = await loadReaderFiles({ config });
   const { releaseZkWorkers } = await import("../../zk/index.js");
   const stop = stopSignal();
   try {
     await withRole({ config, command }, async (connection) => {
-      await checkReaderKey({ connection, reader, requireOwnAccount: true });
+      const { group, policyVersion } = await openReaderCredentials({
+        connection,
+        files,
+        requireOwnAccount: true,
+      });
       const beforeStep = await announcePeers({ connection, log });
-      log(`${role}-ready`, { address: connection.env.address, task: config.taskId?.toString() });
+      log(`${role}-ready`, {
+        address: connection.env.address,
+        task: config.taskId?.toString(),
+        policyVersion,
+      });
       await loop({
         env: connection.env,
         log,
         signal: stop.signal,
         pollIntervalMs: config.pollIntervalMs,
         beforeStep,
-        reader,
-        circuit,
+        reader: group,
       });
     });
   } finally {

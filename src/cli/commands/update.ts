@@ -1,6 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
-import { inspectEnvelope, openPayload } from "../../seal/index.js";
+import { loadReaderGroup } from "../../config/index.js";
+import {
+  GROUP_SEAL_VERSION,
+  inspectEnvelope,
+  inspectGroupEnvelope,
+  openFromGroup,
+  openPayload,
+  openReaderGroup,
+} from "../../seal/index.js";
 import { decodeUpdate, fixedPointNorms, type UpdateContext } from "../../sparse/index.js";
 
 export type UpdateCommandErrorCode = "unreadable-file" | "bad-key-file" | "context-mismatch";
@@ -37,6 +45,7 @@ export interface UpdateSummary {
 
 interface InspectOptions {
   key?: string;
+  readerGroup?: string;
   task?: number;
   round?: number;
   member?: string;
@@ -102,9 +111,23 @@ export async function inspectUpdateFile(file: string, options: InspectOptions): 
   const sealed = options.key !== undefined;
   if (options.key !== undefined) {
     const reader = await readReaderKey(options.key);
-    // Without explicit --task/--round/--member the envelope's own (authenticated) header is the context.
-    const context = expectedContext(options, inspectEnvelope(fileBytes).context);
-    wire = openPayload({ envelope: fileBytes, reader, context });
+    if (fileBytes[4] === GROUP_SEAL_VERSION) {
+      // A reader-group envelope (what members commit): the reader opens the group's bundle first.
+      if (options.readerGroup === undefined) {
+        throw new UpdateCommandError(
+          "bad-key-file",
+          "the envelope is sealed to a reader group: give --reader-group <bundle> with --key",
+        );
+      }
+      const bundle = await loadReaderGroup({ path: options.readerGroup });
+      const groupSecretKey = openReaderGroup({ bundle, reader, expectedPublicKey: bundle.publicKey });
+      const context = expectedContext(options, inspectGroupEnvelope(fileBytes).context);
+      wire = openFromGroup({ envelope: fileBytes, groupSecretKey, context });
+    } else {
+      // Without explicit --task/--round/--member the envelope's own (authenticated) header is the context.
+      const context = expectedContext(options, inspectEnvelope(fileBytes).context);
+      wire = openPayload({ envelope: fileBytes, reader, context });
+    }
   }
   // Allocation is bounded by the input's length whatever the limits, so an inspector can accept any k and d.
   const { header, update } = decodeUpdate({
@@ -146,11 +169,18 @@ export function registerUpdateCommands(program: Command): void {
     .description("sparse model updates: wire format and sealed envelopes");
   update
     .command("inspect")
-    .description("print one JSON object summarising an update file (plain, or sealed with --key)")
+    .description(
+      "print one JSON object summarising an update file (plain, or sealed: with --key, and --reader-group for " +
+        "a reader-group envelope as members commit them)",
+    )
     .argument("<file>", "update in wire format, or a sealed envelope with --key")
     .option(
       "--key <file>",
       'reader key JSON { "id": "0x..", "secretKey": "<hex>" } to open a sealed envelope',
+    )
+    .option(
+      "--reader-group <file>",
+      "the task's reader-group bundle, to open an envelope sealed to a reader group (with --key)",
     )
     .option("--task <n>", "expected task id", uint32("--task"))
     .option("--round <n>", "expected round", uint32("--round"))
