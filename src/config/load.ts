@@ -117,6 +117,7 @@ function resolvePaths({
     ...(file.readerGroupFile ? { readerGroupFile: at(file.readerGroupFile) } : {}),
     ipfs,
     circuit: file.circuit,
+    ...(file.provingKeyFile ? { provingKeyFile: at(file.provingKeyFile) } : {}),
     ...(file.member ? { member: { ...file.member, residualDir: at(file.member.residualDir) } } : {}),
     pollIntervalMs: file.pollIntervalMs,
     fetchTimeoutMs: file.fetchTimeoutMs,

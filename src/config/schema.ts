@@ -69,6 +69,8 @@ export const configFileSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9-]+$/, "must be a circuit instance name from circuits/instances.json")
     .default("demo"),
+  /** A ceremony's final proving key (final.zkey) for `circuit`; the development key when absent. */
+  provingKeyFile: path.optional(),
   member: member.optional(),
   pollIntervalMs: z.number().int().min(50).max(600_000).default(2_000),
   fetchTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),

@@ -79,6 +79,11 @@ export interface CflConfig {
   readerGroupFile?: string;
   ipfs: IpfsConfig;
   circuit: string;
+  /**
+   * The proving key members prove with: a ceremony's `final.zkey` for the `circuit` instance. Without it the
+   * instance's development key is used, which only development deployments accept.
+   */
+  provingKeyFile?: string;
   member?: MemberConfig;
   pollIntervalMs: number;
   fetchTimeoutMs: number;

@@ -1,21 +1,41 @@
+import * as snarkjs from "snarkjs";
+import { vkeyHash } from "./canonical.js";
+import { ZkInputError } from "./errors.js";
 import { findInstance } from "./setup/instances.js";
 import { ensureInstanceBuilt } from "./setup/build.js";
 import type { CircuitArtifacts } from "./types.js";
 
 /**
  * Proving and verifying artifacts of one instance from circuits/instances.json, building them (cold setup:
- * compile, development-only keys) if the cache does not have them yet. Keys here are development-only.
+ * compile, development-only keys) if the cache does not have them yet. With `zkeyPath` (a ceremony's
+ * final key for this instance) that key proves and its verifying key is exported from it; otherwise the
+ * development key does, which only development deployments accept.
  */
-export async function loadCircuitArtifacts({ instance }: { instance: string }): Promise<CircuitArtifacts> {
+export async function loadCircuitArtifacts({
+  instance,
+  zkeyPath,
+}: {
+  instance: string;
+  zkeyPath?: string;
+}): Promise<CircuitArtifacts> {
   const entry = await findInstance({ instance });
   const build = await ensureInstanceBuilt({ instance: entry });
+  let vkey = build.vkey;
+  if (zkeyPath !== undefined) {
+    try {
+      vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
+    } catch (error) {
+      throw new ZkInputError(`cannot read the proving key ${zkeyPath}: ${String(error)}`);
+    }
+    if (vkey.nPublic !== 3) throw new ZkInputError(`${zkeyPath} is not an update-circuit key`);
+  }
   return {
     instance,
     wasmPath: build.wasmPath,
-    zkeyPath: build.zkeyPath,
+    zkeyPath: zkeyPath ?? build.zkeyPath,
     r1csPath: build.r1csPath,
-    vkey: build.vkey,
-    vkeyHash: build.vkeyHash,
+    vkey,
+    vkeyHash: zkeyPath === undefined ? build.vkeyHash : vkeyHash(vkey),
     params: { ...entry.parameters },
     ptauPath: build.ptauPath,
     constraints: build.constraints,

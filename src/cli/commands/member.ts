@@ -94,7 +94,10 @@ export function registerMemberCommands(program: Command): void {
       if (!local)
         throw new ConfigError("invalid-field", `member.partitionIndex ${partitionIndex} has no data`);
       log("circuit", { instance: config.circuit });
-      const artifacts = await loadCircuitArtifacts({ instance: config.circuit });
+      const artifacts = await loadCircuitArtifacts({
+        instance: config.circuit,
+        ...(config.provingKeyFile ? { zkeyPath: config.provingKeyFile } : {}),
+      });
       const stop = stopSignal();
       try {
         await withRole({ config, command: "cfl member run" }, async (connection) => {
