@@ -6,8 +6,10 @@
  *   npm run bench                      every section
  *   npm run bench -- --only gas,rounds  just these; the other sections keep their previous results
  *   npm run bench -- --list             section names
- *   npm run bench -- --doc              only regenerate docs/benchmarks.md's tables from bench/results.json
- * After a run, the generated blocks of docs/benchmarks.md are refreshed from the results.
+ *   npm run bench -- --doc              only regenerate docs/benchmarks.md's tables and the README's
+ *                                      benchmark block from bench/results.json
+ * After a run, the generated blocks of docs/benchmarks.md and the README's block between
+ * <!-- BENCHMARKS:START --> and <!-- BENCHMARKS:END --> are refreshed from the results.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
@@ -20,19 +22,40 @@ const SECTIONS_DIR = join(ROOT, "scripts", "bench");
 const RESULTS = join(ROOT, "bench", "results.json");
 const SCRATCH = join(ROOT, "bench", "out");
 const DOC = join(ROOT, "docs", "benchmarks.md");
+const README = join(ROOT, "README.md");
 
-/** Rewrites the generated tables of docs/benchmarks.md from the results file (when the document exists). */
+/**
+ * Rewrites the generated tables of docs/benchmarks.md and the README's benchmark block (machine line and
+ * headline table, formatted with the repository's prettier settings) from the results file.
+ */
 async function refreshDoc(): Promise<void> {
-  const { fillDocBlocks, renderDocBlocks } = await import("./bench/_report.js");
-  let doc: string;
+  const { fillDocBlocks, fillReadmeBlock, renderDocBlocks, renderReadmeBlock } =
+    await import("./bench/_report.js");
+  const results = JSON.parse(await readFile(RESULTS, "utf8")) as Record<string, unknown>;
+  let doc: string | undefined;
   try {
     doc = await readFile(DOC, "utf8");
   } catch {
+    // No document: only the README block is refreshed.
+  }
+  if (doc !== undefined) {
+    await writeFile(DOC, fillDocBlocks(doc, renderDocBlocks(results)));
+    process.stdout.write(`[bench] refreshed ${DOC}\n`);
+  }
+  let readme: string;
+  try {
+    readme = await readFile(README, "utf8");
+  } catch {
     return;
   }
-  const results = JSON.parse(await readFile(RESULTS, "utf8")) as Record<string, unknown>;
-  await writeFile(DOC, fillDocBlocks(doc, renderDocBlocks(results)));
-  process.stdout.write(`[bench] refreshed ${DOC}\n`);
+  const prettier = await import("prettier");
+  const options = (await prettier.resolveConfig(README)) ?? {};
+  const block = await prettier.format(renderReadmeBlock(results), { ...options, parser: "markdown" });
+  const updated = fillReadmeBlock(readme, block);
+  if (updated !== readme) {
+    await writeFile(README, updated);
+    process.stdout.write(`[bench] refreshed the benchmark block of ${README}\n`);
+  }
 }
 
 /** Sections that exist, in a fixed order (cheap ones first); files starting with "_" are helpers. */

@@ -75,16 +75,27 @@ function headlineBlock(results: Json): string {
     `a member's local training (AI4I, 2 epochs) ${num(at(result(results, "rounds"), "provingVsTraining.localTrainingMedianMs"))} ms`,
   );
   const gas = result(results, "gas");
+  const envelopeBytes = at(gas, "rounds.envelope.bytes") ?? at(gas, "rounds.commitUpdate.envelopeBytesMedian");
   push(
-    "commitUpdate gas (real proof, test circuit)",
+    `commitUpdate gas (real proof, test circuit, ${num(envelopeBytes)}-byte sealed envelope in calldata)`,
     num(at(gas, "rounds.commitUpdate.median")),
-    `verifyProof alone ${num(at(gas, "rounds.commitUpdate.baselineVerifyProofTx"))} (as a transaction)`,
+    `verifyUpdateProof alone ${num(at(gas, "rounds.commitUpdate.baselineVerifyUpdateProofTx"))} (estimateGas); the envelope ${num(at(gas, "rounds.envelope.gas"))}; IPFS-CID commit before issue 11 ${num(at(gas, "rounds.commitUpdate.baselineCidCommit.gas"))}`,
   );
   push(
     "publishAggregate gas, 16 members",
     num(at(gas, "rounds.publishAggregate.members16")),
     `3 members ${num(at(gas, "rounds.publishAggregate.members3"))}`,
   );
+  const zt = zeroTrustRows(gas);
+  const largest = zt[zt.length - 1];
+  if (largest) {
+    const cap = at(gas, "zeroTrust.txGasCap") as number;
+    push(
+      `Zero trust: publishAggregate gas, ${num(largest.committers)} committers (real proofs), one transaction`,
+      `${num(largest.publishAggregate)} (${num((largest.publishAggregate as number) / cap * 100, 1)}% of the 2^24 cap)`,
+      `cap ${num(cap)}; ${num(zt[0]?.committers)} committer ${num(zt[0]?.publishAggregate)}; ${num(at(gas, "zeroTrust.perCommitter"))} per committer, cap reached at ~${num(at(gas, "zeroTrust.committersAtCap"))} (policies allow ${num(at(gas, "zeroTrust.maxCommitsPerRound"))})`,
+    );
+  }
   const rounds = result(results, "rounds");
   const r64 = ((rounds?.rounds ?? []) as Json[]).find((r) => r.members === 64);
   if (r64) {
@@ -130,6 +141,21 @@ function headlineBlock(results: Json): string {
   return table(["figure", "value", "baseline, same run"], rows);
 }
 
+/** The zero-trust scaling rounds of the gas section (publishAggregate per committer count). */
+function zeroTrustRows(gas: Json | undefined): Json[] {
+  return ((at(gas, "zeroTrust.rows") ?? []) as Json[]).filter((r) => typeof r.publishAggregate === "number");
+}
+
+/** A scaling round's proving wall time: measured now, or in the run that proved the cached proofs. */
+function provingCell(r: Json): string {
+  const earlier = r.provingEarlierRun as Json | undefined;
+  if (r.proofsProvedNow === 0)
+    return earlier ? `${num(earlier.seconds, 0)} (run of ${String(earlier.provedAt).slice(0, 16).replace("T", " ")})` : "cached";
+  if (typeof r.proofsProvedNow === "number" && r.proofsProvedNow < (r.committers as number))
+    return `${num(r.provingSeconds, 0)} (${num(r.proofsProvedNow)} proved, the rest cached)`;
+  return num(r.provingSeconds, 0);
+}
+
 function gasBlock(results: Json): string {
   const gas = result(results, "gas");
   if (!gas) return "(gas not measured in this run)";
@@ -139,24 +165,40 @@ function gasBlock(results: Json): string {
     Object.entries(kinds).map(([kind, g]) => [kind, num(g.propose), num(g.approveFirst), num(g.approveSecond), num(g.execute)]),
   );
   const c = (at(gas, "rounds.commitUpdate") ?? {}) as Json;
+  const e = (at(gas, "rounds.envelope") ?? {}) as Json;
   const rounds = table(
     ["function", "gas", "baseline / note"],
     [
       ["markExpired", num(at(gas, "governance.markExpired")), "proposal past its voting window"],
       ["openRound (first round)", num(at(gas, "rounds.openRoundFirst")), `later round ${num(at(gas, "rounds.openRoundAfterFinalized"))}`],
       [
-        "commitUpdate (real proof)",
+        "commitUpdate (real proof, envelope in calldata)",
         `${num(c.median)} (min ${num(c.min)}, max ${num(c.max)}, ${num(c.samples)} commits)`,
-        `verifyProof alone: ${num(c.baselineVerifyProofTx)} as a transaction, ${num(c.baselineVerifyProofExecutionOnly)} execution only; commitUpdate adds ${num(c.overVerifier)}`,
+        `registry's verifyUpdateProof alone: ${num(c.baselineVerifyUpdateProofTx)} by estimateGas, ${num(c.baselineVerifyUpdateProofExecutionOnly)} execution only; commitUpdate adds ${num(c.overVerifier)}. Before issue 11 (CID in calldata, envelope on IPFS, generated verifier): ${num(at(c, "baselineCidCommit.gas"))}`,
+      ],
+      [
+        "the envelope's part of it",
+        `${num(e.gas)} for ${num(e.bytes)} bytes (${num(e.gasPerByte, 1)} per byte)`,
+        `the same commit with a 1-byte envelope ${num(e.commitOneByteEnvelope)}; whole call ${num(c.calldataBytes)} calldata bytes, ${num(c.calldataGas)} calldata gas; contract limit ${num(e.maxBytes)} bytes at k = ${num(at(gas, "policy.k"))}`,
       ],
       ["closeRound", num(at(gas, "rounds.closeRound")), "early close by the aggregator"],
       [
         "publishAggregate",
         `3 members ${num(at(gas, "rounds.publishAggregate.members3"))}; 16 members ${num(at(gas, "rounds.publishAggregate.members16"))}`,
-        `${num(at(gas, "rounds.publishAggregate.perExtraMember"))} per extra included member`,
+        `${num(at(gas, "rounds.publishAggregate.perExtraMember"))} per extra included member (1,000 committers: next table)`,
       ],
-      ["attest", num(at(gas, "rounds.attestFirst")), `second auditor ${num(at(gas, "rounds.attestSecond"))}`],
-      ["finalizeRound", num(at(gas, "rounds.finalizeRound")), "quorum of 2 matching attestations"],
+      ["attest", num(at(gas, "rounds.attestFirst")), `second auditor ${num(at(gas, "rounds.attestSecond"))}; a mismatch (disputes the round) ${num(at(gas, "rounds.attestMismatch"))}`],
+      ["finalizeRound", num(at(gas, "rounds.finalizeRound")), "quorum of 2 matching attestations, every auditor attested"],
+      [
+        "abandonRound",
+        `publish window passed ${num(at(gas, "rounds.abandonRound.publishWindowPassed"))}; attestation window passed ${num(at(gas, "rounds.abandonRound.attestationWindowPassed"))}`,
+        "anyone may call once the window passed",
+      ],
+      [
+        "resolveDispute",
+        num(at(gas, "rounds.resolveDispute")),
+        `applies governance's ResolveDispute (model upheld; the proposal's execute, which also suspends the lying auditor: ${num(at(kinds, "ResolveDispute.execute"))})`,
+      ],
       [
         "whole round",
         `3 members ${num(at(gas, "rounds.roundTotal.members3"))}; 16 members ${num(at(gas, "rounds.roundTotal.members16"))}`,
@@ -164,7 +206,22 @@ function gasBlock(results: Json): string {
       ],
     ],
   );
-  return `${governance}\n\n${rounds}`;
+  const zt = zeroTrustRows(gas);
+  if (zt.length === 0) return `${governance}\n\n${rounds}`;
+  const cap = at(gas, "zeroTrust.txGasCap") as number;
+  const scaling = table(
+    ["committers", "publishAggregate gas", "share of the 2^24 cap", "commitUpdate median", "whole round gas", "proving wall s (2 at a time)"],
+    zt.map((r) => [
+      num(r.committers),
+      num(r.publishAggregate),
+      `${num(((r.publishAggregate as number) / cap) * 100, 2)}%`,
+      num(r.commitUpdateMedian),
+      num(r.roundTotal),
+      provingCell(r),
+    ]),
+  );
+  const note = `Per extra committer ${num(at(gas, "zeroTrust.perCommitter"))} gas over a fixed ${num(at(gas, "zeroTrust.fixed"))}: the ${num(cap)}-gas cap would be reached at about ${num(at(gas, "zeroTrust.committersAtCap"))} committers; a policy allows at most ${num(at(gas, "zeroTrust.maxCommitsPerRound"))} (MAX_COMMITS_PER_ROUND).`;
+  return `${governance}\n\n${rounds}\n\n${scaling}\n\n${note}`;
 }
 
 function roundsBlock(results: Json): string {
@@ -229,7 +286,7 @@ function sparseBlock(results: Json): string {
   const sparse = result(results, "sparse");
   if (!sparse) return "(sparse not measured in this run)";
   return table(
-    ["density", "k", "wire bytes", "dense float32", "naive COO", "wire / dense", "wire / COO", "sealed, 3 readers", "encode /s", "decode /s"],
+    ["density", "k", "wire bytes", "dense float32", "naive COO", "wire / dense", "wire / COO", "sealed to the reader group", "sealed per reader (v1), 3 readers", "encode /s", "decode /s"],
     ((sparse.densities ?? []) as Json[]).map((d) => [
       String(d.density),
       num(d.k),
@@ -238,6 +295,7 @@ function sparseBlock(results: Json): string {
       num(at(d, "bytes.naiveCoo")),
       num(at(d, "bytes.wireVsDense"), 4),
       num(at(d, "bytes.wireVsNaiveCoo"), 3),
+      num(at(d, "bytes.sealedReaderGroup")),
       num(at(d, "bytes.sealedThreeReaders")),
       num(at(d, "throughput.encodeUpdatesPerSecond")),
       num(at(d, "throughput.decodeUpdatesPerSecond")),
@@ -291,8 +349,8 @@ function zkBlock(results: Json): string {
       ],
       ["verifying off-chain, median (demo)", `${num(at(zk, "verifyMs.demoMedian"), 1)} ms`, `test instance ${num(at(zk, "verifyMs.testMedian"), 1)} ms`],
       [
-        "verifyProof gas (demo verifier, as a transaction)",
-        num(at(zk, "verifierGas.demoVerifyProofTx")),
+        "verifyUpdateProof gas (registry, demo key, estimateGas)",
+        num(at(zk, "verifierGas.demoVerifyUpdateProofTx") ?? at(zk, "verifierGas.demoVerifyProofTx")),
         `execution only ${num(at(zk, "verifierGas.executionOnly"))}; calldata ${num(at(zk, "verifierGas.calldata"))}`,
       ],
       ["proof size", `${num(at(zk, "proofSize.calldataBytes"))} B calldata`, `snarkjs JSON ${num(at(zk, "proofSize.baselineSnarkjsJsonBytes"))} B`],
@@ -386,5 +444,25 @@ export function renderDocBlocks(results: Json): Record<string, string> {
 export function fillDocBlocks(doc: string, blocks: Record<string, string>): string {
   return doc.replace(/<!-- bench:([\w-]+) -->[\s\S]*?<!-- \/bench:\1 -->/g, (whole, name: string) =>
     blocks[name] === undefined ? whole : `<!-- bench:${name} -->\n${blocks[name]}\n<!-- /bench:${name} -->`,
+  );
+}
+
+/**
+ * The README's benchmark block (between `<!-- BENCHMARKS:START -->` and `<!-- BENCHMARKS:END -->`): the
+ * machine line and the headline table, unformatted (the caller runs prettier over it).
+ */
+export function renderReadmeBlock(results: Json): string {
+  return [
+    "### Latest benchmark (from `bench/results.json`; details and every baseline in `docs/benchmarks.md`)",
+    machineBlock(results).split("\n").join(" "),
+    headlineBlock(results),
+  ].join("\n\n");
+}
+
+/** `readme` with the body between the BENCHMARKS markers replaced by `block` (unchanged without markers). */
+export function fillReadmeBlock(readme: string, block: string): string {
+  return readme.replace(
+    /<!-- BENCHMARKS:START -->[\s\S]*?<!-- BENCHMARKS:END -->/,
+    () => `<!-- BENCHMARKS:START -->\n\n${block.trim()}\n\n<!-- BENCHMARKS:END -->`,
   );
 }

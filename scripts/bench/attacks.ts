@@ -10,9 +10,9 @@
  * Run alone: `npx tsx scripts/bench/attacks.ts` prints the JSON (about 5 minutes on 2 cores).
  */
 import { pathToFileURL } from "node:url";
-import { toBeHex } from "ethers";
-import { startInProcessChain } from "../../src/chain/local.js";
-import { AI4I_TRIGGER } from "../../src/demo/attacks.js";
+import { getBytes, toBeHex } from "ethers";
+import { startInProcessChain } from "../../src/harness/index.js";
+import { AI4I_TRIGGER } from "../../src/adversary/index.js";
 import {
   ATTACKS,
   attemptOutOfBoundsUpdate,
@@ -27,8 +27,10 @@ import {
   localTaskPolicy,
   createLocalTask,
   deployLocalConsortium,
-} from "../../src/consortium/index.js";
+} from "../../src/harness/index.js";
 import { initBackend, loadDataset } from "../../src/learning/index.js";
+import { sealToGroup } from "../../src/seal/index.js";
+import { encodeUpdate } from "../../src/sparse/index.js";
 import { loadCircuitArtifacts, randomSalt, releaseZkWorkers, type PolicyBounds } from "../../src/zk/index.js";
 
 const MEMBERS = 10;
@@ -101,7 +103,6 @@ export async function matrix(): Promise<Record<string, unknown>> {
 /** Each bound broken in turn: the prover refuses, the circuit refuses, and the contract refuses a proof made under looser bounds. */
 export async function outOfBounds(): Promise<Record<string, unknown>> {
   const artifacts = await loadCircuitArtifacts({ instance: "test" });
-  const circuit = { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS };
   const connection = await startInProcessChain();
   try {
     const bench = await deployLocalConsortium({ connection, members: 1, circuit: "test" });
@@ -110,8 +111,6 @@ export async function outOfBounds(): Promise<Record<string, unknown>> {
     const policy = localTaskPolicy({
       consortium: bench,
       now,
-      vkeyHash: artifacts.vkeyHash,
-      circuit,
       overrides: { lInfBound: 4096n, l2Bound: 8192n },
     });
     const { taskId } = await createLocalTask({ consortium: bench, policy });
@@ -134,14 +133,21 @@ export async function outOfBounds(): Promise<Record<string, unknown>> {
       const looserBounds: PolicyBounds =
         violation === "l2" ? { ...policyBounds, l2Sq: 4n * BigInt(policyBounds.l2Sq) } : { ...policyBounds, lInf: 8191n };
       const context = { task: Number(taskId), round: 1, member: member.address };
+      const salt = randomSalt();
       const outcome = await attemptOutOfBoundsUpdate({
         update,
         context,
-        salt: randomSalt(),
+        salt,
         policyBounds,
         looserBounds,
         violation,
         artifacts,
+      });
+      // The envelope a member would send with it: the encoded update sealed to the task's reader group.
+      const envelope = sealToGroup({
+        payload: encodeUpdate({ header: { ...context, scale: policy.scale, salt }, update }),
+        groupPublicKey: getBytes(policy.readerKey),
+        context,
       });
       let onChain = "accepted";
       try {
@@ -151,7 +157,7 @@ export async function outOfBounds(): Promise<Record<string, unknown>> {
             .commitUpdate(
               taskId,
               1n,
-              `bafkreioutofbounds${violation}`,
+              envelope,
               toBeHex(outcome.looserBounds.commitment, 32),
               outcome.looserBounds.calldata,
             )

@@ -2,8 +2,9 @@
  * Benchmark: whole rounds on the in-process chain with the product's role code (src/roles), an embedded
  * Helia node and real Groth16 proofs from the `test` instance (K = 16), proved one after another as on one
  * machine. For 4, 16 and 64 members: wall time split into proving, the rest of each member's commit
- * (sparsify, seal, IPFS put, commitUpdate transaction), the chain's round steps (open, close), the
- * aggregation (fetch, open, check commitments, aggregate, store, publish) and the audit (two auditors'
+ * (sparsify, seal to the task's reader group, commitUpdate transaction carrying the envelope), the chain's
+ * round steps (open, close), the aggregation (read the envelopes from the commit events, pin them, open,
+ * check commitments, aggregate, store, publish) and the audit (two auditors'
  * replays, attestations, finalization). Then a 100-member round: total gas, wall time, and the
  * aggregator's memory (heap and RSS sampled every 10 ms during aggregateRound, next to the process's
  * figures just before it).
@@ -15,14 +16,14 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { startInProcessChain } from "../../src/chain/local.js";
+import { startInProcessChain } from "../../src/harness/index.js";
 import {
   localTaskPolicy,
   createLocalTask,
   deployLocalConsortium,
   type ConsortiumAccount,
   type LocalConsortium,
-} from "../../src/consortium/index.js";
+} from "../../src/harness/index.js";
 import { AI4I_MODEL_SPEC, createRng, initialParams, loadDataset, trainLocal } from "../../src/learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
 import {
@@ -32,7 +33,6 @@ import {
   closeRoundIfReady,
   commitMemberUpdate,
   openNextRound,
-  type ReaderKey,
   type RoleEnvironment,
 } from "../../src/roles/index.js";
 import { createHeliaStore, type ContentStore } from "../../src/storage/index.js";
@@ -51,8 +51,6 @@ function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
-
-const readerKey = (a: ConsortiumAccount): ReaderKey => ({ id: a.address, publicKey: a.publicKey, secretKey: a.secretKey });
 
 /** A seeded delta with the spread of a real local step: N(0, 0.02) per parameter. */
 function syntheticDelta(d: number, seed: number): Float32Array {
@@ -142,12 +140,9 @@ async function oneRound({
   const model0Cid = await store.put(model0);
   await store.pin(model0Cid);
   const now = BigInt(await connection.networkHelpers.time.latest());
-  const circuit = { maxEntries: artifacts.params.K, idxBits: artifacts.params.IDX_BITS, valBits: artifacts.params.VAL_BITS };
   const policy = localTaskPolicy({
     consortium: bench,
     now,
-    vkeyHash: artifacts.vkeyHash,
-    circuit,
     initialModelHash: globalModelHash(model0),
     initialModelCid: model0Cid,
     overrides: { dimension: params0.length, minParticipants: members.length },
@@ -189,7 +184,7 @@ async function oneRound({
 
   t = performance.now();
   const sampled = await withMemorySampling(() =>
-    aggregateRound({ env: aggregatorEnv, round, reader: readerKey(bench.aggregator), circuit: artifacts.params }),
+    aggregateRound({ env: aggregatorEnv, round, reader: bench.readerKeyOf(bench.aggregator) }),
   );
   const aggregationMs = performance.now() - t;
   const aggregated = sampled.value;
@@ -201,7 +196,7 @@ async function oneRound({
   let finalized = false;
   for (const auditor of bench.auditors) {
     const env = envOf(auditor);
-    const verdict = await auditRound({ env, round, reader: readerKey(auditor), circuit: artifacts.params });
+    const verdict = await auditRound({ env, round, reader: bench.readerKeyOf(auditor) });
     if (!verdict.matches) throw new Error(`audit mismatch: ${verdict.findings.join("; ")}`);
     finalized = (await attestRound({ env, verdict })).finalized || finalized;
   }

@@ -2,7 +2,8 @@
  * Benchmark: size and speed of the update wire format (src/sparse/wire.ts) for d = 10,000 at several
  * densities, next to baselines measured in the same run on the same updates:
  * - dense float32 (4 bytes per coordinate) and naive COO (int32 index + float32 value per entry);
- * - the sealed envelope's overhead for 1 and 3 readers;
+ * - the sealed envelope as members send it (version 2: sealed once to the task's reader group), next to the
+ *   per-reader wraps it replaced (version 1) for 1 and 3 readers;
  * - encode/decode throughput next to naive COO encode/decode through a DataView.
  *
  * Updates come from a deterministic pseudo-random Gaussian delta through the real pipeline
@@ -11,7 +12,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
-import { generateReaderKeyPair, sealPayload } from "../../src/seal/index.js";
+import { generateReaderKeyPair, sealPayload, sealToGroup } from "../../src/seal/index.js";
 import { decodeUpdate, encodeUpdate, sparsifyUpdate, type SparseUpdate } from "../../src/sparse/index.js";
 
 const DIMENSION = 10_000;
@@ -83,6 +84,7 @@ export async function run(): Promise<Record<string, unknown>> {
     id: "0x" + (i + 1).toString(16).padStart(40, "0"),
     publicKey: generateReaderKeyPair().publicKey,
   }));
+  const groupPublicKey = generateReaderKeyPair().publicKey;
   const context = { task: 1, round: 1, member: MEMBER };
   const delta = gaussianDelta(SEED, DIMENSION);
   const results: Record<string, unknown>[] = [];
@@ -98,6 +100,7 @@ export async function run(): Promise<Record<string, unknown>> {
       header,
       update: { dimension: DIMENSION, indices: new Uint32Array(), values: new Int32Array() },
     }).length;
+    const sealedGroup = sealToGroup({ payload: wire, groupPublicKey, context });
     const sealedOne = sealPayload({ payload: wire, readers: readers.slice(0, 1), context });
     const sealedThree = sealPayload({ payload: wire, readers, context });
     const limits = { maxCount: k, maxDimension: DIMENSION };
@@ -119,6 +122,8 @@ export async function run(): Promise<Record<string, unknown>> {
         wireVsDense: round(wire.length / (4 * DIMENSION), 4),
         wireVsNaiveCoo: round(wire.length / coo.length, 3),
         wireEntriesPerEntry: round((wire.length - headerBytes) / Math.max(1, update.indices.length), 2),
+        sealedReaderGroup: sealedGroup.length,
+        sealOverheadReaderGroup: sealedGroup.length - wire.length,
         sealedOneReader: sealedOne.length,
         sealedThreeReaders: sealedThree.length,
         sealOverheadOneReader: sealedOne.length - wire.length,
