@@ -14,6 +14,9 @@ import {VerifyingKeyRegistry} from "./VerifyingKeyRegistry.sol";
 /// @title Consortium
 /// @notice Governors (M of N) admit members and set task policies; see IConsortium.
 /// @dev There is no owner: the deployer only chooses the first governors and quorum.
+// Governance, membership, policies, readers and dispute resolutions are one trust domain: splitting the
+// state over contracts would add cross-contract calls to every check without isolating anything.
+// solhint-disable-next-line max-states-count
 contract Consortium is IConsortium {
     /// @notice Longest approval window a proposal may ask for.
     uint64 public constant MAX_VOTING_PERIOD = 30 days;
@@ -264,8 +267,11 @@ contract Consortium is IConsortium {
             (uint256 taskId, address account) = abi.decode(payload, (uint256, address));
             _setTaskAccess(taskId, account, false);
         } else if (kind == ProposalKind.RegisterVerifyingKey) {
-            (uint256[] memory key, IVerifyingKeyRegistry.CircuitShape memory shape, bool developmentOnly) = abi
-                .decode(payload, (uint256[], IVerifyingKeyRegistry.CircuitShape, bool));
+            (
+                uint256[] memory key,
+                IVerifyingKeyRegistry.CircuitShape memory shape,
+                bool developmentOnly
+            ) = abi.decode(payload, (uint256[], IVerifyingKeyRegistry.CircuitShape, bool));
             verifyingKeys.register(key, shape, developmentOnly);
         } else {
             // ResolveDispute: the enum has no other value left, and abi decoding of `kind` reverts on
@@ -278,12 +284,17 @@ contract Consortium is IConsortium {
         }
     }
 
-    function _resolveDispute(uint256 taskId, uint256 round, bool upholdModel, address[] memory suspend) private {
+    function _resolveDispute(
+        uint256 taskId,
+        uint256 round,
+        bool upholdModel,
+        address[] memory suspend
+    ) private {
         if (_policyVersion[taskId] == 0) revert Consortium__UnknownTask(taskId);
-        if (_resolutions[taskId][round] != DisputeResolution.None) revert Consortium__AlreadyResolved(taskId, round);
-        DisputeResolution resolution = upholdModel
-            ? DisputeResolution.ModelUpheld
-            : DisputeResolution.DisputeConfirmed;
+        if (_resolutions[taskId][round] != DisputeResolution.None)
+            revert Consortium__AlreadyResolved(taskId, round);
+        DisputeResolution resolution =
+            upholdModel ? DisputeResolution.ModelUpheld : DisputeResolution.DisputeConfirmed;
         _resolutions[taskId][round] = resolution;
         _resolvedAtBlock[taskId][round] = block.number;
         for (uint256 i = 0; i < suspend.length; ++i) {
@@ -333,7 +344,10 @@ contract Consortium is IConsortium {
 
     /// @dev Active readers with the auditor role (other than `leaving`), less one when any of them also
     /// aggregates: the aggregator of a round can never attest it.
-    function _attestingAuditors(address[] memory readers, address leaving) private view returns (uint256 count) {
+    function _attestingAuditors(
+        address[] memory readers,
+        address leaving
+    ) private view returns (uint256 count) {
         bool dualRole = false;
         for (uint256 i = 0; i < readers.length; ++i) {
             address r = readers[i];
@@ -441,7 +455,8 @@ contract Consortium is IConsortium {
         for (uint256 i = 0; i < policy.readers.length; ++i) {
             // A reader listed twice would count twice toward the attestation quorum.
             for (uint256 j = 0; j < i; ++j) {
-                if (policy.readers[j] == policy.readers[i]) revert Consortium__InvalidPolicy("duplicate reader");
+                if (policy.readers[j] == policy.readers[i])
+                    revert Consortium__InvalidPolicy("duplicate reader");
             }
             Member storage reader = _members[policy.readers[i]];
             if (reader.status != MemberStatus.Active) revert Consortium__NotMember(policy.readers[i]);
@@ -463,10 +478,20 @@ contract Consortium is IConsortium {
         if (info.developmentOnly && !development) revert Consortium__DevelopmentKeyRefused(keyHash);
         IVerifyingKeyRegistry.CircuitShape memory shape = info.shape;
         if (policy.maxNonZeros > shape.maxEntries) {
-            revert Consortium__PolicyExceedsCircuit(keyHash, "maxNonZeros", policy.maxNonZeros, shape.maxEntries);
+            revert Consortium__PolicyExceedsCircuit(
+                keyHash,
+                "maxNonZeros",
+                policy.maxNonZeros,
+                shape.maxEntries
+            );
         }
         if (uint256(policy.dimension) > 1 << shape.indexBits) {
-            revert Consortium__PolicyExceedsCircuit(keyHash, "dimension", policy.dimension, 1 << shape.indexBits);
+            revert Consortium__PolicyExceedsCircuit(
+                keyHash,
+                "dimension",
+                policy.dimension,
+                1 << shape.indexBits
+            );
         }
         // The circuit range-checks value + lInf in VAL_BITS bits, so 2 * lInf must stay below 2^VAL_BITS.
         if (2 * uint256(policy.lInfBound) >= 1 << shape.valueBits) {

@@ -38,7 +38,8 @@ contract FederatedRounds is IFederatedRounds {
     mapping(uint256 taskId => mapping(uint256 round => mapping(address auditor => bool))) private _attested;
     /// @dev The auditors who may attest a round: readers with the auditor role, active and granted, when it
     /// opened (so `auditorCount` counts exactly who may attest).
-    mapping(uint256 taskId => mapping(uint256 round => mapping(address auditor => bool))) private _roundAuditor;
+    mapping(uint256 taskId => mapping(uint256 round => mapping(address auditor => bool)))
+        private _roundAuditor;
     mapping(uint256 taskId => mapping(uint256 round => uint256 blockNumber)) private _disputedAtBlock;
     mapping(uint256 taskId => uint256) private _finalizedRound;
     mapping(uint256 taskId => bytes32) private _finalizedModelHash;
