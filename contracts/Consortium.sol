@@ -267,12 +267,7 @@ contract Consortium is IConsortium {
             (uint256 taskId, address account) = abi.decode(payload, (uint256, address));
             _setTaskAccess(taskId, account, false);
         } else if (kind == ProposalKind.RegisterVerifyingKey) {
-            (
-                uint256[] memory key,
-                IVerifyingKeyRegistry.CircuitShape memory shape,
-                bool developmentOnly
-            ) = abi.decode(payload, (uint256[], IVerifyingKeyRegistry.CircuitShape, bool));
-            verifyingKeys.register(key, shape, developmentOnly);
+            _registerVerifyingKey(payload);
         } else {
             // ResolveDispute: the enum has no other value left, and abi decoding of `kind` reverts on
             // out-of-range values before reaching here.
@@ -282,6 +277,12 @@ contract Consortium is IConsortium {
             );
             _resolveDispute(taskId, round, upholdModel, suspend);
         }
+    }
+
+    function _registerVerifyingKey(bytes memory payload) private {
+        (uint256[] memory key, IVerifyingKeyRegistry.CircuitShape memory shape, bool developmentOnly) = abi
+            .decode(payload, (uint256[], IVerifyingKeyRegistry.CircuitShape, bool));
+        verifyingKeys.register(key, shape, developmentOnly);
     }
 
     function _resolveDispute(
