@@ -41,6 +41,7 @@ export function lyingVerdict(verdict: AuditVerdict): AuditVerdict {
 
 export {
   AI4I_TRIGGER,
+  POISONING_ATTACKS,
   poisonData,
   poisonDelta,
   stampTrigger,

@@ -1,17 +1,19 @@
 import type { LabelledData } from "../data/index.js";
 import { createRng } from "../data/index.js";
 
-/** What a malicious member does to its data or its delta (the attacks of `cfl demo --attack`). */
-export type PoisoningAttack =
-  | "none"
-  | "scaling"
-  | "signflip"
-  | "noise"
-  | "labelflip"
-  | "backdoor"
-  | "freeride"
-  | "seal-split"
-  | "withhold";
+/** What a malicious member does to its data, its delta or its envelope (`cfl demo --attack`). */
+export const POISONING_ATTACKS = [
+  "none",
+  "scaling",
+  "signflip",
+  "noise",
+  "labelflip",
+  "backdoor",
+  "freeride",
+  "seal-split",
+  "withhold",
+] as const;
+export type PoisoningAttack = (typeof POISONING_ATTACKS)[number];
 
 /**
  * What a malicious member does to its training data before it trains (data poisoning): label flipping,

@@ -3,6 +3,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { addressBytes, checkKey, concat, contextBytes, equalBytes } from "./bytes.js";
 import {
   SealError,
   type ReaderKeyPair,
@@ -48,50 +49,6 @@ export function readerPublicKey(secretKey: Uint8Array): Uint8Array {
   return x25519.getPublicKey(secretKey);
 }
 
-function checkKey(key: Uint8Array, what: string): void {
-  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES) {
-    throw new SealError("invalid-input", `${what} must be ${KEY_BYTES} bytes`);
-  }
-}
-
-function addressBytes(address: string, what: string): Uint8Array {
-  if (typeof address !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(address)) {
-    throw new SealError(
-      "invalid-input",
-      `${what} must be a 0x-prefixed 20-byte address, got "${String(address)}"`,
-    );
-  }
-  return Uint8Array.from(Buffer.from(address.slice(2), "hex"));
-}
-
-function contextBytes(context: UpdateContext): Uint8Array {
-  const { task, round, member } = context;
-  for (const [name, v] of [
-    ["task", task],
-    ["round", round],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
-      throw new SealError("invalid-input", `context.${name} must be a uint32, got ${v}`);
-    }
-  }
-  const out = new Uint8Array(28);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, task);
-  view.setUint32(4, round);
-  out.set(addressBytes(member, "context.member"), 8);
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 function wrapKey(
   shared: Uint8Array,
   ephemeralPublic: Uint8Array,
@@ -99,10 +56,6 @@ function wrapKey(
   context: Uint8Array,
 ) {
   return hkdf(sha256, shared, concat(ephemeralPublic, readerPublic), concat(WRAP_INFO, context), KEY_BYTES);
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 }
 
 /**

@@ -2,6 +2,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
+import { checkKey, concat, contextBytes, equalBytes } from "./bytes.js";
 import { openPayload, sealPayload } from "./envelope.js";
 import { SealError, type SealOpener, type SealRecipient, type UpdateContext } from "./types.js";
 
@@ -31,44 +32,6 @@ const HEADER_BYTES = 4 + 1 + CONTEXT_BYTES + KEY_BYTES + KEY_BYTES;
 export const GROUP_SEAL_OVERHEAD_BYTES = HEADER_BYTES + TAG_BYTES;
 const INFO = new TextEncoder().encode("circular-fl/seal/v2/group");
 const ZERO_NONCE = new Uint8Array(12);
-
-function contextBytes(context: UpdateContext): Uint8Array {
-  const { task, round, member } = context;
-  for (const [name, v] of [
-    ["task", task],
-    ["round", round],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
-      throw new SealError("invalid-input", `context.${name} must be a uint32, got ${v}`);
-  }
-  if (typeof member !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(member))
-    throw new SealError("invalid-input", `context.member must be a 20-byte address, got "${String(member)}"`);
-  const out = new Uint8Array(CONTEXT_BYTES);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, task);
-  view.setUint32(4, round);
-  out.set(Buffer.from(member.slice(2), "hex"), 8);
-  return out;
-}
-
-function checkKey(key: Uint8Array, what: string): void {
-  if (!(key instanceof Uint8Array) || key.length !== KEY_BYTES)
-    throw new SealError("invalid-input", `${what} must be ${KEY_BYTES} bytes`);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
-}
 
 function derive(shared: Uint8Array, ephemeralPublic: Uint8Array, groupPublic: Uint8Array, ctx: Uint8Array) {
   return hkdf(sha256, shared, concat(ephemeralPublic, groupPublic), concat(INFO, ctx), KEY_BYTES);
@@ -112,7 +75,7 @@ export function inspectGroupEnvelope(envelope: Uint8Array): GroupEnvelopeInfo {
   if (!(envelope instanceof Uint8Array)) throw new SealError("malformed", "envelope must be a Uint8Array");
   if (envelope.length < GROUP_SEAL_OVERHEAD_BYTES)
     throw new SealError("malformed", `envelope is ${envelope.length} bytes, shorter than header and tag`);
-  if (!equal(envelope.subarray(0, 4), MAGIC))
+  if (!equalBytes(envelope.subarray(0, 4), MAGIC))
     throw new SealError("malformed", 'not a sealed circular-fl envelope: the first bytes are not "CFLS"');
   if (envelope[4] !== GROUP_SEAL_VERSION)
     throw new SealError(
@@ -148,7 +111,7 @@ export function openFromGroup({
   checkKey(groupSecretKey, "group secret key");
   const expected = contextBytes(context);
   const info = inspectGroupEnvelope(envelope);
-  if (!equal(envelope.subarray(5, 33), expected)) {
+  if (!equalBytes(envelope.subarray(5, 33), expected)) {
     const s = info.context;
     throw new SealError(
       "context-mismatch",
@@ -157,7 +120,7 @@ export function openFromGroup({
     );
   }
   const groupPublic = x25519.getPublicKey(groupSecretKey);
-  if (!equal(info.groupPublicKey, groupPublic))
+  if (!equalBytes(info.groupPublicKey, groupPublic))
     throw new SealError("not-a-reader", "the envelope is sealed to another key than the task's reader group");
   const ephemeralPublic = envelope.subarray(33 + KEY_BYTES, HEADER_BYTES);
   const header = envelope.subarray(0, HEADER_BYTES);

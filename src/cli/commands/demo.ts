@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
+import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
 import { createLogger } from "../log.js";
 
 function integer(name: string, min: number, max: number) {
@@ -28,17 +29,7 @@ export function registerDemoCommand(program: Command): void {
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
-        .choices([
-          "none",
-          "scaling",
-          "signflip",
-          "noise",
-          "labelflip",
-          "backdoor",
-          "freeride",
-          "seal-split",
-          "withhold",
-        ])
+        .choices([...POISONING_ATTACKS])
         .default("none"),
     )
     .option("--malicious <m>", "number of malicious members", integer("--malicious", 0, 63), 0)
