@@ -106,7 +106,7 @@ function withDefaults(config: SupplyChainConfig): Required<SupplyChainConfig> {
   };
   const positive = (name: string, value: number): void => {
     if (!Number.isInteger(value) || value < 1) {
-      throw new SupplyChainError("INVALID_VALUE", `${name} must be a positive integer, got ${value}`);
+      throw new SupplyChainError("invalid-value", `${name} must be a positive integer, got ${value}`);
     }
   };
   positive("members", full.members);
@@ -115,12 +115,12 @@ function withDefaults(config: SupplyChainConfig): Required<SupplyChainConfig> {
   positive("maxCycles", full.maxCycles);
   positive("atomsPerKind", full.atomsPerKind);
   if (full.entitiesPerKind < MATERIAL_KINDS.length) {
-    throw new SupplyChainError("INVALID_VALUE", `entitiesPerKind must be at least ${MATERIAL_KINDS.length}`);
+    throw new SupplyChainError("invalid-value", `entitiesPerKind must be at least ${MATERIAL_KINDS.length}`);
   }
   if (!(full.activityPerKind >= 0 && full.activityPerKind <= 1)) {
-    throw new SupplyChainError("INVALID_VALUE", "activityPerKind must be a probability");
+    throw new SupplyChainError("invalid-value", "activityPerKind must be a probability");
   }
-  if (!(full.noise >= 0)) throw new SupplyChainError("INVALID_VALUE", "noise must be non-negative");
+  if (!(full.noise >= 0)) throw new SupplyChainError("invalid-value", "noise must be non-negative");
   return full;
 }
 

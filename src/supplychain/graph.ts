@@ -143,7 +143,7 @@ export const PROCESS_IDS: readonly ProcessId[] = PROCESSES.map((p) => p.id);
 
 export function processDefinition(id: ProcessId): ProcessDefinition {
   const found = PROCESSES.find((p) => p.id === id);
-  if (found === undefined) throw new SupplyChainError("UNKNOWN_PROCESS", `unknown process "${String(id)}"`);
+  if (found === undefined) throw new SupplyChainError("unknown-process", `unknown process "${String(id)}"`);
   return found;
 }
 
@@ -174,15 +174,15 @@ export function entityMask(entity: SupplyChainEntity): Uint8Array {
 }
 
 export type SupplyChainErrorCode =
-  | "UNKNOWN_PROCESS"
-  | "UNKNOWN_ENTITY"
-  | "DUPLICATE_ENTITY"
-  | "UNKNOWN_MATERIAL"
-  | "DUPLICATE_MATERIAL"
-  | "PROCESS_NOT_ALLOWED"
-  | "MATERIAL_NOT_HANDLED"
-  | "INVALID_STATE"
-  | "INVALID_VALUE";
+  | "unknown-process"
+  | "unknown-entity"
+  | "duplicate-entity"
+  | "unknown-material"
+  | "duplicate-material"
+  | "process-not-allowed"
+  | "material-not-handled"
+  | "invalid-state"
+  | "invalid-value";
 
 export class SupplyChainError extends Error {
   constructor(
@@ -205,12 +205,12 @@ export class CircularSupplyChainGraph {
 
   addEntity(entity: SupplyChainEntity): void {
     if (this.#entities.has(entity.id)) {
-      throw new SupplyChainError("DUPLICATE_ENTITY", `entity "${entity.id}" already exists`);
+      throw new SupplyChainError("duplicate-entity", `entity "${entity.id}" already exists`);
     }
     for (const process of entity.processes) {
       if (!processDefinition(process).performedBy.includes(entity.kind)) {
         throw new SupplyChainError(
-          "PROCESS_NOT_ALLOWED",
+          "process-not-allowed",
           `entity "${entity.id}" is a ${entity.kind}, which cannot run "${process}"`,
         );
       }
@@ -218,7 +218,7 @@ export class CircularSupplyChainGraph {
     for (const material of entity.materials) {
       if (!MATERIAL_KINDS.includes(material)) {
         throw new SupplyChainError(
-          "UNKNOWN_MATERIAL",
+          "unknown-material",
           `entity "${entity.id}" lists unknown material "${material}"`,
         );
       }
@@ -232,7 +232,7 @@ export class CircularSupplyChainGraph {
 
   entity(id: string): SupplyChainEntity {
     const entity = this.#entities.get(id);
-    if (entity === undefined) throw new SupplyChainError("UNKNOWN_ENTITY", `no entity "${id}" in the graph`);
+    if (entity === undefined) throw new SupplyChainError("unknown-entity", `no entity "${id}" in the graph`);
     return entity;
   }
 
@@ -243,7 +243,7 @@ export class CircularSupplyChainGraph {
   flow(materialId: string): MaterialFlow {
     const flow = this.#flows.get(materialId);
     if (flow === undefined)
-      throw new SupplyChainError("UNKNOWN_MATERIAL", `no material flow "${materialId}"`);
+      throw new SupplyChainError("unknown-material", `no material flow "${materialId}"`);
     return flow;
   }
 
@@ -273,20 +273,20 @@ export class CircularSupplyChainGraph {
     economicValue: number;
   }): MaterialFlow {
     if (this.#flows.has(materialId)) {
-      throw new SupplyChainError("DUPLICATE_MATERIAL", `material flow "${materialId}" already exists`);
+      throw new SupplyChainError("duplicate-material", `material flow "${materialId}" already exists`);
     }
     const entity = this.entity(at);
     if (entity.kind !== "supplier") {
       throw new SupplyChainError(
-        "INVALID_STATE",
+        "invalid-state",
         `virgin material enters at a supplier, not at ${entity.kind} "${at}"`,
       );
     }
     if (!entity.materials.includes(material)) {
-      throw new SupplyChainError("MATERIAL_NOT_HANDLED", `supplier "${at}" does not handle ${material}`);
+      throw new SupplyChainError("material-not-handled", `supplier "${at}" does not handle ${material}`);
     }
     if (!(massKg > 0) || !(economicValue >= 0)) {
-      throw new SupplyChainError("INVALID_VALUE", "mass must be positive and economic value non-negative");
+      throw new SupplyChainError("invalid-value", "mass must be positive and economic value non-negative");
     }
     const flow: MaterialFlow = {
       materialId,
@@ -333,32 +333,32 @@ export class CircularSupplyChainGraph {
     const here = flow.locationHistory[flow.locationHistory.length - 1];
     if (here !== from) {
       throw new SupplyChainError(
-        "INVALID_STATE",
+        "invalid-state",
         `material "${materialId}" is at "${here}", not at "${from}"`,
       );
     }
     const definition = processDefinition(process);
     if (!target.processes.includes(process)) {
-      throw new SupplyChainError("PROCESS_NOT_ALLOWED", `entity "${to}" does not run "${process}"`);
+      throw new SupplyChainError("process-not-allowed", `entity "${to}" does not run "${process}"`);
     }
     if (!target.materials.includes(flow.material)) {
-      throw new SupplyChainError("MATERIAL_NOT_HANDLED", `entity "${to}" does not handle ${flow.material}`);
+      throw new SupplyChainError("material-not-handled", `entity "${to}" does not handle ${flow.material}`);
     }
     if (!definition.from.includes(flow.state)) {
       throw new SupplyChainError(
-        "INVALID_STATE",
+        "invalid-state",
         `"${process}" needs material in state ${definition.from.join("/")}, "${materialId}" is ${flow.state}`,
       );
     }
     if (!(qualityAfter >= 0 && qualityAfter <= 1) || !(valueAfter >= 0)) {
-      throw new SupplyChainError("INVALID_VALUE", `quality must be in [0, 1] and value non-negative`);
+      throw new SupplyChainError("invalid-value", `quality must be in [0, 1] and value non-negative`);
     }
     const mask = entityMask(target);
     const record = this.#measurements.get(to) as { sum: Float64Array; count: Uint32Array };
     for (const { feature, value } of measurements) {
       if (mask[feature] !== 1) {
         throw new SupplyChainError(
-          "INVALID_VALUE",
+          "invalid-value",
           `entity "${to}" cannot measure feature ${featureName(feature)}`,
         );
       }

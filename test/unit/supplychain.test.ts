@@ -126,7 +126,7 @@ describe("circular supply chain", function () {
           qualityAfter: 0.9,
           valueAfter: 1,
         }),
-      "INVALID_STATE",
+      "invalid-state",
       /"remelting" needs material in state recovered, "lot" is virgin/,
     );
     expectSupplyChainError(
@@ -139,12 +139,12 @@ describe("circular supply chain", function () {
           qualityAfter: 0.9,
           valueAfter: 1,
         }),
-      "PROCESS_NOT_ALLOWED",
+      "process-not-allowed",
       /entity "m" does not run "machining"/,
     );
     expectSupplyChainError(
       () => graph.addEntity({ ...supplier, id: "x", processes: ["remelting"] }),
-      "PROCESS_NOT_ALLOWED",
+      "process-not-allowed",
       /supplier, which cannot run "remelting"/,
     );
     expectSupplyChainError(
@@ -157,10 +157,10 @@ describe("circular supply chain", function () {
           qualityAfter: 1.5,
           valueAfter: 1,
         }),
-      "INVALID_VALUE",
+      "invalid-value",
       /quality must be in \[0, 1\]/,
     );
-    expectSupplyChainError(() => graph.flow("nope"), "UNKNOWN_MATERIAL", /no material flow "nope"/);
+    expectSupplyChainError(() => graph.flow("nope"), "unknown-material", /no material flow "nope"/);
     expectSupplyChainError(
       () =>
         graph.addTransformation({
@@ -171,7 +171,7 @@ describe("circular supply chain", function () {
           qualityAfter: 0.9,
           valueAfter: 1,
         }),
-      "INVALID_STATE",
+      "invalid-state",
       /material "lot" is at "s", not at "m"/,
     );
   });
@@ -204,7 +204,7 @@ describe("circular supply chain", function () {
           valueAfter: 1,
           measurements: [{ feature: outside, value: 1 }],
         }),
-      "INVALID_VALUE",
+      "invalid-value",
       /cannot measure feature steel\/remelting/,
     );
   });
@@ -294,12 +294,12 @@ describe("circular supply chain", function () {
     it("rejects invalid configurations", function () {
       expectSupplyChainError(
         () => generateSupplyChain({ seed: 1, members: 0 }),
-        "INVALID_VALUE",
+        "invalid-value",
         /members must be a positive integer/,
       );
       expectSupplyChainError(
         () => generateSupplyChain({ seed: 1, members: 2, entitiesPerKind: 2 }),
-        "INVALID_VALUE",
+        "invalid-value",
         /entitiesPerKind must be at least 4/,
       );
     });
