@@ -1,2 +1,8 @@
 export * from "./types.js";
-export { PolicyError, validatePolicy, encodeProposal, policyFromChain } from "./policy.js";
+export {
+  PolicyError,
+  validatePolicy,
+  encodeProposal,
+  policyFromChain,
+  type PolicyErrorCode,
+} from "./policy.js";

@@ -4,9 +4,32 @@ import type { CircuitLimits, ProposalAction, TaskPolicy } from "./types.js";
 import { ProposalKind, Operation } from "./types.js";
 
 /** A policy or proposal that the contract would refuse, caught before anyone pays gas for it. */
+export type PolicyErrorCode =
+  | "attestation-quorum"
+  | "circuit-d"
+  | "circuit-k"
+  | "circuit-linf"
+  | "dimension"
+  | "expiry"
+  | "initial-model"
+  | "l2"
+  | "linf"
+  | "max-commits"
+  | "max-non-zeros"
+  | "min-participants"
+  | "model-id"
+  | "operations"
+  | "policy-field"
+  | "reader-key"
+  | "readers"
+  | "rule"
+  | "scale"
+  | "vk-hash"
+  | "windows";
+
 export class PolicyError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: PolicyErrorCode;
+  constructor(code: PolicyErrorCode, message: string) {
     super(message);
     this.name = "PolicyError";
     this.code = code;
@@ -41,7 +64,7 @@ export function validatePolicy({
   circuit?: CircuitLimits;
   now?: bigint;
 }): TaskPolicy {
-  const fail = (code: string, message: string): never => {
+  const fail = (code: PolicyErrorCode, message: string): never => {
     throw new PolicyError(code, `invalid task policy: ${message}`);
   };
   if (!BYTES32.test(policy.modelId)) fail("model-id", "modelId must be 32 bytes hex");

@@ -14,10 +14,22 @@ import type {
   UpdateCheck,
 } from "./types.js";
 
+export type RoleErrorCode =
+  | "base-not-finalized"
+  | "dimension"
+  | "missing-event"
+  | "model-hash-mismatch"
+  | "no-provider"
+  | "no-receipt"
+  | "not-a-reader"
+  | "round-open"
+  | "unknown-round"
+  | "wrong-proving-key";
+
 /** A role could not do its step; `code` says which rule stopped it. */
 export class RoleError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: RoleErrorCode;
+  constructor(code: RoleErrorCode, message: string) {
     super(message);
     this.name = "RoleError";
     this.code = code;

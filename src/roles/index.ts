@@ -1,6 +1,7 @@
 export * from "./types.js";
 export {
   RoleError,
+  type RoleErrorCode,
   loadRoundPolicy,
   readerPublicKeys,
   fetchVerifiedModel,

@@ -13,6 +13,7 @@ export type {
 } from "./types.js";
 export {
   ZkError,
+  type ZkErrorCode,
   ZkInputError,
   ZkSetupError,
   ZkDriftError,
