@@ -283,6 +283,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         rejected: (aggregated?.excluded ?? []).map((e) => ({ member: e.member, reason: e.reason })),
         globalModelCid: record.published?.modelCid ?? "",
         globalModelHash: record.published?.modelHash ?? "",
+        baseModelHash: record.baseModelHash,
         status,
         finalized: status === "finalized",
         disputed: record.disputed,

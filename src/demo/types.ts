@@ -27,6 +27,8 @@ export interface RoundReport {
   rejected: { member: string; reason: string }[];
   globalModelCid: string;
   globalModelHash: string;
+  /** The model the round's members trained on (the round's base, as the chain recorded it at opening). */
+  baseModelHash: string;
   /** How the round ended. */
   status: "open" | "closed" | "published" | "finalized" | "disputed" | "abandoned" | "resolved";
   finalized: boolean;
