@@ -48,3 +48,4 @@ export {
   type PoisoningAttack,
   type Trigger,
 } from "./poisoning.js";
+export { tamperingAggregator, type AggregatorTampering } from "./aggregator.js";

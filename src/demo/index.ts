@@ -32,7 +32,14 @@ import {
   settleRound,
   type RoleEnvironment,
 } from "../roles/index.js";
-import { AI4I_TRIGGER, lyingVerdict, poisonData, poisonDelta, sealToOtherKey } from "../adversary/index.js";
+import {
+  AI4I_TRIGGER,
+  lyingVerdict,
+  poisonData,
+  poisonDelta,
+  sealToOtherKey,
+  tamperingAggregator,
+} from "../adversary/index.js";
 import { MemberStatus } from "../governance/index.js";
 import { createHeliaStore } from "../storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers } from "../zk/index.js";
@@ -234,13 +241,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         log("round-settled", { round: Number(round), outcome: settled.outcome });
       } else {
         const tamper = options.tamperAggregator && r === 2 ? "wrong-hash" : "none";
+        const reader = consortium.readerKeyOf(
+          consortium.aggregators.find((a) => a.address === aggregatorEnv.address)!,
+        );
         aggregated = await aggregateRound({
           env: aggregatorEnv,
           round,
-          reader: consortium.readerKeyOf(
-            consortium.aggregators.find((a) => a.address === aggregatorEnv.address)!,
-          ),
-          tamper,
+          reader,
+          seams: tamperingAggregator({ tamper, groupSecretKey: reader.secretKey }),
         });
         log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
         for (const [i, env] of auditorEnvs.entries()) {

@@ -1,5 +1,4 @@
 import { computeRoundModel, ruleFromPolicy, type AggregationRule } from "../aggregation/index.js";
-import { concat, keccak256, toUtf8Bytes } from "ethers";
 import type { GlobalModel } from "../model/index.js";
 import {
   readRound,
@@ -8,8 +7,7 @@ import {
   type CommittedUpdate,
   type RoundRecord,
 } from "../chain/index.js";
-import { decodeUpdate, type SparseUpdate } from "../sparse/index.js";
-import { openFromGroup } from "../seal/index.js";
+import type { SparseUpdate } from "../sparse/index.js";
 import {
   byAddress,
   checkCommittedUpdate,
@@ -27,9 +25,23 @@ import type {
   UpdateCheck,
 } from "./types.js";
 
-/** Ways a dishonest aggregator lies, for demonstrating (and testing) that auditors catch it. */
-export type AggregatorTampering =
-  "none" | "wrong-hash" | "drop-honest-update" | "include-mismatched" | "wrong-rule";
+/**
+ * Seams of the aggregator's step: how it treats its checks, which rule it applies and which hash it
+ * publishes. The honest aggregator uses none of them; src/adversary builds the dishonest variants that the
+ * auditors are tested against.
+ */
+export interface AggregatorSeams {
+  /** Rewrites the update checks before aggregation. */
+  transformChecks?: (input: {
+    checks: UpdateCheck[];
+    record: RoundRecord;
+    roundPolicy: RoundPolicy;
+  }) => UpdateCheck[];
+  /** The rule to apply instead of the policy's. */
+  ruleOverride?: (roundPolicy: RoundPolicy) => AggregationRule;
+  /** The hash to publish for the model bytes instead of their own. */
+  publishedHash?: (built: { bytes: Uint8Array; hash: string }) => string;
+}
 
 /** The model CID and hash a new round must build on: the last finalized model, or the task's initial one. */
 export async function lastFinalizedModel({
@@ -135,7 +147,7 @@ export function buildRoundModel({
   valid: readonly { member: string; update: SparseUpdate }[];
   roundPolicy: RoundPolicy;
   round: bigint;
-  /** Only a tampering aggregator passes this: the policy's rule is the only honest one. */
+  /** Only a dishonest aggregator (src/adversary) passes this: the policy's rule is the only honest one. */
   ruleOverride?: AggregationRule;
 }): { model: GlobalModel; bytes: Uint8Array; hash: string } {
   const { policy } = roundPolicy;
@@ -212,56 +224,32 @@ export async function aggregateRound({
   env,
   round,
   reader,
-  tamper = "none",
+  seams = {},
 }: {
   env: RoleEnvironment;
   round: bigint;
   reader: ReaderGroupKey;
-  tamper?: AggregatorTampering;
+  seams?: AggregatorSeams;
 }): Promise<AggregationResult | undefined> {
   const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round });
   if (record.published || record.abandoned) return undefined;
   if (!record.closed) throw new RoleError("round-open", `round ${round} is still open`);
   const started = performance.now();
-  const { roundPolicy, base, checks } = await loadRoundInputs({ env, record, reader });
-  if (tamper === "include-mismatched") {
-    // Re-read the payloads whose commitment failed and use them anyway.
-    for (const [i, check] of checks.entries()) {
-      if (check.status !== "excluded" || check.reason !== "CommitmentMismatch") continue;
-      const decoded = decodeWithoutCommitment({
-        env,
-        envelope: record.commits[i]!.envelope,
-        round,
-        member: check.member,
-        reader,
-        roundPolicy,
-      });
-      if (decoded) {
-        checks[i] = { member: check.member, status: "valid", update: decoded };
-      }
-    }
-  }
-  if (tamper === "drop-honest-update") {
-    const victim = checks.findIndex((c) => c.status === "valid");
-    if (victim >= 0) {
-      const member = checks[victim]!.member;
-      checks[victim] = { member, status: "excluded", reason: "Undecodable", detail: "tampering: dropped" };
-    }
-  }
+  const inputs = await loadRoundInputs({ env, record, reader });
+  const { roundPolicy, base } = inputs;
+  const checks = seams.transformChecks?.({ checks: inputs.checks, record, roundPolicy }) ?? inputs.checks;
   const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
   const built = buildRoundModel({
     base,
     valid,
     roundPolicy,
     round,
-    ruleOverride: tamper === "wrong-rule" ? pickOtherRule(roundPolicy.policy.aggregationRule) : undefined,
+    ruleOverride: seams.ruleOverride?.(roundPolicy),
   });
   const aggregateMs = performance.now() - started;
   const modelCid = await env.store.put(built.bytes);
   await env.store.pin(modelCid);
-  // A lying aggregator publishes a hash that no honest replay of this round can produce.
-  const modelHash =
-    tamper === "wrong-hash" ? keccak256(concat([built.bytes, toUtf8Bytes("tampered")])) : built.hash;
+  const modelHash = seams.publishedHash?.(built) ?? built.hash;
 
   const included = valid.map((v) => v.member).sort(byAddress);
   const excluded = checks
@@ -279,37 +267,4 @@ export async function aggregateRound({
   );
   const receipt = await tx.wait();
   return { modelCid, modelHash, included, excluded, gasUsed: receipt?.gasUsed ?? 0n, aggregateMs };
-}
-
-function pickOtherRule(ruleId: number): AggregationRule {
-  return ruleId === 3 ? { kind: "mean" } : { kind: "median" };
-}
-
-/** What a tampering aggregator reads from a payload whose commitment does not match (no check at all). */
-function decodeWithoutCommitment({
-  env,
-  envelope,
-  round,
-  member,
-  reader,
-  roundPolicy,
-}: {
-  env: RoleEnvironment;
-  envelope: Uint8Array;
-  round: bigint;
-  member: string;
-  reader: ReaderGroupKey;
-  roundPolicy: RoundPolicy;
-}): SparseUpdate | undefined {
-  try {
-    const context = { task: Number(env.taskId), round: Number(round), member };
-    const payload = openFromGroup({ envelope, groupSecretKey: reader.secretKey, context });
-    const { policy } = roundPolicy;
-    return decodeUpdate({
-      bytes: payload,
-      limits: { maxCount: policy.maxNonZeros, maxDimension: policy.dimension },
-    }).update;
-  } catch {
-    return undefined;
-  }
 }

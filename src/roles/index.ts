@@ -22,7 +22,7 @@ export {
   aggregateRound,
   mapBounded,
   loadRoundInputs,
-  type AggregatorTampering,
+  type AggregatorSeams,
 } from "./aggregator.js";
 export { auditRound, attestRound, settleRound } from "./auditor.js";
 export {

@@ -11,10 +11,9 @@ import {
   lastFinalizedModel,
   loadTrainingBase,
   openNextRound,
-  type AggregatorTampering,
 } from "../../src/roles/index.js";
 import { sealPayload, sealToGroup } from "../../src/seal/index.js";
-import { sealToOtherKey } from "../../src/adversary/index.js";
+import { sealToOtherKey, tamperingAggregator, type AggregatorTampering } from "../../src/adversary/index.js";
 import { encodeUpdate, type SparseUpdate } from "../../src/sparse/index.js";
 import type { ContentStore } from "../../src/storage/index.js";
 import {
@@ -63,11 +62,12 @@ async function aggregateAndAudit(f: Federation, round: bigint, tamper: Aggregato
     await networkHelpers.time.increase(601);
     await closeRoundIfReady({ env: f.aggregator, round });
   }
+  const reader = f.keys.get(f.aggregator.address)!;
   const published = await aggregateRound({
     env: f.aggregator,
     round,
-    reader: f.keys.get(f.aggregator.address)!,
-    tamper,
+    reader,
+    seams: tamperingAggregator({ tamper, groupSecretKey: reader.secretKey }),
   });
   const verdicts = [];
   for (const env of f.auditors) {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hexlify, JsonRpcProvider, keccak256, toUtf8Bytes, Wallet } from "ethers";
+import { tamperingAggregator } from "../../src/adversary/index.js";
 import { attachContracts } from "../../src/chain/index.js";
 import { deployConsortium } from "../../src/cli/commands/deploy.js";
 import { loadReaderKey, writeReaderKey } from "../../src/config/index.js";
@@ -351,7 +352,10 @@ describe("cfl audit and dispute resolution on a tampered history", function () {
           env: env(aggregator),
           round,
           reader: groupKey(aggregator),
-          tamper: tamper === "wrong-hash" ? "wrong-hash" : "none",
+          seams: tamperingAggregator({
+            tamper: tamper === "wrong-hash" ? "wrong-hash" : "none",
+            groupSecretKey: groupKey(aggregator).secretKey,
+          }),
         });
         for (const [i, a] of auditors.entries()) {
           const verdict = await auditRound({ env: env(a), round, reader: groupKey(a) });
