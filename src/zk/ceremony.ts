@@ -363,6 +363,19 @@ async function verifyZkey({
 
 // ------------------------------------------------------------------------------------------------- init
 
+/** What `ceremonyInit` (and its input checks) take. */
+export interface CeremonyInitOptions {
+  instance: string;
+  dir: string;
+  contributors: readonly string[];
+  /** Multi-party phase-1 file (prepared or not); the development file only with `development`. */
+  ptau?: string;
+  development?: boolean;
+  /** Block of the chain whose hash will be the final beacon; required unless `development`. */
+  beaconBlock?: number;
+  beaconIterationsExp?: number;
+}
+
 /**
  * Everything `ceremonyInit` checks before touching the chain or writing anything: contributor list, beacon
  * parameters, phase-1 file (power, public secrets), a free directory. The CLI runs it before connecting.
@@ -376,14 +389,7 @@ export async function checkInitInputs({
   beaconBlock,
   beaconIterationsExp = DEFAULT_BEACON_ITERATIONS_EXP,
   chainGiven = true,
-}: {
-  instance: string;
-  dir: string;
-  contributors: readonly string[];
-  ptau?: string;
-  development?: boolean;
-  beaconBlock?: number;
-  beaconIterationsExp?: number;
+}: CeremonyInitOptions & {
   /** Whether a chain will be available (the CLI connects only after these checks). */
   chainGiven?: boolean;
 }): Promise<{ list: string[]; entry: Awaited<ReturnType<typeof findInstance>> }> {
@@ -441,18 +447,11 @@ export async function ceremonyInit({
   beaconBlock,
   beaconIterationsExp = DEFAULT_BEACON_ITERATIONS_EXP,
   chain,
-}: {
-  instance: string;
+}: CeremonyInitOptions & { chain?: BeaconChain }): Promise<{
+  id: string;
   dir: string;
-  contributors: readonly string[];
-  /** Multi-party phase-1 file (prepared or not); the development file only with `development`. */
-  ptau?: string;
-  development?: boolean;
-  /** Block of `chain` whose hash will be the final beacon; required unless `development`. */
-  beaconBlock?: number;
-  beaconIterationsExp?: number;
-  chain?: BeaconChain;
-}): Promise<{ id: string; dir: string; state: CeremonyState }> {
+  state: CeremonyState;
+}> {
   const { list, entry } = await checkInitInputs({
     instance,
     dir,
