@@ -12,7 +12,7 @@ export {
   byAddress,
   hexToBytes,
 } from "./common.js";
-export { loadTrainingBase, commitMemberUpdate } from "./member.js";
+export { loadTrainingBase, commitMemberUpdate, checkProvingKey } from "./member.js";
 export {
   lastFinalizedModel,
   openNextRound,

@@ -9,7 +9,9 @@ import {
   verifyingKeyHash,
   verifyingKeyWords,
   type CircuitArtifacts,
+  type CircuitParams,
 } from "../zk/index.js";
+import type { TaskPolicy } from "../governance/index.js";
 import { toFloatParams } from "../model/index.js";
 import { fetchVerifiedModel, loadRoundPolicy, RoleError } from "./common.js";
 import type { MemberRoundResult, RoleEnvironment, RoundPolicy } from "./types.js";
@@ -51,6 +53,34 @@ export async function loadTrainingBase({
 }
 
 /**
+ * Refuses a proving key whose verifying key is not the one the policy pins, or whose circuit shape is not
+ * the registry's: a proof under another key would be refused on chain after the member trained and proved
+ * for nothing, and another shape would make every reader compute another commitment.
+ */
+export function checkProvingKey({
+  artifacts,
+  policy,
+  circuit,
+}: {
+  artifacts: Pick<CircuitArtifacts, "vkey" | "params">;
+  policy: Pick<TaskPolicy, "verifyingKeyHash">;
+  circuit: CircuitParams;
+}): void {
+  const keyHash = verifyingKeyHash(verifyingKeyWords(artifacts.vkey));
+  if (keyHash.toLowerCase() !== policy.verifyingKeyHash.toLowerCase())
+    throw new RoleError(
+      "wrong-proving-key",
+      `the proving key's verifying key hashes to ${keyHash}, the policy pins ${policy.verifyingKeyHash}`,
+    );
+  const { K, IDX_BITS, VAL_BITS } = artifacts.params;
+  if (K !== circuit.K || IDX_BITS !== circuit.IDX_BITS || VAL_BITS !== circuit.VAL_BITS)
+    throw new RoleError(
+      "wrong-proving-key",
+      `the proving key is for K=${K}, IDX_BITS=${IDX_BITS}, VAL_BITS=${VAL_BITS}; the registry records K=${circuit.K}, IDX_BITS=${circuit.IDX_BITS}, VAL_BITS=${circuit.VAL_BITS}`,
+    );
+}
+
+/**
  * One member's contribution to a round: sparsify the locally trained delta (top-k with error feedback,
  * clipping, fixed point), encode it, seal it to the task's reader group, prove that the committed entries
  * obey the round's bounds, and commit on chain with the envelope in the same transaction (so availability
@@ -78,20 +108,7 @@ export async function commitMemberUpdate({
   seal?: (input: { payload: Uint8Array; groupPublicKey: Uint8Array; context: UpdateContext }) => Uint8Array;
 }): Promise<{ result: MemberRoundResult; residual: Float32Array; update: SparseUpdate }> {
   const { policy, circuit } = roundPolicy ?? (await loadRoundPolicy({ env, round }));
-  // A proof under any other key would be refused on chain after training and proving; a shape other than
-  // the registry's would make every reader compute another commitment. Refuse both before any work.
-  const keyHash = verifyingKeyHash(verifyingKeyWords(artifacts.vkey));
-  if (keyHash.toLowerCase() !== policy.verifyingKeyHash.toLowerCase())
-    throw new RoleError(
-      "wrong-proving-key",
-      `the proving key's verifying key hashes to ${keyHash}, the round's policy pins ${policy.verifyingKeyHash}`,
-    );
-  const { K, IDX_BITS, VAL_BITS } = artifacts.params;
-  if (K !== circuit.K || IDX_BITS !== circuit.IDX_BITS || VAL_BITS !== circuit.VAL_BITS)
-    throw new RoleError(
-      "wrong-proving-key",
-      `the proving key is for K=${K}, IDX_BITS=${IDX_BITS}, VAL_BITS=${VAL_BITS}; the registry records K=${circuit.K}, IDX_BITS=${circuit.IDX_BITS}, VAL_BITS=${circuit.VAL_BITS}`,
-    );
+  checkProvingKey({ artifacts, policy, circuit });
   if (delta.length !== policy.dimension) {
     throw new RoleError(
       "dimension",

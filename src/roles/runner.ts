@@ -5,7 +5,13 @@
  * chain says the task is.
  */
 import { getAddress, ZeroHash } from "ethers";
-import { readTaskHistory, roundOutcome, RoundStatus, type RoundRecord } from "../chain/index.js";
+import {
+  decodeRevert,
+  readTaskHistory,
+  roundOutcome,
+  RoundStatus,
+  type RoundRecord,
+} from "../chain/index.js";
 import type { ResidualStore } from "../sparse/index.js";
 import type { CircuitArtifacts } from "../zk/index.js";
 import { aggregateRound, closeRoundIfReady, openNextRound } from "./aggregator.js";
@@ -116,23 +122,6 @@ const FINAL_COMMIT_ERRORS = new Set([
   "FederatedRounds__InvalidEnvelopeSize",
 ]);
 
-function revertName(env: RoleEnvironment, error: unknown): string | undefined {
-  const seen = new Set<unknown>();
-  let e: unknown = error;
-  while (e !== null && typeof e === "object" && !seen.has(e)) {
-    seen.add(e);
-    const data = (e as { data?: unknown }).data;
-    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) {
-      const parsed = env.contracts.rounds.interface.parseError(data);
-      if (parsed) return parsed.name;
-    }
-    e =
-      (e as { error?: unknown; info?: { error?: unknown } }).error ??
-      (e as { info?: { error?: unknown } }).info?.error;
-  }
-  return undefined;
-}
-
 /** Whether the reader's group key is the one of the policy version the round was opened under. */
 async function canRead({
   env,
@@ -197,7 +186,7 @@ export async function runMember(
     try {
       result = await commitMemberUpdate({ env, round, delta, residual: stored?.residual, artifacts });
     } catch (error) {
-      const name = revertName(env, error);
+      const name = decodeRevert(error)?.name;
       if (name !== undefined && FINAL_COMMIT_ERRORS.has(name)) {
         refused.add(round);
         log("commit-refused", { round: Number(round), reason: name });
@@ -275,7 +264,7 @@ export async function runAggregator(
         const round = await openNextRound({ env, durationSeconds: roundSeconds });
         log("round-opened", { round: Number(round), roundSeconds });
       } catch (error) {
-        const name = revertName(env, error);
+        const name = decodeRevert(error)?.name;
         // Another aggregator opened it first, or this one must let another take over: not a failure.
         if (
           name === "FederatedRounds__PreviousRoundPending" ||

@@ -3,7 +3,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { addressBytes, checkKey, concat, contextBytes, equalBytes } from "./bytes.js";
+import { addressBytes, checkKey, concat, contextBytes, equalBytes, KEY_BYTES } from "./bytes.js";
 import {
   SealError,
   type ReaderKeyPair,
@@ -28,7 +28,7 @@ import {
 const MAGIC = Uint8Array.from([0x43, 0x46, 0x4c, 0x53]); // "CFLS"
 export const SEAL_VERSION = 1;
 const FIXED_HEADER_BYTES = 4 + 1 + 4 + 4 + 20 + 2;
-const KEY_BYTES = 32;
+
 const TAG_BYTES = 16;
 const NONCE_BYTES = 12;
 const ID_BYTES = 20;

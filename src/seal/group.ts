@@ -2,7 +2,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { checkKey, concat, contextBytes, equalBytes } from "./bytes.js";
+import { checkKey, concat, contextBytes, equalBytes, KEY_BYTES } from "./bytes.js";
 import { openPayload, sealPayload } from "./envelope.js";
 import { SealError, type SealOpener, type SealRecipient, type UpdateContext } from "./types.js";
 
@@ -24,7 +24,7 @@ import { SealError, type SealOpener, type SealRecipient, type UpdateContext } fr
  */
 const MAGIC = Uint8Array.from([0x43, 0x46, 0x4c, 0x53]); // "CFLS"
 export const GROUP_SEAL_VERSION = 2;
-const KEY_BYTES = 32;
+
 const TAG_BYTES = 16;
 const CONTEXT_BYTES = 28;
 const HEADER_BYTES = 4 + 1 + CONTEXT_BYTES + KEY_BYTES + KEY_BYTES;

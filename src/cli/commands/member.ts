@@ -84,10 +84,9 @@ export function registerMemberCommands(program: Command): void {
       const log = createLogger({ quiet: opts.quiet });
       const { dataset, partitions, partitionIndex, seed, residualDir } = config.member;
       const { initBackend, loadDataset, trainLocal } = await import("../../learning/index.js");
-      const { runMember } = await import("../../roles/index.js");
+      const { checkProvingKey, circuitOfKey, runMember } = await import("../../roles/index.js");
       const { ResidualStore } = await import("../../sparse/index.js");
-      const { loadCircuitArtifacts, releaseZkWorkers, verifyingKeyHash, verifyingKeyWords } =
-        await import("../../zk/index.js");
+      const { loadCircuitArtifacts, releaseZkWorkers } = await import("../../zk/index.js");
       log("backend", { backend: await initBackend() });
       const data = loadDataset({ name: dataset, members: partitions, seed });
       const local = data.members[partitionIndex];
@@ -101,16 +100,10 @@ export function registerMemberCommands(program: Command): void {
       const stop = stopSignal();
       try {
         await withRole({ config, command: "cfl member run" }, async (connection) => {
-          // A proof from another key than the one the policy pins would be refused on chain after the
-          // member trained and proved for nothing: refuse to start instead.
-          const { version, policy } = await currentTaskPolicy({ connection });
-          const provingKeyHash = verifyingKeyHash(verifyingKeyWords(artifacts.vkey));
-          if (provingKeyHash.toLowerCase() !== policy.verifyingKeyHash.toLowerCase()) {
-            throw new ConfigError(
-              "invalid-field",
-              `circuit "${config.circuit}" proves for verifying key ${provingKeyHash}, but task ${connection.env.taskId}'s policy v${version} pins ${policy.verifyingKeyHash}`,
-            );
-          }
+          // Refused at start rather than after the member trained and proved for nothing.
+          const { policy } = await currentTaskPolicy({ connection });
+          const circuit = await circuitOfKey({ env: connection.env, keyHash: policy.verifyingKeyHash });
+          checkProvingKey({ artifacts, policy, circuit });
           const beforeStep = await announcePeers({ connection, log });
           log("member-ready", {
             address: connection.env.address,
