@@ -111,7 +111,7 @@ export async function outOfBounds(): Promise<Record<string, unknown>> {
     const policy = localTaskPolicy({
       consortium: bench,
       now,
-      overrides: { lInfBound: 4096n, l2Bound: 8192n },
+      settings: { lInfBound: 4096n, l2Bound: 8192n },
     });
     const { taskId } = await createLocalTask({ consortium: bench, policy });
     const deadline = now + 3600n;

@@ -143,9 +143,8 @@ async function oneRound({
   const policy = localTaskPolicy({
     consortium: bench,
     now,
-    initialModelHash: globalModelHash(model0),
-    initialModelCid: model0Cid,
-    overrides: { dimension: params0.length, minParticipants: members.length },
+    model: { name: AI4I_MODEL_SPEC.id, dimension: params0.length, hash: globalModelHash(model0), cid: model0Cid },
+    settings: { minParticipants: members.length },
   });
   const { taskId } = await createLocalTask({ consortium: bench, policy, members });
   const envOf = (a: ConsortiumAccount): RoleEnvironment => ({

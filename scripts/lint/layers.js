@@ -9,10 +9,11 @@ import { dirname, relative, resolve, sep } from "node:path";
 
 /** Lowest first. */
 export const LAYERS = [
-  ["data", "sparse", "storage", "governance", "chain"],
+  ["data", "sparse", "storage", "chain"],
   ["seal", "model", "zk", "supplychain"],
   ["learning", "aggregation"],
-  ["roles"],
+  ["governance"],
+  ["roles", "research"],
   ["adversary", "config", "consortium"],
   ["evaluation", "harness"],
   ["demo"],

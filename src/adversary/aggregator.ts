@@ -1,5 +1,5 @@
 import { concat, keccak256, toUtf8Bytes } from "ethers";
-import type { AggregationRule } from "../aggregation/index.js";
+import { RULE_IDS, type AggregationRule } from "../aggregation/index.js";
 import type { AggregatorSeams, UpdateCheck } from "../roles/index.js";
 import { openFromGroup, type GroupEnvelopeInfo } from "../seal/index.js";
 import { decodeUpdate } from "../sparse/index.js";
@@ -28,7 +28,7 @@ export function tamperingAggregator({
     case "wrong-rule":
       return {
         ruleOverride: ({ policy }): AggregationRule =>
-          policy.aggregationRule === 3 ? { kind: "mean" } : { kind: "median" },
+          policy.aggregationRule === RULE_IDS.median ? { kind: "mean" } : { kind: "median" },
       };
     case "drop-honest-update":
       return {

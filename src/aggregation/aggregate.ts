@@ -6,15 +6,14 @@
  * so the cost grows with the number of sent entries, not with d × n.
  */
 import type { SparseUpdate } from "../sparse/types.js";
-import { clipUpdateL2 } from "./clip.js";
 import { AggregationError } from "./errors.js";
-import { forEachSentCoordinate } from "./merge.js";
-import { MAX_UPDATES, normalizeMember, normalizeWeights, validateRule } from "./policy.js";
-import { divRoundHalfAwayFromZero, divRoundHalfAwayFromZeroBig } from "./rounding.js";
-import type { AggregateParams, AggregationRule } from "./types.js";
+import { MAX_DIMENSION, MAX_UPDATES } from "./limits.js";
+import { normalizeMember } from "./member.js";
+import { validateRule } from "./policy.js";
+import { ruleDefinitionByKind } from "./rules/registry.js";
+import type { AggregateParams } from "./types.js";
 
-/** Largest model dimension: indices are uint32 and the global model header stores d as uint32. */
-export const MAX_DIMENSION = 2 ** 32 - 1;
+export { MAX_DIMENSION } from "./limits.js";
 
 /** Checks one update's shape: typed arrays, equal lengths, the right dimension, indices strictly increasing and < d. */
 export function validateSparseUpdate(params: {
@@ -63,138 +62,6 @@ export function validateSparseUpdate(params: {
   }
 }
 
-/** Collects the output coordinates; zero results are dropped so the output stays canonical. */
-class SparseBuilder {
-  private readonly indices: Uint32Array;
-  private readonly values: Int32Array;
-  private count = 0;
-
-  constructor(
-    private readonly dimension: number,
-    capacity: number,
-  ) {
-    this.indices = new Uint32Array(capacity);
-    this.values = new Int32Array(capacity);
-  }
-
-  push(index: number, value: number): void {
-    if (value === 0) return;
-    this.indices[this.count] = index;
-    this.values[this.count] = value;
-    this.count++;
-  }
-
-  build(): SparseUpdate {
-    return {
-      dimension: this.dimension,
-      indices: this.indices.slice(0, this.count),
-      values: this.values.slice(0, this.count),
-    };
-  }
-}
-
-function totalEntries(updates: readonly SparseUpdate[]): number {
-  let total = 0;
-  for (const update of updates) total += update.indices.length;
-  return total;
-}
-
-function meanOf(updates: readonly SparseUpdate[], dimension: number): SparseUpdate {
-  const n = updates.length;
-  const out = new SparseBuilder(dimension, Math.min(totalEntries(updates), dimension));
-  forEachSentCoordinate(updates, (index, count, values) => {
-    // |sum| ≤ n · 2^31 ≤ 2^51: exact in a double.
-    let sum = 0;
-    for (let i = 0; i < count; i++) sum += values[i]!;
-    out.push(index, divRoundHalfAwayFromZero(sum, n));
-  });
-  return out.build();
-}
-
-function weightedMeanOf(
-  updates: readonly SparseUpdate[],
-  weights: readonly bigint[],
-  dimension: number,
-): SparseUpdate {
-  let totalWeight = 0n;
-  for (const weight of weights) totalWeight += weight;
-  if (totalWeight === 0n) {
-    throw new AggregationError("bad-weight", "the weights of the included members sum to 0");
-  }
-  const out = new SparseBuilder(dimension, Math.min(totalEntries(updates), dimension));
-  if (totalWeight <= 2n ** 22n) {
-    // |Σ w·v| ≤ 2^31 · Σ w ≤ 2^53: exact in Number arithmetic, and much faster than BigInt.
-    const small = weights.map(Number);
-    const total = Number(totalWeight);
-    forEachSentCoordinate(updates, (index, count, values, ordinals) => {
-      let sum = 0;
-      for (let i = 0; i < count; i++) sum += values[i]! * small[ordinals[i]!]!;
-      out.push(index, divRoundHalfAwayFromZero(sum, total));
-    });
-    return out.build();
-  }
-  forEachSentCoordinate(updates, (index, count, values, ordinals) => {
-    let sum = 0n;
-    for (let i = 0; i < count; i++) sum += BigInt(values[i]!) * weights[ordinals[i]!]!;
-    // A convex combination of int32 values, rounded to an integer, is again within int32.
-    out.push(index, Number(divRoundHalfAwayFromZeroBig(sum, totalWeight)));
-  });
-  return out.build();
-}
-
-/**
- * Per coordinate: the mean of the values ranked [trim, n - trim) in the sorted multiset of all n values
- * (explicit values plus n - count implicit zeros), rounded half away from zero.
- */
-function trimmedMeanOf(updates: readonly SparseUpdate[], trim: number, dimension: number): SparseUpdate {
-  const n = updates.length;
-  const kept = n - 2 * trim;
-  const out = new SparseBuilder(dimension, Math.min(totalEntries(updates), dimension));
-  forEachSentCoordinate(updates, (index, count, values) => {
-    // Sorting the merge's scratch buffer in place is fine: it is ours until we return, and order
-    // statistics do not need to know which member sent which value.
-    const sorted = values.subarray(0, count).sort();
-    const implicitZeros = n - count;
-    let sum = 0;
-    let rank = 0;
-    for (let i = 0; i < count; i++) {
-      const value = sorted[i]!;
-      // The implicit zeros sit between the negative and the non-negative explicit values.
-      if (value >= 0 && rank === i) rank += implicitZeros;
-      if (rank >= trim && rank < n - trim) sum += value;
-      rank++;
-    }
-    out.push(index, divRoundHalfAwayFromZero(sum, kept));
-  });
-  return out.build();
-}
-
-function valueAtRank(sorted: Int32Array, negatives: number, implicitZeros: number, rank: number): number {
-  if (rank < negatives) return sorted[rank]!;
-  if (rank < negatives + implicitZeros) return 0;
-  return sorted[rank - implicitZeros]!;
-}
-
-/** Per coordinate median of the n values; for even n the two middle values' mean, rounded half away from zero. */
-function medianOf(updates: readonly SparseUpdate[], dimension: number): SparseUpdate {
-  const n = updates.length;
-  const out = new SparseBuilder(dimension, Math.min(totalEntries(updates), dimension));
-  forEachSentCoordinate(updates, (index, count, values) => {
-    const sorted = values.subarray(0, count).sort();
-    let negatives = 0;
-    while (negatives < count && sorted[negatives]! < 0) negatives++;
-    const implicitZeros = n - count;
-    const upper = valueAtRank(sorted, negatives, implicitZeros, n >> 1);
-    if (n % 2 === 1) {
-      out.push(index, upper);
-    } else {
-      const lower = valueAtRank(sorted, negatives, implicitZeros, (n >> 1) - 1);
-      out.push(index, divRoundHalfAwayFromZero(lower + upper, 2));
-    }
-  });
-  return out.build();
-}
-
 /**
  * Aggregates the included updates of one round by the task's rule and returns the aggregated delta:
  * sparse, in the same fixed-point scale, no zero entries, indices strictly increasing.
@@ -224,7 +91,8 @@ export function aggregate(params: AggregateParams): SparseUpdate {
       `${updates.length} updates exceed the limit of ${MAX_UPDATES}`,
     );
   }
-  const rule: AggregationRule = validateRule(params.rule);
+  const rule = validateRule(params.rule);
+  const definition = ruleDefinitionByKind(rule.kind)!;
 
   const entries = updates.map((entry, position) => {
     const member = normalizeMember(entry.member);
@@ -243,7 +111,7 @@ export function aggregate(params: AggregateParams): SparseUpdate {
       throw new AggregationError("duplicate-member", `member ${entries[i]!.member} appears more than once`);
     }
   }
-  if (rule.kind !== "weighted-mean") {
+  if (!definition.acceptsWeights) {
     const weighted = entries.find((entry) => entry.weight !== undefined);
     if (weighted !== undefined) {
       throw new AggregationError(
@@ -252,46 +120,11 @@ export function aggregate(params: AggregateParams): SparseUpdate {
       );
     }
   }
-  const sorted = entries.map((entry) => entry.update);
-  const n = sorted.length;
-
-  switch (rule.kind) {
-    case "mean":
-      return meanOf(sorted, dimension);
-    case "weighted-mean": {
-      const weights = normalizeWeights(rule.weights);
-      const memberWeights = entries.map((entry) => {
-        const weight = weights.get(entry.member);
-        if (weight === undefined) {
-          throw new AggregationError(
-            "missing-weight",
-            `no governance weight for included member ${entry.member}`,
-          );
-        }
-        if (entry.weight !== undefined && entry.weight !== weight) {
-          throw new AggregationError(
-            "weight-conflict",
-            `update of ${entry.member} carries weight ${entry.weight} but governance set ${weight}`,
-          );
-        }
-        return weight;
-      });
-      return weightedMeanOf(sorted, memberWeights, dimension);
-    }
-    case "trimmed-mean":
-      if (2 * rule.trim >= n) {
-        throw new AggregationError(
-          "trim-too-large",
-          `trimmed-mean trims ${rule.trim} per side but only ${n} updates are included (need more than ${2 * rule.trim})`,
-        );
-      }
-      return trimmedMeanOf(sorted, rule.trim, dimension);
-    case "median":
-      return medianOf(sorted, dimension);
-    case "clipped-mean":
-      return meanOf(
-        sorted.map((update) => clipUpdateL2({ update, clipL2: rule.clipL2 })),
-        dimension,
-      );
-  }
+  return definition.aggregate({
+    rule,
+    updates: entries.map((entry) => entry.update),
+    members: entries.map((entry) => entry.member),
+    suppliedWeights: entries.map((entry) => entry.weight),
+    dimension,
+  });
 }

@@ -4,7 +4,16 @@ export { AggregationError } from "./errors.js";
 export { MAX_UPDATES, normalizeMember, ruleFromPolicy, ruleToPolicy, validateRule } from "./policy.js";
 export { divRoundHalfAwayFromZero, divRoundHalfAwayFromZeroBig } from "./rounding.js";
 export { computeRoundModel, type RoundModel } from "./round.js";
-export { RULE_IDS } from "./types.js";
+export {
+  AGGREGATION_RULES,
+  DRAFTABLE_RULE_KINDS,
+  MAX_RULE_ID,
+  RULE_IDS,
+  ruleDefinitionById,
+  ruleDefinitionByKind,
+  type AnyRuleDefinition,
+} from "./rules/registry.js";
+export type { AggregationRuleDefinition, RuleDraftContext, RuleInput } from "./rules/types.js";
 export type {
   AggregateParams,
   AggregationErrorCode,

@@ -5,38 +5,13 @@
  * inputs give the same output on every machine, so auditors can replay the aggregator.
  */
 import type { SparseUpdate } from "../sparse/types.js";
+import type { AggregationRule } from "./rules/registry.js";
 
-/**
- * A deterministic aggregation rule over the n updates included in a round.
- *
- * - `mean`: coordinate-wise mean, every included member counts once.
- * - `weighted-mean`: coordinate-wise weighted mean; weights are set by governance per member address
- *   (never self-reported by members, because nobody could verify a sample count).
- * - `trimmed-mean`: per coordinate, drop the `trim` smallest and `trim` largest of the n values, then mean.
- * - `median`: coordinate-wise median (even n: mean of the two middle values, rounded half away from zero).
- * - `clipped-mean`: scale each update down to integer L2 norm at most `clipL2`, then mean.
- */
-export type AggregationRule =
-  | { readonly kind: "mean" }
-  | { readonly kind: "weighted-mean"; readonly weights: Readonly<Record<string, bigint>> }
-  | { readonly kind: "trimmed-mean"; readonly trim: number }
-  | { readonly kind: "median" }
-  | { readonly kind: "clipped-mean"; readonly clipL2: bigint };
-
-/** The name of a rule, as used in `AggregationRule.kind`. */
-export type AggregationRuleKind = AggregationRule["kind"];
-
-/** The numeric rule ids stored in a task policy on chain. Stable: never renumber. */
-export const RULE_IDS = {
-  mean: 0,
-  "weighted-mean": 1,
-  "trimmed-mean": 2,
-  median: 3,
-  "clipped-mean": 4,
-} as const satisfies Record<AggregationRuleKind, number>;
+export type { AggregationRule, AggregationRuleKind } from "./rules/registry.js";
+export { RULE_IDS } from "./rules/registry.js";
 
 /** A rule id as stored on chain. */
-export type AggregationRuleId = (typeof RULE_IDS)[AggregationRuleKind];
+export type AggregationRuleId = number;
 
 /** The rule as a task policy stores it: a numeric id and one integer parameter. */
 export interface PolicyRule {

@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { keccak256, toUtf8Bytes } from "ethers";
 import { readRound, roundOutcome } from "../chain/index.js";
 
 import {
@@ -16,7 +15,6 @@ import {
   type ConsortiumAccount,
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
-import { RULE_IDS } from "../aggregation/index.js";
 import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
 import {
@@ -123,23 +121,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const model0Bytes = encodeGlobalModel(model0);
     const model0Cid = await store.put(model0Bytes);
     await store.pin(model0Cid);
-    const k = Math.min(artifacts.params.K, params0.length);
-    const l2Bound = 4n * BigInt(SCALE);
     const policy: TaskPolicy = localTaskPolicy({
       consortium,
       now: BigInt(await networkHelpers.time.latest()),
-      initialModelHash: globalModelHash(model0Bytes),
-      initialModelCid: model0Cid,
-      overrides: {
-        modelId: keccak256(toUtf8Bytes(spec.id)),
+      model: {
+        name: spec.id,
         dimension: params0.length,
-        maxNonZeros: k,
+        hash: globalModelHash(model0Bytes),
+        cid: model0Cid,
+      },
+      rule: options.rule,
+      settings: {
         lInfBound: BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1),
-        l2Bound,
+        l2Bound: 4n * BigInt(SCALE),
         scale: SCALE,
-        aggregationRule: RULE_IDS[options.rule],
-        ruleParameter:
-          options.rule === "trimmed-mean" ? 1n : options.rule === "clipped-mean" ? l2Bound / 2n : 0n,
         // Members whose updates an attack gets excluded must not abandon every round.
         minParticipants: Math.max(1, options.members - options.malicious),
         sensitivity: 2,
@@ -147,6 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         attestationWindow: 120,
       },
     });
+    const k = policy.maxNonZeros;
     log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
     const { taskId } = await createLocalTask({ consortium, policy });
 

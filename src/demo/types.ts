@@ -1,11 +1,13 @@
 import type { PoisoningAttack } from "../adversary/index.js";
+import type { AggregationRuleKind } from "../aggregation/index.js";
 
 /** Options of `cfl demo`. */
 export interface DemoOptions {
   members: number;
   rounds: number;
   dataset: "ai4i" | "supplychain";
-  rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
+  /** A draftable rule (`DRAFTABLE_RULE_KINDS`). */
+  rule: AggregationRuleKind;
   attack: PoisoningAttack;
   malicious: number;
   tamperAggregator: boolean;

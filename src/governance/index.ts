@@ -6,3 +6,4 @@ export {
   policyFromChain,
   type PolicyErrorCode,
 } from "./policy.js";
+export { draftTaskPolicy, DRAFT_DEFAULTS, type DraftModel, type TaskDraft } from "./draft.js";

@@ -1,6 +1,7 @@
 import { AbiCoder, isAddress, ParamType } from "ethers";
 import { Consortium__factory } from "../../types/ethers-contracts/index.js";
-import type { CircuitLimits, ProposalAction, TaskPolicy } from "./types.js";
+import { MAX_RULE_ID, ruleDefinitionById } from "../aggregation/index.js";
+import type { CircuitShape, ProposalAction, TaskPolicy } from "./types.js";
 import { ProposalKind, Operation } from "./types.js";
 
 /** A policy or proposal that the contract would refuse, caught before anyone pays gas for it. */
@@ -61,7 +62,7 @@ export function validatePolicy({
   now = BigInt(Math.floor(Date.now() / 1000)),
 }: {
   policy: TaskPolicy;
-  circuit?: CircuitLimits;
+  circuit?: CircuitShape;
   now?: bigint;
 }): TaskPolicy {
   const fail = (code: PolicyErrorCode, message: string): never => {
@@ -83,7 +84,16 @@ export function validatePolicy({
   if (policy.l2Bound < 1n || policy.l2Bound * policy.l2Bound >= 2n ** 96n)
     fail("l2", "l2Bound must be positive with l2Bound^2 < 2^96");
   if (!Number.isInteger(policy.scale) || policy.scale < 1) fail("scale", "scale must be a positive integer");
-  if (policy.aggregationRule < 0 || policy.aggregationRule > 4) fail("rule", "aggregationRule must be 0..4");
+  const rule = ruleDefinitionById(policy.aggregationRule);
+  if (!rule) fail("rule", `aggregationRule must be a registered rule id 0..${MAX_RULE_ID}`);
+  // A rule whose parameter the aggregator cannot decode would stall every round of the task.
+  else if (!rule.acceptsWeights) {
+    try {
+      rule.fromPolicy({ parameter: policy.ruleParameter });
+    } catch (error) {
+      fail("rule", `ruleParameter: ${(error as Error).message}`);
+    }
+  }
   if (policy.minParticipants < 1) fail("min-participants", "minParticipants must be at least 1");
   if (
     !Number.isInteger(policy.maxCommits) ||
@@ -112,10 +122,10 @@ export function validatePolicy({
         "circuit-k",
         `maxNonZeros ${policy.maxNonZeros} exceeds the circuit's ${circuit.maxEntries} entries`,
       );
-    if (policy.dimension > 2 ** circuit.idxBits)
-      fail("circuit-d", `dimension ${policy.dimension} exceeds the circuit's 2^${circuit.idxBits} indices`);
-    if (2n * policy.lInfBound >= 2n ** BigInt(circuit.valBits))
-      fail("circuit-linf", `2*lInfBound must be below the circuit's 2^${circuit.valBits}`);
+    if (policy.dimension > 2 ** circuit.indexBits)
+      fail("circuit-d", `dimension ${policy.dimension} exceeds the circuit's 2^${circuit.indexBits} indices`);
+    if (2n * policy.lInfBound >= 2n ** BigInt(circuit.valueBits))
+      fail("circuit-linf", `2*lInfBound must be below the circuit's 2^${circuit.valueBits}`);
   }
   return policy;
 }

@@ -90,10 +90,3 @@ export type ProposalAction =
   | { kind: "GrantTaskAccess" | "RevokeTaskAccess"; taskId: bigint; account: string }
   | { kind: "RegisterVerifyingKey"; words: readonly bigint[]; shape: CircuitShape; developmentOnly: boolean }
   | { kind: "ResolveDispute"; taskId: bigint; round: bigint; upholdModel: boolean; suspend: string[] };
-
-/** Parameters of the proof circuit a policy must fit (from circuits/instances.json). */
-export interface CircuitLimits {
-  maxEntries: number;
-  idxBits: number;
-  valBits: number;
-}

@@ -16,14 +16,20 @@ import type { NetworkConnection } from "hardhat/types/network";
 import CircularFLModule from "../../ignition/modules/CircularFL.js";
 import { attachContracts, type ConsortiumContracts } from "../chain/index.js";
 import {
+  VerifyingKeyRegistry__factory,
+  type VerifyingKeyRegistry,
+} from "../../types/ethers-contracts/index.js";
+import {
   encodeProposal,
   EntityKind,
-  Operation,
+  draftTaskPolicy,
   Role,
-  validatePolicy,
+  type DraftModel,
   type ProposalAction,
+  type TaskDraft,
   type TaskPolicy,
 } from "../governance/index.js";
+import type { AggregationRuleKind } from "../aggregation/index.js";
 import {
   createReaderGroup,
   generateReaderKeyPair,
@@ -82,6 +88,81 @@ export interface LocalConsortium {
 
 export const VOTING_PERIOD_SECONDS = 3600n;
 
+/** A governance decision: each step's gas and the execution transaction (whose events tests inspect). */
+export interface GovernanceDecision extends GovernanceGas {
+  execution: ContractTransactionResponse;
+}
+
+/**
+ * Deploys the consortium through the project's Ignition module, the same one `cfl deploy` runs, and binds
+ * the consortium, its rounds contract and its verifying-key registry.
+ */
+export async function deployConsortiumContracts({
+  connection,
+  governors,
+  quorum,
+  development,
+}: {
+  connection: NetworkConnection<"generic">;
+  governors: readonly string[];
+  quorum: number;
+  development: boolean;
+}): Promise<ConsortiumContracts & { registry: VerifyingKeyRegistry }> {
+  const deployed = await connection.ignition.deploy(CircularFLModule, {
+    parameters: { CircularFL: { governors: [...governors], quorum, development } },
+  });
+  const contracts = attachContracts({
+    addresses: {
+      consortium: await deployed.consortium.getAddress(),
+      rounds: await deployed.rounds.getAddress(),
+    },
+    runner: connection.ethers.provider,
+  });
+  const registry = VerifyingKeyRegistry__factory.connect(
+    await contracts.consortium.verifyingKeys(),
+    connection.ethers.provider,
+  );
+  return { ...contracts, registry };
+}
+
+/**
+ * Runs governance decisions the way governors do: the first seated governor proposes, as many seated
+ * governors as the quorum approve, and `executor` executes. Seats and quorum are read from the chain at
+ * every decision, so a decision that changes them does not break the next one.
+ */
+export function quorumGovernor({
+  consortium,
+  signers,
+  executor,
+}: {
+  consortium: ConsortiumContracts["consortium"];
+  /** Signers among which the seated governors are found. */
+  signers: readonly Signer[];
+  executor: Signer;
+}): (action: ProposalAction) => Promise<GovernanceDecision> {
+  return async (action) => {
+    const { kind, payload } = encodeProposal(action);
+    const seatedAddresses = new Set((await consortium.governors()).map((a) => getAddress(a)));
+    const addresses = await Promise.all(signers.map((s) => s.getAddress()));
+    const seated = signers.filter((_, i) => seatedAddresses.has(getAddress(addresses[i]!)));
+    const quorum = Number(await consortium.quorum());
+    const proposer = seated[0];
+    if (!proposer) throw new LocalConsortiumError("bad-members", "no seated governor among the signers");
+    if (seated.length < quorum)
+      throw new LocalConsortiumError(
+        "bad-members",
+        `${seated.length} seated signers cannot reach quorum ${quorum}`,
+      );
+    const propose = await gasOf(consortium.connect(proposer).propose(kind, payload, VOTING_PERIOD_SECONDS));
+    const id = await consortium.proposalCount();
+    const approvals: bigint[] = [];
+    for (const g of seated.slice(0, quorum)) approvals.push(await gasOf(consortium.connect(g).approve(id)));
+    const execution = await consortium.connect(executor).execute(id);
+    const execute = await gasOf(Promise.resolve(execution));
+    return { propose, approvals, execute, execution };
+  };
+}
+
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new LocalConsortiumError("no-receipt", "a transaction was not mined");
@@ -103,7 +184,8 @@ export async function deployLocalConsortium({
 }: {
   connection: NetworkConnection<"generic">;
   members: number;
-  circuit: "test" | "demo";
+  /** A circuit instance of circuits/instances.json (its committed development key is registered). */
+  circuit: string;
   seed?: number;
   /** How many aggregators to admit (1 to 4). */
   aggregators?: number;
@@ -124,36 +206,15 @@ export async function deployLocalConsortium({
   const signers = await ethers.getSigners();
   const governors = signers.slice(0, 3);
   const outsider = signers[3]!;
-  const deployed = await connection.ignition.deploy(CircularFLModule, {
-    parameters: {
-      CircularFL: {
-        governors: await Promise.all(governors.map((g) => g.getAddress())),
-        quorum: 2,
-        development: true,
-      },
-    },
+  const contracts = await deployConsortiumContracts({
+    connection,
+    governors: await Promise.all(governors.map((g) => g.getAddress())),
+    quorum: 2,
+    development: true,
   });
-  const contracts = attachContracts({
-    addresses: {
-      consortium: await deployed.consortium.getAddress(),
-      rounds: await deployed.rounds.getAddress(),
-    },
-    runner: ethers.provider,
-  });
+  const decide = quorumGovernor({ consortium: contracts.consortium, signers, executor: outsider });
   const govern = async (action: ProposalAction): Promise<GovernanceGas> => {
-    const { kind, payload } = encodeProposal(action);
-    const c = contracts.consortium;
-    // The seated governors and the quorum come from the chain, so a changed quorum or seat still works.
-    const seatedAddresses = new Set((await c.governors()).map((a) => getAddress(a)));
-    const seated = signers.filter((s) => seatedAddresses.has(getAddress(s.address)));
-    const quorum = Number(await c.quorum());
-    const proposer = seated[0];
-    if (!proposer) throw new LocalConsortiumError("bad-members", "no seated governor among the signers");
-    const propose = await gasOf(c.connect(proposer).propose(kind, payload, VOTING_PERIOD_SECONDS));
-    const id = await c.proposalCount();
-    const approvals: bigint[] = [];
-    for (const g of seated.slice(0, quorum)) approvals.push(await gasOf(c.connect(g).approve(id)));
-    const execute = await gasOf(c.connect(outsider).execute(id));
+    const { propose, approvals, execute } = await decide(action);
     return { propose, approvals, execute };
   };
   const verifyingKey = await committedDevelopmentKey({ instance: circuit });
@@ -230,52 +291,58 @@ export async function deployLocalConsortium({
   };
 }
 
-/** A task policy validated against the circuit, with defaults for the AI4I model; the caller names what differs. */
+/**
+ * What a local task differs in from `DRAFT_DEFAULTS`: rounds that may close with one commit and take up to
+ * the contract's 1,024, and windows short enough for a test or a demo.
+ */
+const LOCAL_TASK_SETTINGS = {
+  minParticipants: 1,
+  maxCommits: 1024,
+  lInfBound: 4096n,
+  sensitivity: 1,
+  publishWindow: 600,
+  attestationWindow: 600,
+} as const;
+
+/**
+ * A task policy drafted by `draftTaskPolicy` for this consortium: its registered key, its reader group and
+ * readers (every aggregator, then the auditors), `LOCAL_TASK_SETTINGS`, and what the caller names.
+ */
 export function localTaskPolicy({
   consortium,
   now,
-  initialModelHash = keccak256(toUtf8Bytes("local initial model")),
-  initialModelCid = "bafkreilocalinitialmodel",
-  overrides = {},
+  model = {
+    name: "ai4i-sparse-mlp-v1",
+    dimension: 1778,
+    hash: keccak256(toUtf8Bytes("local initial model")),
+    cid: "bafkreilocalinitialmodel",
+  },
+  rule,
+  ruleParameter,
+  settings = {},
 }: {
   consortium: LocalConsortium;
   now: bigint;
-  initialModelHash?: string;
-  initialModelCid?: string;
-  overrides?: Partial<TaskPolicy>;
+  model?: DraftModel;
+  rule?: AggregationRuleKind;
+  ruleParameter?: bigint;
+  settings?: TaskDraft["settings"];
 }): TaskPolicy {
-  return validatePolicy({
-    policy: {
-      modelId: keccak256(toUtf8Bytes("ai4i-sparse-mlp-v1")),
-      initialModelHash,
-      initialModelCid,
-      dimension: 1778,
-      maxNonZeros: consortium.verifyingKey.shape.maxEntries,
-      lInfBound: 4096n,
-      l2Bound: 16384n,
-      scale: 4096,
-      aggregationRule: 0,
-      ruleParameter: 0n,
-      minParticipants: 1,
-      maxCommits: 1024,
-      attestationQuorum: Math.min(2, consortium.auditors.length),
-      sensitivity: 1,
-      allowedOperations: Operation.All,
-      expiry: now + 30n * 86400n,
-      maxRoundDuration: 3600,
-      publishWindow: 600,
-      attestationWindow: 600,
-      verifyingKeyHash: consortium.verifyingKey.keyHash,
-      readerKey: consortium.readerGroup.publicKey,
-      readers: [...consortium.aggregators, ...consortium.auditors].map((a) => a.address),
-      ...overrides,
-    },
-    circuit: {
-      maxEntries: consortium.verifyingKey.shape.maxEntries,
-      idxBits: consortium.verifyingKey.shape.indexBits,
-      valBits: consortium.verifyingKey.shape.valueBits,
+  return draftTaskPolicy({
+    model,
+    verifyingKey: consortium.verifyingKey,
+    readers: {
+      key: consortium.readerGroup.publicKey,
+      addresses: [...consortium.aggregators, ...consortium.auditors].map((a) => a.address),
     },
     now,
+    rule,
+    ruleParameter,
+    settings: {
+      ...LOCAL_TASK_SETTINGS,
+      attestationQuorum: Math.min(2, consortium.auditors.length),
+      ...settings,
+    },
   });
 }
 

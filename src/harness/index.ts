@@ -7,11 +7,14 @@
 export { PROJECT_ROOT, startInProcessChain } from "./chain.js";
 export {
   createLocalTask,
+  deployConsortiumContracts,
   deployLocalConsortium,
+  quorumGovernor,
   localTaskPolicy,
   LocalConsortiumError,
   VOTING_PERIOD_SECONDS,
   type ConsortiumAccount,
+  type GovernanceDecision,
   type GovernanceGas,
   type LocalConsortium,
 } from "./consortium.js";

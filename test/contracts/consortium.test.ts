@@ -1,3 +1,4 @@
+import { AGGREGATION_RULES, MAX_RULE_ID } from "../../src/aggregation/index.js";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { hexlify, keccak256, randomBytes, toUtf8Bytes, ZeroAddress, ZeroHash } from "ethers";
@@ -318,7 +319,7 @@ describe("Consortium task policies and access", function () {
       ["zero bound", { lInfBound: 0n }],
       ["l2Bound squared exceeds 2^96", { l2Bound: 2n ** 48n }],
       ["scale is zero", { scale: 0 }],
-      ["unknown aggregation rule", { aggregationRule: 5 }],
+      ["unknown aggregation rule", { aggregationRule: MAX_RULE_ID + 1 }],
       ["minParticipants is zero", { minParticipants: 0 }],
       ["maxCommits outside minParticipants..MAX_COMMITS_PER_ROUND", { maxCommits: 0 }],
       ["maxCommits outside minParticipants..MAX_COMMITS_PER_ROUND", { maxCommits: 1 }],
@@ -336,6 +337,16 @@ describe("Consortium task policies and access", function () {
       await expect(govern({ kind: "CreateTask", policy: { ...policy, ...overrides } }), reason)
         .to.be.revertedWithCustomError(consortium, "Consortium__InvalidPolicy")
         .withArgs(reason);
+    }
+  });
+
+  it("accepts every rule id of the off-chain registry: the contract's bound matches it", async function () {
+    const { consortium, govern, policy } = await networkHelpers.loadFixture(taskFixture);
+    for (const rule of AGGREGATION_RULES) {
+      await expect(
+        govern({ kind: "CreateTask", policy: { ...policy, aggregationRule: rule.id } }),
+        rule.kind,
+      ).to.emit(consortium, "TaskPolicySet");
     }
   });
 

@@ -1,16 +1,16 @@
 /**
- * Contract fixtures built by the same Ignition modules a real deployment runs, so every contract test
- * also exercises deployment.
+ * Contract fixtures built by the local-federation harness (src/harness): the same Ignition module a real
+ * deployment runs, the same quorum governance and the same `draftTaskPolicy`, so every contract test also
+ * exercises deployment. The signer layout is the tests' own: named signers make the tests readable.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 import { hexlify, keccak256, randomBytes, toUtf8Bytes, type ContractTransactionResponse } from "ethers";
-import CircularFLModule from "../../ignition/modules/CircularFL.js";
 import { committedDevelopmentKey, type RegistrableKey } from "../../src/zk/index.js";
+import { deployConsortiumContracts, quorumGovernor, VOTING_PERIOD_SECONDS } from "../../src/harness/index.js";
 import {
-  encodeProposal,
+  draftTaskPolicy,
   EntityKind,
-  Operation,
   Role,
   type ProposalAction,
   type TaskPolicy,
@@ -18,7 +18,9 @@ import {
 
 export type Connection = NetworkConnection<"generic">;
 
-export const VOTING_PERIOD = 3600n;
+export const VOTING_PERIOD = VOTING_PERIOD_SECONDS;
+
+type DeployedContracts = Awaited<ReturnType<typeof deployConsortiumContracts>>;
 
 export interface ConsortiumFixture {
   connection: Connection;
@@ -27,26 +29,13 @@ export interface ConsortiumFixture {
   aggregator: HardhatEthersSigner;
   auditors: HardhatEthersSigner[];
   outsider: HardhatEthersSigner;
-  consortium: Awaited<ReturnType<typeof deployAll>>["consortium"];
-  rounds: Awaited<ReturnType<typeof deployAll>>["rounds"];
-  registry: Awaited<ReturnType<typeof deployAll>>["registry"];
+  consortium: DeployedContracts["consortium"];
+  rounds: DeployedContracts["rounds"];
+  registry: DeployedContracts["registry"];
   /** The `test` circuit's development key, registered through governance. */
   testKey: RegistrableKey;
   /** Proposes, gathers the quorum's approvals and executes; returns the execution transaction. */
   govern: (action: ProposalAction) => Promise<ContractTransactionResponse>;
-}
-
-async function deployAll(connection: Connection, governors: string[], quorum: number, development: boolean) {
-  const { consortium, rounds } = await connection.ignition.deploy(CircularFLModule, {
-    parameters: { CircularFL: { governors, quorum, development } },
-  });
-  // Re-attach through hardhat-ethers for the generated contract types.
-  const typed = await connection.ethers.getContractAt("Consortium", await consortium.getAddress());
-  return {
-    consortium: typed,
-    rounds: await connection.ethers.getContractAt("FederatedRounds", await rounds.getAddress()),
-    registry: await connection.ethers.getContractAt("VerifyingKeyRegistry", await typed.verifyingKeys()),
-  };
 }
 
 export function encryptionKeyFor(seed: string): string {
@@ -67,22 +56,19 @@ export async function deployConsortium(
   const aggregator = signers[7]!;
   const auditors = signers.slice(8, 10);
   const outsider = signers[10]!;
-  const { consortium, rounds, registry } = await deployAll(
+  const deployed = await deployConsortiumContracts({
     connection,
-    governors.map((g) => g.address),
-    2,
+    governors: governors.map((g) => g.address),
+    quorum: 2,
     development,
-  );
-  const govern = async (action: ProposalAction): Promise<ContractTransactionResponse> => {
-    const { kind, payload } = encodeProposal(action);
-    const current = new Set(await consortium.governors());
-    const seated = signers.filter((s) => current.has(s.address));
-    await consortium.connect(seated[0]).propose(kind, payload, VOTING_PERIOD);
-    const id = await consortium.proposalCount();
-    const quorum = Number(await consortium.quorum());
-    for (const governor of seated.slice(0, quorum)) await consortium.connect(governor).approve(id);
-    return consortium.connect(outsider).execute(id);
-  };
+  });
+  // Bound to the first signer, as Hardhat's own contract helpers bind them, so a test sends without `connect`.
+  const consortium = deployed.consortium.connect(signers[0]!);
+  const rounds = deployed.rounds.connect(signers[0]!);
+  const registry = deployed.registry.connect(signers[0]!);
+  const decide = quorumGovernor({ consortium, signers, executor: outsider });
+  const govern = async (action: ProposalAction): Promise<ContractTransactionResponse> =>
+    (await decide(action)).execution;
   const testKey = await committedDevelopmentKey({ instance: "test" });
   await govern({
     kind: "RegisterVerifyingKey",
@@ -108,40 +94,42 @@ export async function deployConsortium(
 /** A fixed X25519 public key for policies whose rounds never seal anything (contract tests). */
 export const TEST_READER_KEY = keccak256(toUtf8Bytes("reader-group"));
 
+/** The contract tests' task: the `test` circuit, d = 1,000 and k = 16, drafted as every task is. */
 export function defaultPolicy({
-  verifyingKeyHash,
+  verifyingKey,
   readers,
   now,
   overrides = {},
 }: {
-  verifyingKeyHash: string;
+  verifyingKey: Pick<RegistrableKey, "keyHash" | "shape">;
   readers: string[];
   now: bigint;
+  /** Applied after drafting, so a test can also build a policy the contract must refuse. */
   overrides?: Partial<TaskPolicy>;
 }): TaskPolicy {
   return {
-    modelId: keccak256(toUtf8Bytes("ai4i-mlp-v1")),
-    initialModelHash: hexlify(randomBytes(32)),
-    initialModelCid: "bafkreiinitialmodelplaceholderforcontracttests",
-    dimension: 1000,
-    maxNonZeros: 16,
-    lInfBound: 4096n,
-    l2Bound: 8192n,
-    scale: 4096,
-    aggregationRule: 0,
-    ruleParameter: 0n,
-    minParticipants: 2,
-    maxCommits: 64,
-    attestationQuorum: 2,
-    sensitivity: 1,
-    allowedOperations: Operation.All,
-    expiry: now + 30n * 86400n,
-    maxRoundDuration: 3600,
-    publishWindow: 600,
-    attestationWindow: 600,
-    verifyingKeyHash,
-    readerKey: TEST_READER_KEY,
-    readers,
+    ...draftTaskPolicy({
+      model: {
+        name: "ai4i-mlp-v1",
+        dimension: 1000,
+        hash: hexlify(randomBytes(32)),
+        cid: "bafkreiinitialmodelplaceholderforcontracttests",
+      },
+      verifyingKey,
+      readers: { key: TEST_READER_KEY, addresses: readers },
+      now,
+      settings: {
+        maxNonZeros: 16,
+        lInfBound: 4096n,
+        l2Bound: 8192n,
+        minParticipants: 2,
+        maxCommits: 64,
+        attestationQuorum: 2,
+        sensitivity: 1,
+        publishWindow: 600,
+        attestationWindow: 600,
+      },
+    }),
     ...overrides,
   };
 }
@@ -191,7 +179,7 @@ export async function createTaskFor(f: ConsortiumFixture, policyOverrides: Parti
   }
   const now = BigInt(await f.connection.networkHelpers.time.latest());
   const policy = defaultPolicy({
-    verifyingKeyHash: f.testKey.keyHash,
+    verifyingKey: f.testKey,
     readers: [f.aggregator.address, ...f.auditors.map((a) => a.address)],
     now,
     overrides: policyOverrides,

@@ -51,7 +51,7 @@ describe("a proof forged from the development phase 1 (issue 11 point 10)", func
     const f = await networkHelpers.loadFixture(productionConsortium);
     const now = BigInt(await networkHelpers.time.latest());
     const policy = defaultPolicy({
-      verifyingKeyHash: f.testKey.keyHash,
+      verifyingKey: f.testKey,
       readers: [f.aggregator.address],
       now,
       overrides: { attestationQuorum: 1, initialModelHash: keccak256(toUtf8Bytes("m0")) },

@@ -5,7 +5,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getAddress, keccak256, toUtf8Bytes, type Signer } from "ethers";
+import { getAddress, type Signer } from "ethers";
+import type { AggregationRuleKind } from "../../src/aggregation/index.js";
 import { createLocalTask, deployLocalConsortium, localTaskPolicy } from "../../src/harness/index.js";
 import type { TaskPolicy } from "../../src/governance/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
@@ -24,12 +25,12 @@ export async function createStore(): Promise<ContentStore> {
 export async function setUpFederation({
   connection,
   store,
-  rule = 0,
+  rule = "mean",
   members = 3,
 }: {
   connection: Connection;
   store: ContentStore;
-  rule?: number;
+  rule?: AggregationRuleKind;
   members?: number;
 }) {
   const artifacts = await loadCircuitArtifacts({ instance: "test" });
@@ -46,17 +47,18 @@ export async function setUpFederation({
   const policy: TaskPolicy = localTaskPolicy({
     consortium,
     now: BigInt(await connection.networkHelpers.time.latest()),
-    initialModelHash: globalModelHash(model0),
-    initialModelCid: await store.put(model0),
-    overrides: {
-      modelId: keccak256(toUtf8Bytes("federation-test")),
+    model: {
+      name: "federation-test",
       dimension: DIMENSION,
+      hash: globalModelHash(model0),
+      cid: await store.put(model0),
+    },
+    rule,
+    settings: {
       maxNonZeros: 8,
       lInfBound: 8192n,
       l2Bound: 4n * BigInt(SCALE),
       scale: SCALE,
-      aggregationRule: rule,
-      ruleParameter: rule === 2 ? 1n : rule === 4 ? BigInt(SCALE) : 0n,
       // One update may be excluded (the attacks below) without the round being abandoned.
       minParticipants: Math.max(1, members - 1),
     },

@@ -8,11 +8,10 @@ import { attachContracts } from "../../src/chain/index.js";
 import { deployConsortium } from "../../src/cli/commands/deploy.js";
 import { loadReaderKey, writeReaderKey } from "../../src/config/index.js";
 import {
+  draftTaskPolicy,
   EntityKind,
   MemberStatus,
-  Operation,
   Role,
-  validatePolicy,
   type TaskPolicy,
 } from "../../src/governance/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
@@ -291,39 +290,24 @@ describe("cfl audit and dispute resolution on a tampered history", function () {
       const cid0 = await store.put(model0);
       await store.pin(cid0);
       const now = BigInt((await provider.getBlock("latest"))!.timestamp);
-      const policy: TaskPolicy = validatePolicy({
-        policy: {
-          modelId: keccak256(toUtf8Bytes("roles-cli test model")),
-          initialModelHash: globalModelHash(model0),
-          initialModelCid: cid0,
-          dimension,
-          maxNonZeros: key.shape.maxEntries,
-          lInfBound: BigInt(2 ** (key.shape.valueBits - 1) - 1),
-          l2Bound: 4n * BigInt(scale),
+      const policy: TaskPolicy = draftTaskPolicy({
+        model: { name: "roles-cli test model", dimension, hash: globalModelHash(model0), cid: cid0 },
+        verifyingKey: key,
+        readers: {
+          key: group.bundle.publicKey,
+          addresses: [aggregator.address, ...auditors.map((a) => a.address)],
+        },
+        now,
+        settings: {
           scale,
-          aggregationRule: 0,
-          ruleParameter: 0n,
           minParticipants: 2,
           maxCommits: 16,
           // One of the two auditors suffices (rounds still wait for both, or the window), so governance can
           // suspend a lying auditor without leaving the task below its quorum.
           attestationQuorum: 1,
           sensitivity: 1,
-          allowedOperations: Operation.All,
           expiry: now + 86_400n,
-          maxRoundDuration: 3600,
-          publishWindow: 900,
-          attestationWindow: 900,
-          verifyingKeyHash: key.keyHash,
-          readerKey: group.bundle.publicKey,
-          readers: [aggregator.address, ...auditors.map((a) => a.address)],
         },
-        circuit: {
-          maxEntries: key.shape.maxEntries,
-          idxBits: key.shape.indexBits,
-          valBits: key.shape.valueBits,
-        },
-        now,
       });
       await governance.govern({ kind: "CreateTask", policy });
       for (const w of [aggregator, ...auditors, ...members]) {

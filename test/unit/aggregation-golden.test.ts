@@ -3,6 +3,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { expect } from "chai";
 import {
+  AGGREGATION_RULES,
   aggregate,
   computeRoundModel,
   ruleFromPolicy,
@@ -50,7 +51,8 @@ function hex(bytes: Uint8Array): string {
 describe("aggregation golden vectors", function () {
   it("covers every rule id", function () {
     const ids = new Set(golden.groups.flatMap((group) => group.cases.map((c) => c.ruleId)));
-    expect([...ids].sort()).to.deep.equal([0, 1, 2, 3, 4]);
+    // The golden vectors come from an independent generator: a registered rule without them is untested.
+    expect([...ids].sort()).to.deep.equal(AGGREGATION_RULES.map((rule) => rule.id).sort());
     expect(golden.modelFormatVersion).to.equal(1);
   });
 

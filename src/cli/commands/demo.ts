@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
+import { DRAFTABLE_RULE_KINDS } from "../../aggregation/index.js";
 import { createLogger } from "../log.js";
 
 function integer(name: string, min: number, max: number) {
@@ -24,7 +25,7 @@ export function registerDemoCommand(program: Command): void {
     .addOption(new Option("--dataset <name>", "data set").choices(["ai4i", "supplychain"]).default("ai4i"))
     .addOption(
       new Option("--rule <rule>", "aggregation rule")
-        .choices(["mean", "trimmed-mean", "median", "clipped-mean"])
+        .choices([...DRAFTABLE_RULE_KINDS])
         .default("mean"),
     )
     .addOption(

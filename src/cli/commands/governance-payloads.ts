@@ -4,7 +4,7 @@
  */
 import { getAddress, ZeroHash } from "ethers";
 import { z } from "zod";
-import { RULE_IDS } from "../../aggregation/types.js";
+import { MAX_RULE_ID, RULE_IDS } from "../../aggregation/index.js";
 import {
   EntityKind,
   Operation,
@@ -58,8 +58,8 @@ export const policySchema = z.strictObject({
   l2Bound: big,
   scale: small,
   aggregationRule: z.union([
-    z.enum(Object.keys(RULE_IDS) as [keyof typeof RULE_IDS]).transform((r) => RULE_IDS[r] as number),
-    z.number().int().min(0).max(4),
+    z.enum(Object.keys(RULE_IDS) as [keyof typeof RULE_IDS]).transform((r) => RULE_IDS[r]),
+    z.number().int().min(0).max(MAX_RULE_ID),
   ]),
   ruleParameter: big,
   minParticipants: small,

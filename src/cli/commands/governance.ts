@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
-import { AbiCoder, getAddress, isAddress, keccak256, toUtf8Bytes, ZeroHash } from "ethers";
-import { RULE_IDS } from "../../aggregation/types.js";
+import { AbiCoder, getAddress, isAddress, ZeroHash } from "ethers";
+import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregation/index.js";
 import { attachContracts, type ConsortiumContracts } from "../../chain/index.js";
 import {
   connectProvider,
@@ -15,10 +15,11 @@ import {
 import {
   encodeProposal,
   MemberStatus,
-  Operation,
   ProposalKind,
   validatePolicy,
-  type CircuitLimits,
+  draftTaskPolicy,
+  DRAFT_DEFAULTS,
+  type CircuitShape,
   type ProposalAction,
   type TaskPolicy,
 } from "../../governance/index.js";
@@ -35,14 +36,6 @@ import {
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
 export { parseProposalPayload, ProposalPayloadError } from "./governance-payloads.js";
-
-/** Defaults `draft-task` writes, documented in docs/operations.md ("Windows"). */
-export const DRAFT_DEFAULTS = {
-  maxCommits: 256,
-  maxRoundDuration: 3600,
-  publishWindow: 900,
-  attestationWindow: 900,
-} as const;
 
 /** The consortium and rounds contracts bound to this governor's key. */
 async function governor(config: CflConfig, command = "cfl governance") {
@@ -65,7 +58,7 @@ export async function registeredKey({
 }: {
   contracts: ConsortiumContracts;
   keyHash: string;
-}): Promise<{ limits: CircuitLimits; developmentOnly: boolean }> {
+}): Promise<{ shape: CircuitShape; developmentOnly: boolean }> {
   const { consortium } = contracts;
   const registry = VerifyingKeyRegistry__factory.connect(await consortium.verifyingKeys(), consortium.runner);
   if (!(await registry.isRegistered(keyHash))) {
@@ -75,10 +68,10 @@ export async function registeredKey({
   }
   const info = await registry.keyInfo(keyHash);
   return {
-    limits: {
+    shape: {
       maxEntries: Number(info.shape.maxEntries),
-      idxBits: Number(info.shape.indexBits),
-      valBits: Number(info.shape.valueBits),
+      indexBits: Number(info.shape.indexBits),
+      valueBits: Number(info.shape.valueBits),
     },
     developmentOnly: info.developmentOnly,
   };
@@ -101,7 +94,7 @@ async function checkPolicyOnChain({
       `verifying key ${policy.verifyingKeyHash} is development-only (its setup secrets are public) and this consortium is not a development deployment`,
     );
   }
-  validatePolicy({ policy, circuit: key.limits });
+  validatePolicy({ policy, circuit: key.shape });
 }
 
 /** Proposes an action and returns the new proposal's id. */
@@ -695,7 +688,7 @@ interface DraftOptions extends ConfigOption {
   maxRoundDuration: number;
   publishWindow: number;
   attestationWindow: number;
-  rule: "mean" | "trimmed-mean" | "median" | "clipped-mean";
+  rule: AggregationRuleKind;
   seed: string;
   expiryDays: number;
   taskId?: bigint;
@@ -733,7 +726,7 @@ function registerDraftTaskCommand(governance: Command): void {
       "--min-participants <n>",
       "commits that let the aggregator close a round early",
       wholeNumber("--min-participants", 1, 65535),
-      3,
+      DRAFT_DEFAULTS.minParticipants,
     )
     .option(
       "--max-commits <n>",
@@ -745,7 +738,7 @@ function registerDraftTaskCommand(governance: Command): void {
       "--attestation-quorum <n>",
       "matching attestations that finalize a round",
       wholeNumber("--attestation-quorum", 1, 65535),
-      2,
+      DRAFT_DEFAULTS.attestationQuorum,
     )
     .option(
       "--max-round-duration <s>",
@@ -766,12 +759,15 @@ function registerDraftTaskCommand(governance: Command): void {
       DRAFT_DEFAULTS.attestationWindow,
     )
     .addOption(
-      new Option("--rule <rule>", "aggregation rule")
-        .choices(["mean", "trimmed-mean", "median", "clipped-mean"])
-        .default("mean"),
+      new Option("--rule <rule>", "aggregation rule").choices([...DRAFTABLE_RULE_KINDS]).default("mean"),
     )
     .option("--seed <s>", "seed of the initial model", "7")
-    .option("--expiry-days <n>", "policy lifetime", wholeNumber("--expiry-days", 1, 36500), 30)
+    .option(
+      "--expiry-days <n>",
+      "policy lifetime",
+      wholeNumber("--expiry-days", 1, 36500),
+      DRAFT_DEFAULTS.lifetimeSeconds / 86400,
+    )
     .option(
       "--task-id <id>",
       "the id the task will get (default: the chain's task count + 1)",
@@ -800,23 +796,19 @@ function registerDraftTaskCommand(governance: Command): void {
         readers = opts.readers;
       }
       let keyHash: string;
-      let localShape: CircuitLimits | undefined;
+      let localShape: CircuitShape | undefined;
       if (opts.instance !== undefined) {
         const { committedDevelopmentKey } = await import("../../zk/index.js");
         const key = await committedDevelopmentKey({ instance: opts.instance });
         keyHash = key.keyHash;
-        localShape = {
-          maxEntries: key.shape.maxEntries,
-          idxBits: key.shape.indexBits,
-          valBits: key.shape.valueBits,
-        };
+        localShape = key.shape;
       } else {
         keyHash = opts.keyHash ?? "";
       }
 
       // The key's circuit comes from the chain whenever the consortium is configured; a local instance's
       // shape is used only for an offline draft (--task-id and no addresses).
-      let limits: CircuitLimits;
+      let shape: CircuitShape;
       let taskNumber: bigint;
       if (config.addresses) {
         const provider = await connectProvider({ config });
@@ -827,7 +819,7 @@ function registerDraftTaskCommand(governance: Command): void {
             throw new Error(
               `verifying key ${keyHash} is development-only and this consortium is not a development deployment`,
             );
-          limits = key.limits;
+          shape = key.shape;
           taskNumber = opts.taskId ?? (await contracts.consortium.taskCount()) + 1n;
         } finally {
           provider.destroy();
@@ -839,46 +831,38 @@ function registerDraftTaskCommand(governance: Command): void {
           throw new Error(
             "an offline draft with --key-hash cannot know the key's circuit: configure addresses so it is read from the registry",
           );
-        limits = localShape;
+        shape = localShape;
         taskNumber = opts.taskId;
       }
 
       const { AI4I_MODEL_SPEC, initialParams, SUPPLYCHAIN_QUALITY_SPEC } =
         await import("../../learning/index.js");
       const { encodeGlobalModel, globalModelHash, initialGlobalModel } = await import("../../model/index.js");
-      const scale = 4096;
+      const scale = DRAFT_DEFAULTS.scale;
       const spec = opts.dataset === "ai4i" ? AI4I_MODEL_SPEC : SUPPLYCHAIN_QUALITY_SPEC;
       const params = initialParams({ spec, seed: Number(opts.seed) });
       const model = encodeGlobalModel(
         initialGlobalModel({ task: Number(taskNumber), dimension: params.length, scale, params }),
       );
-      const l2Bound = 4n * BigInt(scale);
-      const draft: TaskPolicy = {
-        modelId: keccak256(toUtf8Bytes(spec.id)),
-        initialModelHash: globalModelHash(model),
-        initialModelCid: "pending",
-        dimension: params.length,
-        maxNonZeros: Math.min(limits.maxEntries, params.length),
-        lInfBound: BigInt(2 ** (limits.valBits - 1) - 1),
-        l2Bound,
-        scale,
-        aggregationRule: RULE_IDS[opts.rule],
-        ruleParameter: opts.rule === "trimmed-mean" ? 1n : opts.rule === "clipped-mean" ? l2Bound / 2n : 0n,
-        minParticipants: opts.minParticipants,
-        maxCommits: opts.maxCommits,
-        attestationQuorum: opts.attestationQuorum,
-        sensitivity: 2,
-        allowedOperations: Operation.All,
-        expiry: BigInt(Math.floor(Date.now() / 1000) + opts.expiryDays * 86400),
-        maxRoundDuration: opts.maxRoundDuration,
-        publishWindow: opts.publishWindow,
-        attestationWindow: opts.attestationWindow,
-        verifyingKeyHash: keyHash,
-        readerKey,
-        readers,
-      };
-      // Checked before the model is stored: a draft the contract would refuse leaves nothing behind.
-      validatePolicy({ policy: draft, circuit: limits });
+      // Drafted (and so checked) before the model is stored: a draft the contract would refuse leaves
+      // nothing behind. The CID is filled in once the model is stored.
+      const draft = draftTaskPolicy({
+        model: { name: spec.id, dimension: params.length, hash: globalModelHash(model), cid: "pending" },
+        verifyingKey: { keyHash, shape },
+        readers: { key: readerKey, addresses: readers },
+        now: BigInt(Math.floor(Date.now() / 1000)),
+        rule: opts.rule,
+        settings: {
+          scale,
+          minParticipants: opts.minParticipants,
+          maxCommits: opts.maxCommits,
+          attestationQuorum: opts.attestationQuorum,
+          expiry: BigInt(Math.floor(Date.now() / 1000) + opts.expiryDays * 86400),
+          maxRoundDuration: opts.maxRoundDuration,
+          publishWindow: opts.publishWindow,
+          attestationWindow: opts.attestationWindow,
+        },
+      });
       const store = await openContentStore({ config });
       try {
         draft.initialModelCid = await store.put(model);

@@ -1,0 +1,59 @@
+/**
+ * The seam every aggregation rule plugs into. A rule is one file in this folder exporting one
+ * `AggregationRuleDefinition`, plus one line in `registry.ts`: its kind, its stable on-chain id, its
+ * parameter codec (the single integer a task policy stores), its drafting default and its integer,
+ * bit-exact computation.
+ */
+import type { SparseUpdate } from "../../sparse/types.js";
+
+/** A rule value as tasks and aggregators use it: a `kind` plus the rule's own parameters. */
+export interface RuleShape {
+  readonly kind: string;
+}
+
+/** What `aggregate` hands a rule once the common checks passed. */
+export interface RuleInput<R extends RuleShape> {
+  /** The rule, already validated by the definition's `validate`. */
+  readonly rule: R;
+  /** The included updates, sorted by lower-cased member address (so the result never depends on input order). */
+  readonly updates: readonly SparseUpdate[];
+  /** The lower-cased member addresses, in the same order as `updates`. */
+  readonly members: readonly string[];
+  /** The weight the caller resolved for each update, if any (only rules with `acceptsWeights` see one). */
+  readonly suppliedWeights: readonly (bigint | undefined)[];
+  /** The model dimension d. */
+  readonly dimension: number;
+}
+
+/** What a drafted policy's default rule parameter may depend on. */
+export interface RuleDraftContext {
+  /** The policy's L2 bound, in fixed-point units. */
+  readonly l2Bound: bigint;
+}
+
+/** One aggregation rule: everything the rest of the system needs to know about it. */
+export interface AggregationRuleDefinition<R extends RuleShape> {
+  /** The rule's name in `AggregationRule.kind`, the CLI and reports. */
+  readonly kind: R["kind"];
+  /** The id a task policy stores on chain. Stable: never renumber, never reuse. */
+  readonly id: number;
+  /** One line for `--help` and docs. */
+  readonly summary: string;
+  /**
+   * Whether a task can be drafted with this rule from the policy alone. Weighted mean cannot: its
+   * weights are governance-set per member and policies do not carry them yet.
+   */
+  readonly draftable: boolean;
+  /** Whether updates may carry a caller-resolved weight for this rule. */
+  readonly acceptsWeights: boolean;
+  /** Checks the rule's own parameters (its `kind` already matched) and returns it typed. */
+  validate(rule: Readonly<Record<string, unknown>>): R;
+  /** Decodes the policy's integer parameter (and governance weights, for rules that take them). */
+  fromPolicy(params: { parameter: bigint; weights?: Readonly<Record<string, bigint>> }): R;
+  /** Encodes the rule's parameter as the policy's single integer; the inverse of `fromPolicy`. */
+  toParameter(rule: R): bigint;
+  /** The parameter a drafted task gets when its author names only the rule. */
+  defaultParameter(context: RuleDraftContext): bigint;
+  /** The integer, bit-exact aggregation: sparse output, no zero entries, indices strictly increasing. */
+  aggregate(input: RuleInput<R>): SparseUpdate;
+}

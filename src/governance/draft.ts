@@ -1,0 +1,121 @@
+/**
+ * `draftTaskPolicy`: the one place a task policy is put together. The CLI (`cfl governance draft-task`),
+ * the demo, the local harness, the benchmarks and the tests all draft through it, so a policy's defaults,
+ * its rule parameter and its fit to the circuit are decided once.
+ */
+import { keccak256, toUtf8Bytes } from "ethers";
+import { ruleDefinitionByKind, type AggregationRuleKind } from "../aggregation/index.js";
+import { PolicyError, validatePolicy } from "./policy.js";
+import { Operation, type CircuitShape, type TaskPolicy } from "./types.js";
+
+/** Settings a drafted task gets unless its author names others (docs/operations.md, "Windows"). */
+export const DRAFT_DEFAULTS = {
+  /** Fixed-point scale: 2^12 keeps int32 headroom for every rule's sums. */
+  scale: 4096,
+  /** L2 bound in multiples of the scale (a whole update's norm at most 4.0). */
+  l2BoundInScales: 4,
+  minParticipants: 3,
+  maxCommits: 256,
+  attestationQuorum: 2,
+  sensitivity: 2,
+  maxRoundDuration: 3600,
+  publishWindow: 900,
+  attestationWindow: 900,
+  lifetimeSeconds: 30 * 86400,
+} as const;
+
+/** The task's initial model, already stored where members will fetch it. */
+export interface DraftModel {
+  /** The model's name; the policy pins keccak256 of it as `modelId`. */
+  readonly name: string;
+  /** Number of parameters d. */
+  readonly dimension: number;
+  /** keccak256 of the canonical initial model bytes. */
+  readonly hash: string;
+  /** Where the initial model is stored (a CID). */
+  readonly cid: string;
+}
+
+/** Arguments of `draftTaskPolicy`: what the task is, and any setting that differs from `DRAFT_DEFAULTS`. */
+export interface TaskDraft {
+  readonly model: DraftModel;
+  /** The registered verifying key the policy pins, with the circuit shape the registry declares. */
+  readonly verifyingKey: { readonly keyHash: string; readonly shape: CircuitShape };
+  /** The reader group: its X25519 public key and the readers' addresses (aggregators first). */
+  readonly readers: { readonly key: string; readonly addresses: readonly string[] };
+  /** Chain time the expiry is counted from. */
+  readonly now: bigint;
+  /** Aggregation rule (default mean) and its parameter (default: the rule's own default). */
+  readonly rule?: AggregationRuleKind;
+  readonly ruleParameter?: bigint;
+  /** Any other field, when it must differ from the default (bounds, participation, windows, expiry). */
+  readonly settings?: Partial<
+    Pick<
+      TaskPolicy,
+      | "scale"
+      | "l2Bound"
+      | "lInfBound"
+      | "maxNonZeros"
+      | "minParticipants"
+      | "maxCommits"
+      | "attestationQuorum"
+      | "sensitivity"
+      | "allowedOperations"
+      | "expiry"
+      | "maxRoundDuration"
+      | "publishWindow"
+      | "attestationWindow"
+    >
+  >;
+}
+
+/**
+ * Drafts a task policy that the Consortium will accept and the verifying key's circuit can prove: the
+ * largest k and L∞ bound the circuit allows unless told otherwise, the rule's default parameter, and
+ * `DRAFT_DEFAULTS` for the rest. Throws `PolicyError` (with the numbers) for anything the contract or the
+ * circuit would refuse, before anyone stores or votes on anything.
+ */
+export function draftTaskPolicy(draft: TaskDraft): TaskPolicy {
+  const { model, verifyingKey, readers, now, settings = {} } = draft;
+  const kind = draft.rule ?? "mean";
+  const definition = ruleDefinitionByKind(kind);
+  if (!definition) throw new PolicyError("rule", `invalid task policy: unknown aggregation rule ${kind}`);
+  if (!definition.draftable)
+    throw new PolicyError(
+      "rule",
+      `invalid task policy: ${kind} cannot be drafted from a policy alone (its parameters are not carried on chain)`,
+    );
+  const shape = verifyingKey.shape;
+  const scale = settings.scale ?? DRAFT_DEFAULTS.scale;
+  const l2Bound = settings.l2Bound ?? BigInt(DRAFT_DEFAULTS.l2BoundInScales * scale);
+  const policy: TaskPolicy = {
+    modelId: keccak256(toUtf8Bytes(model.name)),
+    initialModelHash: model.hash,
+    initialModelCid: model.cid,
+    dimension: model.dimension,
+    maxNonZeros: settings.maxNonZeros ?? Math.min(shape.maxEntries, model.dimension),
+    // The largest magnitude the circuit's signed value range proves.
+    lInfBound: settings.lInfBound ?? 2n ** BigInt(shape.valueBits - 1) - 1n,
+    l2Bound,
+    scale,
+    aggregationRule: definition.id,
+    ruleParameter: draft.ruleParameter ?? definition.defaultParameter({ l2Bound }),
+    minParticipants: settings.minParticipants ?? DRAFT_DEFAULTS.minParticipants,
+    maxCommits: settings.maxCommits ?? DRAFT_DEFAULTS.maxCommits,
+    attestationQuorum: settings.attestationQuorum ?? DRAFT_DEFAULTS.attestationQuorum,
+    sensitivity: settings.sensitivity ?? DRAFT_DEFAULTS.sensitivity,
+    allowedOperations: settings.allowedOperations ?? Operation.All,
+    expiry: settings.expiry ?? now + BigInt(DRAFT_DEFAULTS.lifetimeSeconds),
+    maxRoundDuration: settings.maxRoundDuration ?? DRAFT_DEFAULTS.maxRoundDuration,
+    publishWindow: settings.publishWindow ?? DRAFT_DEFAULTS.publishWindow,
+    attestationWindow: settings.attestationWindow ?? DRAFT_DEFAULTS.attestationWindow,
+    verifyingKeyHash: verifyingKey.keyHash,
+    readerKey: readers.key,
+    readers: [...readers.addresses],
+  };
+  return validatePolicy({
+    policy,
+    circuit: shape,
+    now,
+  });
+}

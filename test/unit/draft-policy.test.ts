@@ -1,0 +1,91 @@
+/**
+ * `draftTaskPolicy`, the one way a task policy is put together (CLI, demo, harness, tests): defaults that
+ * fit the circuit, the rule's parameter from the registry, and refusals with the numbers before anything
+ * is stored or voted on.
+ */
+import { expect } from "chai";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { DRAFTABLE_RULE_KINDS, ruleFromPolicy } from "../../src/aggregation/index.js";
+import { DRAFT_DEFAULTS, draftTaskPolicy, PolicyError, type TaskDraft } from "../../src/governance/index.js";
+
+const NOW = 1_800_000_000n;
+const BASE: TaskDraft = {
+  model: {
+    name: "ai4i-sparse-mlp-v1",
+    dimension: 1778,
+    hash: keccak256(toUtf8Bytes("m0")),
+    cid: "bafkreim0",
+  },
+  verifyingKey: {
+    keyHash: keccak256(toUtf8Bytes("vk")),
+    shape: { maxEntries: 128, indexBits: 12, valueBits: 16 },
+  },
+  readers: {
+    key: keccak256(toUtf8Bytes("reader group")),
+    addresses: ["0x00000000000000000000000000000000000000a1", "0x00000000000000000000000000000000000000a2"],
+  },
+  now: NOW,
+};
+
+function refusal(draft: TaskDraft): { code: string; message: string } {
+  try {
+    draftTaskPolicy(draft);
+  } catch (error) {
+    if (error instanceof PolicyError) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error("the draft was accepted");
+}
+
+describe("draftTaskPolicy", function () {
+  it("fills what the circuit allows and the defaults for the rest", function () {
+    const policy = draftTaskPolicy(BASE);
+    expect(policy.modelId).to.equal(keccak256(toUtf8Bytes("ai4i-sparse-mlp-v1")));
+    expect(policy.maxNonZeros).to.equal(128);
+    expect(policy.lInfBound).to.equal(2n ** 15n - 1n);
+    expect(policy.l2Bound).to.equal(BigInt(DRAFT_DEFAULTS.l2BoundInScales * DRAFT_DEFAULTS.scale));
+    expect([policy.aggregationRule, policy.ruleParameter]).to.deep.equal([0, 0n]);
+    expect(policy.minParticipants).to.equal(DRAFT_DEFAULTS.minParticipants);
+    expect(policy.expiry).to.equal(NOW + BigInt(DRAFT_DEFAULTS.lifetimeSeconds));
+    expect(policy.readers).to.deep.equal(BASE.readers.addresses);
+  });
+
+  it("keeps k within a model smaller than the circuit", function () {
+    expect(draftTaskPolicy({ ...BASE, model: { ...BASE.model, dimension: 40 } }).maxNonZeros).to.equal(40);
+  });
+
+  for (const kind of DRAFTABLE_RULE_KINDS) {
+    it(`drafts ${kind} with a parameter the aggregator can decode`, function () {
+      const policy = draftTaskPolicy({ ...BASE, rule: kind });
+      expect(ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter }).kind).to.equal(
+        kind,
+      );
+    });
+  }
+
+  it("refuses a rule whose weights a policy cannot carry", function () {
+    expect(refusal({ ...BASE, rule: "weighted-mean" }).code).to.equal("rule");
+  });
+
+  it("refuses a rule parameter the rule cannot decode", function () {
+    expect(refusal({ ...BASE, rule: "clipped-mean", ruleParameter: 0n }).code).to.equal("rule");
+    expect(refusal({ ...BASE, rule: "mean", ruleParameter: 3n }).code).to.equal("rule");
+  });
+
+  it("refuses a model larger than the circuit's index range, with the numbers", function () {
+    const { code, message } = refusal({ ...BASE, model: { ...BASE.model, dimension: 5000 } });
+    expect(code).to.equal("circuit-d");
+    expect(message).to.contain("5000").and.to.contain("2^12");
+  });
+
+  it("refuses a k beyond the circuit and an L-infinity bound beyond its value range", function () {
+    expect(refusal({ ...BASE, settings: { maxNonZeros: 129 } }).code).to.equal("circuit-k");
+    expect(refusal({ ...BASE, settings: { lInfBound: 2n ** 15n } }).code).to.equal("circuit-linf");
+  });
+
+  it("refuses settings the contract would refuse", function () {
+    expect(refusal({ ...BASE, settings: { minParticipants: 0 } }).code).to.equal("min-participants");
+    expect(refusal({ ...BASE, settings: { expiry: NOW } }).code).to.equal("expiry");
+    expect(refusal({ ...BASE, readers: { ...BASE.readers, addresses: [] } }).code).to.equal("readers");
+  });
+});
