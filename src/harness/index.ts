@@ -18,3 +18,12 @@ export {
   type GovernanceGas,
   type LocalConsortium,
 } from "./consortium.js";
+export {
+  commitLocalRound,
+  concludeLocalRound,
+  runLocalRound,
+  type LocalContribution,
+  type LocalReader,
+  type LocalRoundResult,
+  type LocalRoundStep,
+} from "./round.js";

@@ -4,14 +4,13 @@ import { getBytes, toBeHex } from "ethers";
 import { RoundStatus, readRound } from "../../src/chain/index.js";
 import {
   aggregateRound,
-  attestRound,
-  auditRound,
-  closeRoundIfReady,
   commitMemberUpdate,
   lastFinalizedModel,
   loadTrainingBase,
   openNextRound,
+  type RoleEnvironment,
 } from "../../src/roles/index.js";
+import { commitLocalRound, concludeLocalRound } from "../../src/harness/index.js";
 import { sealPayload, sealToGroup } from "../../src/seal/index.js";
 import { sealToOtherKey, tamperingAggregator, type AggregatorTampering } from "../../src/adversary/index.js";
 import { encodeUpdate, type SparseUpdate } from "../../src/sparse/index.js";
@@ -46,35 +45,30 @@ after(async function () {
 const federation = () => setUpFederation({ connection, store });
 type Federation = Awaited<ReturnType<typeof federation>>;
 
+const readerOf = (f: Federation, env: RoleEnvironment) => ({ env, reader: f.keys.get(env.address)! });
+
 /** All three members commit honest updates in a fresh round; returns the round. */
 async function honestCommits(f: Federation, { skip = [] as number[] } = {}): Promise<bigint> {
-  const round = await openNextRound({ env: f.aggregator, durationSeconds: 600 });
-  for (const [i, env] of f.members.entries()) {
-    if (skip.includes(i)) continue;
-    await commitMemberUpdate({ env, round, delta: syntheticDelta(i, Number(round)), artifacts: f.artifacts });
-  }
+  const { round } = await commitLocalRound({
+    aggregator: readerOf(f, f.aggregator),
+    members: f.members.flatMap((env, i) =>
+      skip.includes(i) ? [] : [{ env, delta: (round: bigint) => syntheticDelta(i, Number(round)) }],
+    ),
+    artifacts: f.artifacts,
+    durationSeconds: 600,
+  });
   return round;
 }
 
 async function aggregateAndAudit(f: Federation, round: bigint, tamper: AggregatorTampering = "none") {
-  const ready = await closeRoundIfReady({ env: f.aggregator, round });
-  if (!ready) {
-    await networkHelpers.time.increase(601);
-    await closeRoundIfReady({ env: f.aggregator, round });
-  }
   const reader = f.keys.get(f.aggregator.address)!;
-  const published = await aggregateRound({
-    env: f.aggregator,
+  const { published, verdicts } = await concludeLocalRound({
     round,
-    reader,
+    aggregator: { env: f.aggregator, reader },
+    auditors: f.auditors.map((env) => readerOf(f, env)),
     seams: tamperingAggregator({ tamper, groupSecretKey: reader.secretKey }),
+    advanceTime: (seconds) => networkHelpers.time.increase(seconds),
   });
-  const verdicts = [];
-  for (const env of f.auditors) {
-    const verdict = await auditRound({ env, round, reader: f.keys.get(env.address)! });
-    await attestRound({ env, verdict });
-    verdicts.push(verdict);
-  }
   const status = Number((await f.contracts.rounds.getRound(f.taskId, round)).status);
   return { published, verdicts, status };
 }
