@@ -75,7 +75,9 @@ const layers = {
       ExportNamedDeclaration: (node) => check(node, literal(node.source)),
       ExportAllDeclaration: (node) => check(node, literal(node.source)),
       ImportExpression: (node) => check(node, literal(node.source)),
-      TSImportType: (node) => check(node, literal(node.argument?.literal ?? node.argument)),
+      // typescript-eslint 8.x names the specifier `source` (reading the deprecated `argument` warns).
+      TSImportType: (node) =>
+        check(node, node.source ? literal(node.source) : literal(node.argument?.literal ?? node.argument)),
     };
   },
 };
