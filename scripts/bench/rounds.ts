@@ -21,20 +21,13 @@ import {
   localTaskPolicy,
   createLocalTask,
   deployLocalConsortium,
+  runLocalRound,
   type ConsortiumAccount,
   type LocalConsortium,
 } from "../../src/harness/index.js";
 import { AI4I_MODEL_SPEC, createRng, initialParams, loadDataset, trainLocal } from "../../src/learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel } from "../../src/model/index.js";
-import {
-  aggregateRound,
-  attestRound,
-  auditRound,
-  closeRoundIfReady,
-  commitMemberUpdate,
-  openNextRound,
-  type RoleEnvironment,
-} from "../../src/roles/index.js";
+import type { AggregationResult, RoleEnvironment } from "../../src/roles/index.js";
 import { createHeliaStore, type ContentStore } from "../../src/storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers, type CircuitArtifacts } from "../../src/zk/index.js";
 
@@ -64,9 +57,14 @@ function syntheticDelta(d: number, seed: number): Float32Array {
 }
 
 /** Samples heap and RSS while `work` runs; returns the peaks next to the figures just before it. */
-async function withMemorySampling<T>(
-  work: () => Promise<T>,
-): Promise<{ value: T; before: NodeJS.MemoryUsage; peakHeapUsed: number; peakRss: number }> {
+interface MemorySample<T> {
+  value: T;
+  before: NodeJS.MemoryUsage;
+  peakHeapUsed: number;
+  peakRss: number;
+}
+
+async function withMemorySampling<T>(work: () => Promise<T>): Promise<MemorySample<T>> {
   global.gc?.();
   const before = process.memoryUsage();
   let peakHeapUsed = before.heapUsed;
@@ -159,47 +157,33 @@ async function oneRound({
   const firstBlock = (await connection.ethers.provider.getBlockNumber()) + 1;
   const started = performance.now();
 
-  let t = performance.now();
-  const round = await openNextRound({ env: aggregatorEnv, durationSeconds: 3600 });
-  let chainRoundStepsMs = performance.now() - t;
-  const proveMs: number[] = [];
-  const commitMs: number[] = [];
-  const sealedBytes: number[] = [];
-  for (const [i, m] of members.entries()) {
-    t = performance.now();
-    const committed = await commitMemberUpdate({
-      env: envOf(m),
-      round,
-      delta: syntheticDelta(params0.length, seed * 1000 + i),
-      artifacts,
-    });
-    commitMs.push(performance.now() - t);
-    proveMs.push(committed.result.proveMs);
-    sealedBytes.push(committed.result.sealedBytes);
-  }
-  t = performance.now();
-  if (!(await closeRoundIfReady({ env: aggregatorEnv, round }))) throw new Error(`round ${round} did not close`);
-  chainRoundStepsMs += performance.now() - t;
-
-  t = performance.now();
-  const sampled = await withMemorySampling(() =>
-    aggregateRound({ env: aggregatorEnv, round, reader: bench.readerKeyOf(bench.aggregator) }),
-  );
-  const aggregationMs = performance.now() - t;
-  const aggregated = sampled.value;
+  const stepMs = { open: 0, commit: 0, close: 0, aggregate: 0, audit: 0 };
+  let sampled: MemorySample<AggregationResult | undefined> | undefined;
+  const { committed, published: aggregated, verdicts, finalized } = await runLocalRound({
+    aggregator: { env: aggregatorEnv, reader: bench.readerKeyOf(bench.aggregator) },
+    members: members.map((m, i) => ({ env: envOf(m), delta: syntheticDelta(params0.length, seed * 1000 + i) })),
+    auditors: bench.auditors.map((a) => ({ env: envOf(a), reader: bench.readerKeyOf(a) })),
+    artifacts,
+    onStep: (step, ms) => {
+      stepMs[step] += ms;
+    },
+    aroundAggregation: async (run) => {
+      sampled = await withMemorySampling(run);
+      return sampled.value;
+    },
+  });
   if (!aggregated || aggregated.included.length !== members.length) {
-    throw new Error(`round ${round}: ${aggregated?.included.length ?? 0} of ${members.length} updates included`);
+    throw new Error(`round: ${aggregated?.included.length ?? 0} of ${members.length} updates included`);
   }
-
-  t = performance.now();
-  let finalized = false;
-  for (const auditor of bench.auditors) {
-    const env = envOf(auditor);
-    const verdict = await auditRound({ env, round, reader: bench.readerKeyOf(auditor) });
+  for (const verdict of verdicts) {
     if (!verdict.matches) throw new Error(`audit mismatch: ${verdict.findings.join("; ")}`);
-    finalized = (await attestRound({ env, verdict })).finalized || finalized;
   }
-  const auditMs = performance.now() - t;
+  const proveMs = committed.map((c) => c.proveMs);
+  const sealedBytes = committed.map((c) => c.sealedBytes);
+  const commitTotalMs = stepMs.commit;
+  const chainRoundStepsMs = stepMs.open + stepMs.close;
+  const aggregationMs = stepMs.aggregate;
+  const auditMs = stepMs.audit;
   const wallMs = performance.now() - started;
   const lastBlock = await connection.ethers.provider.getBlockNumber();
   const { gas, txs } = await gasBetween(bench, firstBlock, lastBlock);
@@ -210,7 +194,7 @@ async function oneRound({
     wallWithoutProvingMs: ms(wallMs - provingMs),
     provingMs: ms(provingMs),
     provingMedianMs: ms(median(proveMs)),
-    memberCommitOtherMs: ms(sum(commitMs) - provingMs),
+    memberCommitOtherMs: ms(commitTotalMs - provingMs),
     chainRoundStepsMs: ms(chainRoundStepsMs),
     aggregationMs: ms(aggregationMs),
     auditMs: ms(auditMs),
@@ -218,7 +202,7 @@ async function oneRound({
     transactions: txs,
     sealedBytesMedian: median(sealedBytes),
     finalized,
-    ...(measureMemory
+    ...(measureMemory && sampled
       ? {
           aggregatorMemory: {
             heapUsedBeforeMiB: mib(sampled.before.heapUsed),
