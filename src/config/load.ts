@@ -118,7 +118,23 @@ function resolvePaths({
     ipfs,
     circuit: file.circuit,
     ...(file.provingKeyFile ? { provingKeyFile: at(file.provingKeyFile) } : {}),
-    ...(file.member ? { member: { ...file.member, residualDir: at(file.member.residualDir) } } : {}),
+    ...(file.member
+      ? {
+          member: {
+            ...file.member,
+            residualDir: at(file.member.residualDir),
+            ...(file.member.data
+              ? {
+                  data: {
+                    ...file.member.data,
+                    path: at(file.member.data.path),
+                    schemaFile: at(file.member.data.schemaFile),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
     pollIntervalMs: file.pollIntervalMs,
     fetchTimeoutMs: file.fetchTimeoutMs,
   };

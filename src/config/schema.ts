@@ -40,6 +40,15 @@ const member = z
       .max(2 ** 31)
       .default(7),
     residualDir: path,
+    /** The member's own records and the task's data schema they are read under (`cfl member check-data`). */
+    data: z
+      .strictObject({
+        path,
+        format: z.enum(["csv", "jsonl"]).optional(),
+        delimiter: z.string().length(1).optional(),
+        schemaFile: path,
+      })
+      .optional(),
   })
   .refine((m) => m.partitionIndex < m.partitions, {
     message: "must be below member.partitions",

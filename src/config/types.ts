@@ -61,6 +61,8 @@ export interface MemberConfig {
   partitionIndex: number;
   seed: number;
   residualDir: string;
+  /** The member's own records and the task's data schema they are read under. */
+  data?: { path: string; format?: "csv" | "jsonl"; delimiter?: string; schemaFile: string };
 }
 
 /** A validated configuration, file paths resolved against the config file's directory. */

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerAggregatorCommands } from "./aggregator.js";
 import { registerAuditCommand } from "./audit.js";
 import { registerAuditorCommands } from "./auditor.js";
+import { registerDataCommands } from "./data.js";
 import { registerDemoCommand } from "./demo.js";
 import { registerDeployCommand } from "./deploy.js";
 import { registerGovernanceCommands } from "./governance.js";
@@ -16,6 +17,7 @@ import { registerZkCommands } from "./zk.js";
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerUpdateCommands(program);
+  registerDataCommands(program);
   registerZkCommands(program);
   registerDeployCommand(program);
   registerGovernanceCommands(program);

@@ -4,6 +4,7 @@ import { hexlify, Wallet } from "ethers";
 import { CONFIG_ENV, ConfigError, loadSigner, requireFields, writeReaderKey } from "../../config/index.js";
 import { generateReaderKeyPair } from "../../seal/index.js";
 import { createLogger } from "../log.js";
+import { checkDataFile, loadSchema } from "./data.js";
 import {
   announcePeers,
   configFrom,
@@ -63,6 +64,23 @@ export function registerMemberCommands(program: Command): void {
           "\n",
       );
     });
+
+  withConfigOption(
+    member
+      .command("check-data")
+      .description(
+        "check this member's own records (member.data in the config) against the task's data schema and print rows, " +
+          "class balance and feature ranges; touches neither the chain nor IPFS",
+      ),
+  ).action(async (opts: ConfigOption) => {
+    const data = configFrom(opts).member?.data;
+    if (!data)
+      throw new ConfigError("missing-field", "member.data { path, schemaFile } is required in the config");
+    await checkDataFile({
+      source: { path: data.path, format: data.format, delimiter: data.delimiter },
+      schema: await loadSchema(data.schemaFile),
+    });
+  });
 
   withConfigOption(
     member
