@@ -2,8 +2,9 @@
  * Benchmark: the attack × defense × malicious-fraction matrix on AI4I 2020 (src/evaluation), one seeded
  * run, and the out-of-bounds commit attempt against the real `test` circuit and contracts.
  *
- * The matrix simulates the federation off-chain (same training, sparsification, fixed-point bounds and
- * bit-exact aggregation as the roles; the chain and proofs do not change the arithmetic). Every figure has
+ * The matrix runs on the federation simulation of src/research (the member role's training and update
+ * building, the policy's fixed-point bounds, and `computeRoundModel`, the bit-exact aggregation the
+ * aggregator publishes; the chain and proofs do not change the arithmetic). Every figure has
  * its baseline in the same run: each defense's clean federation (0 malicious), the `mean-unbounded`
  * defense (no proof bounds), and, for the backdoor, the model's miss rate on the same failures without the
  * trigger.
@@ -172,7 +173,7 @@ export async function outOfBounds(): Promise<Record<string, unknown>> {
         honestProverRefused: outcome.honestProver.refused,
         honestProverError: outcome.honestProver.error,
         forgedWitnessRefused: outcome.forgedWitness.refused,
-        forgedWitnessError: outcome.forgedWitness.error.slice(0, 200),
+        forgedWitnessError: outcome.forgedWitness.error.replace(/\s*\n\s*/g, "; ").slice(0, 240),
         looserBoundsProofVerifiesUnderOwnBounds: outcome.looserBounds.verifiesUnderOwnBounds,
         looserBoundsProofVerifiesUnderPolicyBounds: outcome.looserBounds.verifiesUnderPolicyBounds,
         commitUpdateWithLooserProof: onChain,

@@ -1,23 +1,18 @@
 /**
- * The attack × defense × malicious-fraction matrix, simulated off-chain: each cell is a federation of
- * members training with the same `trainLocal` the member role runs, sending top-k fixed-point updates
- * (`sparsifyUpdate`, whose clipping to the policy's bounds is exactly what an honest proof allows) and
- * aggregated by the same bit-exact `aggregate` the aggregator and auditors run. The chain and the proofs
- * are left out because they do not change the arithmetic: a commit is accepted only if its update obeys
- * the bounds, which the simulation applies to every update, malicious ones included; the
- * `mean-unbounded` baseline shows what happens without them.
+ * The attack × defense × malicious-fraction matrix, simulated off-chain with the federation simulation of
+ * src/research: members train with the same `trainLocal` the member role runs, build their updates the
+ * way the member role does (`sparsifyUpdate`, whose clipping to the policy's bounds is exactly what an
+ * honest proof allows), and every round is `computeRoundModel` under the defense's rule, the bit-exact
+ * aggregation the aggregator and auditors run. Attacks plug in as member behaviours: poisoned data, a
+ * transformed delta (src/adversary/poisoning.ts), or no training at all. The chain and the proofs are
+ * left out because they do not change the arithmetic: a commit is accepted only if its update obeys the
+ * bounds, which the simulation applies to every update, malicious ones included; the `mean-unbounded`
+ * baseline shows what happens without them.
  */
-import { aggregate, type AggregationRule, type MemberUpdate } from "../aggregation/index.js";
+import type { AggregationRule } from "../aggregation/index.js";
 import { AI4I_TRIGGER, poisonData, poisonDelta } from "../adversary/poisoning.js";
-import {
-  evaluate,
-  initialParams,
-  paramCount,
-  trainLocal,
-  type FederatedDataset,
-  type LabelledData,
-} from "../learning/index.js";
-import { sparsifyUpdate, type FixedPointPolicy, type SparseUpdate } from "../sparse/index.js";
+import type { FederatedDataset, LabelledData } from "../learning/index.js";
+import { simulateFederation, type FederationPolicy, type MemberBehaviour } from "../research/index.js";
 import { backdoorSuccessRate } from "./backdoor.js";
 import { EvaluationError } from "./errors.js";
 import {
@@ -31,20 +26,11 @@ import {
 
 const INT32_MAX = 0x7fffffff;
 
-/** Synthetic, distinct member addresses (aggregation keys updates by address). */
-const memberAddress = (i: number): string => `0x${(i + 1).toString(16).padStart(40, "0")}`;
-
 function median(xs: readonly number[]): number {
   if (xs.length === 0) return 0;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function realNorm(update: SparseUpdate, scale: number): number {
-  let sum = 0;
-  for (const v of update.values) sum += (v / scale) ** 2;
-  return Math.sqrt(sum);
 }
 
 function ruleFor(defense: DefenseName, settings: FederationSettings): AggregationRule {
@@ -61,11 +47,39 @@ function ruleFor(defense: DefenseName, settings: FederationSettings): Aggregatio
   }
 }
 
-/** The fixed-point policy updates are quantized under: the proof's bounds, or none for the baseline. */
-function fixedPointFor(defense: DefenseName, settings: FederationSettings): FixedPointPolicy {
-  return defense === "mean-unbounded"
-    ? { scale: settings.scale, l2Bound: Number.MAX_SAFE_INTEGER, lInfBound: INT32_MAX }
-    : { scale: settings.scale, l2Bound: settings.l2Bound, lInfBound: settings.lInfBound };
+/** The policy a cell's federation runs: the proof's bounds, or none (beyond int32) for the baseline. */
+function policyFor(defense: DefenseName, settings: FederationSettings): FederationPolicy {
+  const bounds =
+    defense === "mean-unbounded"
+      ? { l2Bound: Number.MAX_SAFE_INTEGER, lInfBound: INT32_MAX }
+      : { l2Bound: settings.l2Bound, lInfBound: settings.lInfBound };
+  return {
+    training: settings.training,
+    maxNonZeros: settings.k,
+    scale: settings.scale,
+    ...bounds,
+    rule: ruleFor(defense, settings),
+  };
+}
+
+/** What a malicious member does under `attack`, beyond poisoning its data. */
+function behaviourFor(attack: AttackName, seed: number): MemberBehaviour | undefined {
+  switch (attack) {
+    case "scaling":
+    case "signflip":
+    case "noise":
+      return {
+        transformDelta: ({ delta, round, member }) =>
+          poisonDelta({ delta, attack, seed: seed + round * 31 + member }),
+      };
+    case "freeride-zero":
+      return { trains: false };
+    case "freeride-stale":
+      // No training: last round's global change, which anyone reading the chain can compute.
+      return { trains: false, transformDelta: ({ lastGlobalChange }) => lastGlobalChange };
+    default:
+      return undefined;
+  }
 }
 
 export function validateSettings(settings: FederationSettings): FederationSettings {
@@ -126,81 +140,38 @@ export async function runAttackCell({
     );
   }
   const { spec, test } = dataset;
-  const d = paramCount(spec);
-  const rule = ruleFor(defense, settings);
-  const fixedPoint = fixedPointFor(defense, settings);
   const isMalicious = (i: number): boolean => attack !== "none" && i >= n - malicious;
-  const dataFor: LabelledData[] = dataset.members.map((data, i) =>
+  const members: LabelledData[] = dataset.members.map((data, i) =>
     isMalicious(i) && (attack === "labelflip" || attack === "backdoor")
       ? poisonData({ data, attack, trigger: AI4I_TRIGGER })
       : data,
   );
-
-  const params = initialParams({ spec, seed: settings.seed });
-  let lastGlobalChange = new Float32Array(d);
-  const residuals: (Float32Array | undefined)[] = dataset.members.map(() => undefined);
-  const honestNorms: number[] = [];
-  const maliciousNorms: number[] = [];
-  const macroF1PerRound: number[] = [];
-  let finalMetrics = await evaluate({ spec, params, data: test });
-
-  for (let round = 1; round <= settings.rounds; round++) {
-    const updates: MemberUpdate[] = [];
-    for (let i = 0; i < n; i++) {
-      const bad = isMalicious(i);
-      let update: SparseUpdate;
-      if (bad && attack === "freeride-zero") {
-        update = { dimension: d, indices: new Uint32Array(0), values: new Int32Array(0) };
-      } else if (bad && attack === "freeride-stale") {
-        // No training: last round's global change, which anyone reading the chain can compute.
-        update = sparsifyUpdate({ delta: lastGlobalChange, policy: { ...fixedPoint, k: settings.k } }).update;
-      } else {
-        const trained = await trainLocal({
-          spec,
-          globalParams: params,
-          data: dataFor[i]!,
-          policy: settings.training,
-          seed: settings.seed * 10_000 + round * 100 + i,
-        });
-        const delta =
-          bad && (attack === "scaling" || attack === "signflip" || attack === "noise")
-            ? poisonDelta({ delta: trained.delta, attack, seed: settings.seed + round * 31 + i })
-            : trained.delta;
-        const sent = sparsifyUpdate({
-          delta,
-          residual: residuals[i],
-          policy: { ...fixedPoint, k: settings.k },
-        });
-        residuals[i] = sent.residual;
-        update = sent.update;
-      }
-      (bad ? maliciousNorms : honestNorms).push(realNorm(update, settings.scale));
-      updates.push({ member: memberAddress(i), update });
-    }
-    const delta = aggregate({ updates, rule, dimension: d });
-    lastGlobalChange = new Float32Array(d);
-    delta.indices.forEach((index, j) => {
-      const change = delta.values[j]! / settings.scale;
-      params[index] = params[index]! + change;
-      lastGlobalChange[index] = change;
-    });
-    finalMetrics = await evaluate({ spec, params, data: test });
-    macroF1PerRound.push(finalMetrics.macroF1);
-  }
-  const backdoor = await backdoorSuccessRate({ spec, params, test, trigger: AI4I_TRIGGER });
+  const behaviour = behaviourFor(attack, settings.seed);
+  const run = await simulateFederation({
+    spec,
+    members,
+    evaluation: test,
+    rounds: settings.rounds,
+    policy: policyFor(defense, settings),
+    seed: settings.seed,
+    behaviours: members.map((_, i) => (isMalicious(i) ? behaviour : undefined)),
+  });
+  const norms = (bad: boolean): number[] =>
+    run.history.flatMap((r) => r.sent.filter((s) => isMalicious(s.member) === bad).map((s) => s.norm));
+  const backdoor = await backdoorSuccessRate({ spec, params: run.params, test, trigger: AI4I_TRIGGER });
   return {
     attack,
     defense,
     members: n,
     malicious: attack === "none" ? 0 : malicious,
-    macroF1: finalMetrics.macroF1,
-    balancedAccuracy: finalMetrics.balancedAccuracy,
-    loss: finalMetrics.loss,
-    macroF1PerRound,
+    macroF1: run.final.macroF1,
+    balancedAccuracy: run.final.balancedAccuracy,
+    loss: run.final.loss,
+    macroF1PerRound: run.history.map((r) => r.evaluation.macroF1),
     backdoorSuccess: backdoor.backdoorSuccess,
     failureMissRate: backdoor.failureMissRate,
-    honestNormMedian: median(honestNorms),
-    maliciousNormMedian: median(maliciousNorms),
+    honestNormMedian: median(norms(false)),
+    maliciousNormMedian: median(norms(true)),
   };
 }
 

@@ -29,7 +29,11 @@ export interface OutOfBoundsOutcome {
   violation: BoundViolation;
   /** Route 1: proveUpdate under the policy's bounds. */
   honestProver: { refused: boolean; error: string };
-  /** Route 2: a hand-built witness input carrying the policy's bounds. */
+  /**
+   * Route 2: a hand-built witness input carrying the policy's bounds. `error` is the witness calculator's
+   * whole message, whose trace names the failing template and line of every frame, down to the line of
+   * update_bounds.circom whose constraint failed.
+   */
   forgedWitness: { refused: boolean; error: string };
   /** Route 3: a proof under looser bounds, checked against the policy's public inputs. */
   looserBounds: {
@@ -42,7 +46,8 @@ export interface OutOfBoundsOutcome {
   };
 }
 
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+const fullMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err)).trim();
+const message = (err: unknown): string => fullMessage(err).split("\n")[0]!;
 
 async function witnessFails(
   input: UpdateWitnessInput,
@@ -54,7 +59,7 @@ async function witnessFails(
     });
     return { refused: false, error: "" };
   } catch (err) {
-    return { refused: true, error: message(err) };
+    return { refused: true, error: fullMessage(err) };
   }
 }
 

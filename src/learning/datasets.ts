@@ -28,7 +28,8 @@ export class UnknownDatasetError extends Error {
   }
 }
 
-function subset(data: LabelledData, rows: Uint32Array): LabelledData {
+/** The given rows of `data`, in the given order. */
+export function selectRows({ data, rows }: { data: LabelledData; rows: Uint32Array }): LabelledData {
   const width = data.featureShape.reduce((a, b) => a * b, 1);
   const features = new Float32Array(rows.length * width);
   const labels = new Uint8Array(rows.length);
@@ -84,7 +85,7 @@ export function loadDataset({
       partition === "natural"
         ? data.members
         : partitionDirichlet({ labels: data.train.labels, alpha: partition.alpha, members, seed }).map(
-            (rows) => subset(data.train, rows),
+            (rows) => selectRows({ data: data.train, rows }),
           );
     return {
       name,

@@ -57,29 +57,4 @@ export {
   validateData,
   type LocalTrainingResult,
 } from "./train.js";
-export {
-  InvalidFederationError,
-  runCentralised,
-  runFederated,
-  type FederatedRunResult,
-  type RoundRecord,
-  type UpdateCompression,
-} from "./federated.js";
-export { loadDataset, UnknownDatasetError, type DatasetPartition } from "./datasets.js";
-export {
-  atomRecovery,
-  atomsFromRows,
-  proposeAtoms,
-  DictionaryLearningError,
-  learnDictionary,
-  localStatistics,
-  maskedRandomDictionary,
-  randomDictionary,
-  reconstructionError,
-  sparseCode,
-  type Dictionary,
-  type DictionaryLearningOptions,
-  type DictionaryRunResult,
-  type DictionaryStatistics,
-  type MaskedObservations,
-} from "./dictionary.js";
+export { loadDataset, selectRows, UnknownDatasetError, type DatasetPartition } from "./datasets.js";

@@ -32,7 +32,7 @@ export interface LocalTrainingResult {
     readonly loss: number;
     /** Mean cross-entropy on the local data before training (from the global parameters). */
     readonly initialLoss: number;
-    /** Local examples trained on: the member's FedAvg weight. */
+    /** Local examples trained on. */
     readonly samples: number;
     /** Optimiser steps taken. */
     readonly steps: number;

@@ -23,6 +23,7 @@ import {
   type CircuitArtifacts,
   type PolicyBounds,
 } from "../../src/zk/index.js";
+import { failsAt } from "../circuits/helpers.js";
 
 after(releaseZkWorkers);
 
@@ -273,7 +274,9 @@ describe("evaluation: out-of-bounds update (test circuit)", function () {
       });
       expect(outcome.honestProver.refused).to.equal(true);
       expect(outcome.forgedWitness.refused).to.equal(true);
-      expect(outcome.forgedWitness.error).to.match(/Assert Failed/);
+      // The constraint that must fail: the L2 range check on l2Sq minus the sum of squares, or the value's range check.
+      const marker = violation === "l2" ? "l2Fits.in <==" : "valueFits[i].in <==";
+      expect(failsAt(outcome.forgedWitness.error, marker), outcome.forgedWitness.error).to.equal(true);
       expect(outcome.looserBounds.verifiesUnderOwnBounds).to.equal(true);
       expect(outcome.looserBounds.verifiesUnderPolicyBounds).to.equal(false);
     });

@@ -1,15 +1,16 @@
 import { expect } from "chai";
+import { createRng } from "../../src/learning/index.js";
 import {
   atomRecovery,
   atomsFromRows,
-  proposeAtoms,
-  createRng,
   learnDictionary,
   maskedRandomDictionary,
+  proposeAtoms,
   reconstructionError,
+  ResearchError,
   sparseCode,
   type MaskedObservations,
-} from "../../src/learning/index.js";
+} from "../../src/research/index.js";
 import {
   ENTITY_KINDS,
   entityObservations,
@@ -158,13 +159,30 @@ describe("federated dictionary learning", function () {
     expect(fromRows.values.every((v, i) => v === 0 || mask[i % FEATURE_COUNT] === 1)).to.equal(true);
   });
 
-  it("rejects malformed input with a clear error", function () {
-    expect(() =>
-      learnDictionary({ members: [], options: { atoms: 2, lambda: 0.1, rounds: 1, seed: 1 } }),
-    ).to.throw(/no member has any observation/);
+  it("rejects malformed input with a typed error and a clear message", function () {
+    const code = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (err) {
+        expect(err).to.be.instanceOf(ResearchError);
+        return `${(err as ResearchError).code}: ${(err as Error).message}`;
+      }
+      return "no error";
+    };
+    expect(
+      code(() => learnDictionary({ members: [], options: { atoms: 2, lambda: 0.1, rounds: 1, seed: 1 } })),
+    ).to.equal("bad-observations: no member has any observation");
     const member = { rows: 2, values: new Float32Array(8), mask: new Uint8Array(3) };
-    expect(() =>
-      learnDictionary({ members: [member], options: { atoms: 2, lambda: 0.1, rounds: 1, seed: 1 } }),
-    ).to.throw(/mask must have 4 or 8 entries/);
+    expect(
+      code(() =>
+        learnDictionary({ members: [member], options: { atoms: 2, lambda: 0.1, rounds: 1, seed: 1 } }),
+      ),
+    ).to.equal("bad-observations: mask must have 4 or 8 entries, has 3");
+    const observed = { rows: 2, values: new Float32Array(8), mask: new Uint8Array(4).fill(1) };
+    expect(
+      code(() =>
+        learnDictionary({ members: [observed], options: { atoms: 0, lambda: 0.1, rounds: 1, seed: 1 } }),
+      ),
+    ).to.match(/^bad-options: atoms must be a positive integer/);
   });
 });

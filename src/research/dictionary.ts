@@ -10,75 +10,23 @@
  * without pooling. Plain Float64 arithmetic: the problem is small and exactness matters more here.
  */
 import { createRng, type Rng } from "../data/rng.js";
-
-/** One member's data: rows × features, with the features it observes. */
-export interface MaskedObservations {
-  readonly rows: number;
-  /** rows × features, row-major; values outside the mask are ignored. */
-  readonly values: Float32Array;
-  /** Either one mask for every row (features values) or one per row (rows × features). */
-  readonly mask: Uint8Array;
-}
-
-export interface DictionaryLearningOptions {
-  /** Number of atoms to learn. */
-  readonly atoms: number;
-  /** L1 weight of the sparse coding problem. */
-  readonly lambda: number;
-  /** Federation rounds (coding + atom update each). */
-  readonly rounds: number;
-  /** FISTA iterations per row per round. */
-  readonly codingIterations?: number;
-  /** Constrain codes to be non-negative (when the physics says conditions only add). */
-  readonly nonNegative?: boolean;
-  readonly seed: number;
-  /** Starting atoms (default: `randomDictionary`); pass the same one to compare runs. */
-  readonly initial?: Dictionary;
-  /**
-   * Soft threshold applied to atom entries after each update (before renormalising): an L1 prior on
-   * the atoms, for structures whose atoms are themselves sparse. Default 0.
-   */
-  readonly atomShrinkage?: number;
-  /**
-   * Optional support of each atom (atoms × features, or one mask per atom cycled): a structural
-   * prior, e.g. "a condition shows only on the features of one kind of entity". Coordinates outside
-   * are held at zero. Needed when no row ever observes two parts of the feature space together: the
-   * data then cannot tell one atom spanning both parts from two atoms, one in each.
-   */
-  readonly supports?: readonly Uint8Array[];
-  /**
-   * Restarts against poor local optima: `count` starting dictionaries from `initialise(seed)` each run
-   * `rounds` rounds, and the one with the lowest reconstruction error continues. Chosen by an
-   * aggregate the coordinator already sees, so it costs members nothing in privacy.
-   */
-  readonly restarts?: {
-    readonly count: number;
-    readonly rounds: number;
-    readonly initialise: (seed: number) => Dictionary;
-  };
-}
-
-export class DictionaryLearningError extends Error {
-  readonly code = "DICTIONARY_LEARNING";
-  constructor(message: string) {
-    super(message);
-    this.name = "DictionaryLearningError";
-  }
-}
-
-/** Atoms × features, row-major; every atom of unit norm. */
-export interface Dictionary {
-  readonly atoms: number;
-  readonly features: number;
-  readonly values: Float64Array;
-}
+import { ResearchError } from "./errors.js";
+import type {
+  Dictionary,
+  DictionaryLearningOptions,
+  DictionaryRunResult,
+  DictionaryStatistics,
+  MaskedObservations,
+} from "./types.js";
 
 function featuresOf(member: MaskedObservations): number {
   if (member.rows === 0) return member.mask.length;
   const width = member.values.length / member.rows;
-  if (!Number.isInteger(width)) throw new DictionaryLearningError("values length is not a multiple of rows");
+  if (!Number.isInteger(width))
+    throw new ResearchError("bad-observations", "values length is not a multiple of rows");
   if (member.mask.length !== width && member.mask.length !== width * member.rows) {
-    throw new DictionaryLearningError(
+    throw new ResearchError(
+      "bad-observations",
       `mask must have ${width} or ${width * member.rows} entries, has ${member.mask.length}`,
     );
   }
@@ -144,7 +92,7 @@ export function maskedRandomDictionary({
   seed: number;
 }): Dictionary {
   const first = masks[0];
-  if (first === undefined) throw new DictionaryLearningError("need at least one mask");
+  if (first === undefined) throw new ResearchError("bad-options", "need at least one mask");
   const features = first.length;
   const rng = createRng(seed);
   const values = new Float64Array(atoms * features);
@@ -248,17 +196,6 @@ export function sparseCode({
   return z;
 }
 
-/** What one member sends per round: additive sums over its rows (no code, no row). */
-export interface DictionaryStatistics {
-  /** features × K × K: Σ z zᵀ over the member's rows that observe each feature. */
-  readonly gram: Float64Array;
-  /** features × K: Σ x_j z over the rows that observe feature j. */
-  readonly cross: Float64Array;
-  /** Σ ‖mask ⊙ (x − Dᵀz)‖² and Σ ‖mask ⊙ x‖² (for the reconstruction error). */
-  readonly residual: number;
-  readonly energy: number;
-}
-
 /** A member's local step: code every row against the shared dictionary, return the sums. */
 export function localStatistics({
   dictionary,
@@ -275,7 +212,8 @@ export function localStatistics({
 }): DictionaryStatistics {
   const { atoms: k, features, values } = dictionary;
   if (featuresOf(member) !== features) {
-    throw new DictionaryLearningError(
+    throw new ResearchError(
+      "bad-observations",
       `member data has ${featuresOf(member)} features, the dictionary ${features}`,
     );
   }
@@ -351,12 +289,6 @@ function solveRidge(a: Float64Array, b: Float64Array, k: number, ridge: number):
   return out;
 }
 
-export interface DictionaryRunResult {
-  readonly dictionary: Dictionary;
-  /** Relative reconstruction error Σ‖mask⊙(x−Dᵀz)‖² / Σ‖mask⊙x‖² over all members, per round (codes of that round). */
-  readonly reconstructionError: readonly number[];
-}
-
 /**
  * Runs federated dictionary learning: each round every member codes its rows and sends its sums;
  * the coordinator adds them, solves each feature's atom coordinates, and renormalises the atoms.
@@ -370,12 +302,12 @@ export function learnDictionary({
   options: DictionaryLearningOptions;
 }): DictionaryRunResult {
   const first = members.find((m) => m.rows > 0);
-  if (first === undefined) throw new DictionaryLearningError("no member has any observation");
+  if (first === undefined) throw new ResearchError("bad-observations", "no member has any observation");
   if (!Number.isInteger(options.atoms) || options.atoms < 1)
-    throw new DictionaryLearningError("atoms must be a positive integer");
-  if (!(options.lambda >= 0)) throw new DictionaryLearningError("lambda must be non-negative");
+    throw new ResearchError("bad-options", "atoms must be a positive integer");
+  if (!(options.lambda >= 0)) throw new ResearchError("bad-options", "lambda must be non-negative");
   if (!Number.isInteger(options.rounds) || options.rounds < 1)
-    throw new DictionaryLearningError("rounds must be a positive integer");
+    throw new ResearchError("bad-options", "rounds must be a positive integer");
   const features = featuresOf(first);
   const k = options.atoms;
   const rng = createRng(options.seed);
@@ -408,7 +340,7 @@ export function learnDictionary({
   }
   const start = options.initial ?? randomDictionary({ atoms: k, features, seed: rng.int(2 ** 31) });
   if (start.atoms !== k || start.features !== features) {
-    throw new DictionaryLearningError(`initial dictionary must be ${k} atoms × ${features} features`);
+    throw new ResearchError("bad-options", `initial dictionary must be ${k} atoms × ${features} features`);
   }
   const dictionary: Dictionary = { atoms: k, features, values: Float64Array.from(start.values) };
   const reconstructionError: number[] = [];
@@ -512,7 +444,8 @@ export function atomRecovery({
 }): { recovered: number; fraction: number; meanBestCosine: number } {
   const features = learned.features;
   if (truth.length !== trueAtoms * features) {
-    throw new DictionaryLearningError(
+    throw new ResearchError(
+      "bad-truth",
       `truth must hold ${trueAtoms} × ${features} values, has ${truth.length}`,
     );
   }
@@ -568,7 +501,7 @@ export function proposeAtoms({
   seed: number;
 }): Dictionary {
   const first = members.find((m) => m.rows > 0);
-  if (first === undefined) throw new DictionaryLearningError("no member has any observation");
+  if (first === undefined) throw new ResearchError("bad-observations", "no member has any observation");
   const features = featuresOf(first);
   const rng = createRng(seed);
   const candidates: { vector: Float64Array; usage: number }[] = [];
@@ -632,7 +565,7 @@ export function atomsFromRows({
 }): Dictionary {
   const features = featuresOf(member);
   if (member.rows < atoms)
-    throw new DictionaryLearningError(`need at least ${atoms} rows, have ${member.rows}`);
+    throw new ResearchError("bad-observations", `need at least ${atoms} rows, have ${member.rows}`);
   const rng = createRng(seed);
   const values = new Float64Array(atoms * features);
   const chosen = new Set<number>();
