@@ -381,7 +381,7 @@ function ai4iRuns(learning: Json | undefined): { label: string; runs: [string, J
           label: `${label}, ${optimiser}`,
           runs: [
             ["centralised (baseline)", v.centralised as Json | undefined],
-            ["federated dense FedAvg", at(v, `${split}.federatedDense`) as Json | undefined],
+            ["federated dense (k = d, integer mean)", at(v, `${split}.federatedDense`) as Json | undefined],
             ["federated sparse (top-k, fixed point)", at(v, `${split}.federatedSparse`) as Json | undefined],
           ],
         });
@@ -391,7 +391,7 @@ function ai4iRuns(learning: Json | undefined): { label: string; runs: [string, J
         label: key === "qualityType" ? "by product quality type" : key,
         runs: [
           ["centralised (baseline)", v.centralised as Json | undefined],
-          ["federated dense FedAvg", v.federatedDense as Json | undefined],
+          ["federated dense (k = d, integer mean)", v.federatedDense as Json | undefined],
           ["federated sparse (top-k, fixed point)", v.federatedSparse as Json | undefined],
         ],
       });
