@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
 import { DRAFTABLE_RULE_KINDS } from "../../aggregation/index.js";
+import { loadDevOnly } from "../dev-dependency.js";
 import { createLogger } from "../log.js";
 
 function integer(name: string, min: number, max: number) {
@@ -51,7 +52,11 @@ export function registerDemoCommand(program: Command): void {
     .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
     .option("--quiet", "no progress output", false)
     .action(async (opts: Record<string, unknown>) => {
-      const { runDemo } = await import("../../demo/index.js");
+      const { runDemo } = await loadDevOnly({
+        needs: "hardhat/hre",
+        what: "cfl demo runs on Hardhat's in-process chain",
+        load: () => import("../../demo/index.js"),
+      });
       const report = await runDemo({
         members: opts.members as number,
         rounds: opts.rounds as number,

@@ -4,6 +4,7 @@ import { getAddress, isAddress, type Signer } from "ethers";
 import { Consortium__factory, FederatedRounds__factory } from "../../../types/ethers-contracts/index.js";
 import type { DeploymentRecord } from "../../harness/ignition.js";
 import { connectProvider, loadSigner } from "../../config/index.js";
+import { loadDevOnly } from "../dev-dependency.js";
 import { createLogger } from "../log.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
@@ -62,17 +63,13 @@ export async function deployConsortium({
  * The Ignition path needs Hardhat, a development dependency: loaded only for this command, and refused with
  * one line where the development dependencies are not installed (`npm ci --omit=dev`).
  */
-async function loadIgnition(): Promise<typeof import("../../harness/ignition.js")> {
-  try {
-    return await import("../../harness/ignition.js");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND")
-      throw new Error(
-        "deploying with Ignition needs the development dependencies (Hardhat); install them or use --with ethers",
-        { cause: error },
-      );
-    throw error;
-  }
+function loadIgnition(): Promise<typeof import("../../harness/ignition.js")> {
+  return loadDevOnly({
+    needs: "hardhat/hre",
+    what: "cfl deploy --with ignition runs Hardhat Ignition",
+    instead: "deploy with --with ethers",
+    load: () => import("../../harness/ignition.js"),
+  });
 }
 
 const addressList = (value: string): string[] => {
@@ -132,6 +129,7 @@ export function registerDeployCommand(program: Command): void {
       ) => {
         const config = configFrom(opts);
         const log = createLogger({ quiet: opts.quiet });
+        const ignition = opts.with === "ignition" ? await loadIgnition() : undefined;
         const provider = await connectProvider({ config });
         try {
           const signer = await loadSigner({ config, provider });
@@ -142,17 +140,14 @@ export function registerDeployCommand(program: Command): void {
           });
           checkGovernors(opts.governors, opts.quorum);
           const common = { governors: opts.governors, quorum: opts.quorum, development: opts.development };
-          const record =
-            opts.with === "ignition"
-              ? await (
-                  await loadIgnition()
-                ).deployWithIgnition({
-                  ...common,
-                  rpcUrl: config.rpcUrl,
-                  privateKey: signer.privateKey,
-                  deploymentsDir: opts.deployments,
-                })
-              : await deployConsortium({ ...common, signer });
+          const record = ignition
+            ? await ignition.deployWithIgnition({
+                ...common,
+                rpcUrl: config.rpcUrl,
+                privateKey: signer.privateKey,
+                deploymentsDir: opts.deployments,
+              })
+            : await deployConsortium({ ...common, signer });
           const text = JSON.stringify(record, null, 2) + "\n";
           if (opts.out) await writeFile(opts.out, text);
           process.stdout.write(text);

@@ -1,6 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import * as prettier from "prettier";
 import { toBeHex } from "ethers";
 import { z } from "zod";
 import { ZkSetupError } from "../errors.js";
@@ -69,6 +68,8 @@ export function keyFileFor(build: InstanceBuild): VerifyingKeyFile {
 
 /** Serialises the key file the way the repo's prettier config would, so format and drift checks agree. */
 export async function renderKeyFile(build: InstanceBuild): Promise<string> {
+  // Prettier is a development dependency (only zk:setup and zk:check render): loaded here, not at import.
+  const prettier = await import("prettier");
   const options = (await prettier.resolveConfig(LOCK_PATH)) ?? {};
   return prettier.format(JSON.stringify(keyFileFor(build), null, 2), { ...options, parser: "json" });
 }

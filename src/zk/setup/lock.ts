@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import * as prettier from "prettier";
 import type { CircuitParams } from "../types.js";
 import type { InstanceBuild } from "./build.js";
 import { LOCK_PATH, REPO_ROOT, VERIFIERS_DIR, verifierContractName } from "./instances.js";
@@ -54,6 +53,8 @@ export async function readLock(path: string = LOCK_PATH): Promise<LockFile> {
 export async function renderLock(lock: LockFile): Promise<string> {
   const sorted = Object.fromEntries(Object.entries(lock.instances).sort(([a], [b]) => (a < b ? -1 : 1)));
   const text = JSON.stringify({ $comment: LOCK_COMMENT, instances: sorted }, null, 2);
+  // Prettier is a development dependency (only zk:setup and zk:check render): loaded here, not at import.
+  const prettier = await import("prettier");
   const options = (await prettier.resolveConfig(LOCK_PATH)) ?? {};
   return prettier.format(text, { ...options, parser: "json" });
 }
