@@ -1,4 +1,5 @@
-// Minimal typings for the parts of snarkjs 0.7 that circular-fl uses (the package ships none).
+// Minimal typings for the parts of snarkjs 0.7 that circular-fl uses (the package ships none). Where a
+// file name is taken, fastfile also accepts the file's bytes (a Uint8Array).
 declare module "snarkjs" {
   export interface SnarkjsLogger {
     debug(message: string): void;
@@ -44,7 +45,7 @@ declare module "snarkjs" {
       logger?: SnarkjsLogger,
     ): Promise<unknown>;
     preparePhase2(oldPtauFilename: string, newPTauFilename: string, logger?: SnarkjsLogger): Promise<void>;
-    verify(ptauFilename: string, logger?: SnarkjsLogger): Promise<boolean>;
+    verify(ptauFilename: string | Uint8Array, logger?: SnarkjsLogger): Promise<boolean>;
   };
 
   export const zKey: {
@@ -71,12 +72,12 @@ declare module "snarkjs" {
       logger?: SnarkjsLogger,
     ): Promise<boolean>;
     verifyFromInit(
-      initFileName: string,
-      pTauFileName: string,
-      zkeyFileName: string,
+      initFileName: string | Uint8Array,
+      pTauFileName: string | Uint8Array,
+      zkeyFileName: string | Uint8Array,
       logger?: SnarkjsLogger,
     ): Promise<boolean>;
-    exportVerificationKey(zkeyName: string, logger?: SnarkjsLogger): Promise<Record<string, unknown>>;
+    exportVerificationKey(zkeyName: string | Uint8Array, logger?: SnarkjsLogger): Promise<Record<string, unknown>>;
     exportSolidityVerifier(zkeyName: string, templates: ZkeyTemplates, logger?: SnarkjsLogger): Promise<string>;
   };
 

@@ -1,6 +1,6 @@
-import * as snarkjs from "snarkjs";
 import { vkeyHash } from "./canonical.js";
 import { ZkInputError } from "./errors.js";
+import { exportVerificationKey } from "./snark-input.js";
 import { findInstance } from "./setup/instances.js";
 import { ensureInstanceBuilt } from "./setup/build.js";
 import type { CircuitArtifacts } from "./types.js";
@@ -23,7 +23,7 @@ export async function loadCircuitArtifacts({
   let vkey = build.vkey;
   if (zkeyPath !== undefined) {
     try {
-      vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
+      vkey = await exportVerificationKey({ zkeyPath });
     } catch (error) {
       throw new ZkInputError(`cannot read the proving key ${zkeyPath}: ${String(error)}`);
     }

@@ -20,6 +20,7 @@ import {
   sha256File,
 } from "./setup/ptau.js";
 import { renderVerifier } from "./setup/verifier.js";
+import { exportVerificationKey, snarkInput } from "./snark-input.js";
 import type { SnarkjsLogger } from "snarkjs";
 
 /**
@@ -353,7 +354,13 @@ async function verifyZkey({
   };
   let ok: boolean;
   try {
-    ok = await snarkjs.zKey.verifyFromInit(initPath, ptauPath, zkeyPath, logger);
+    // As bytes: given the phase-1 file by name, verifyFromInit leaves it open (see ./snark-input.ts).
+    ok = await snarkjs.zKey.verifyFromInit(
+      await snarkInput({ path: initPath, type: "zkey" }),
+      await snarkInput({ path: ptauPath, type: "ptau" }),
+      await snarkInput({ path: zkeyPath, type: "zkey" }),
+      logger,
+    );
   } catch (err) {
     errors.push(err instanceof Error ? err.message : String(err));
     ok = false;
@@ -799,7 +806,7 @@ export async function ceremonyVerify({
   }
   if (depth === "full") {
     const ptauErrors: string[] = [];
-    const ok = await snarkjs.powersOfTau.verify(ptauPath, {
+    const ok = await snarkjs.powersOfTau.verify(await snarkInput({ path: ptauPath, type: "ptau" }), {
       debug: () => undefined,
       info: () => undefined,
       warn: (m) => ptauErrors.push(m),
@@ -940,7 +947,7 @@ async function verifyFinal({
   if (last?.beaconHash !== beaconHex || last.beaconIterationsExp !== b.iterationsExp) {
     errors.push(`${FINAL_ZKEY}: its last contribution is not the recorded beacon`);
   }
-  const vkey = await snarkjs.zKey.exportVerificationKey(path);
+  const vkey = await exportVerificationKey({ zkeyPath: path });
   if (hashVkey(vkey) !== final.vkeyHash) errors.push("the final verifying key hash is not the recorded one");
 }
 
@@ -1074,7 +1081,7 @@ export async function ceremonyFinalize({
   } finally {
     await rm(tmp, { force: true });
   }
-  const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
+  const vkey = await exportVerificationKey({ zkeyPath });
   const vkeyHash = hashVkey(vkey);
   const finalState: CeremonyState = {
     ...state,

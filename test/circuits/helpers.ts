@@ -3,8 +3,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import {
-  BN254_SCALAR_FIELD,
-  entriesPerLane,
   loadCircuitArtifacts,
   packBounds,
   packContext,
@@ -44,7 +42,8 @@ export const CONTEXT: UpdateContext = { task: 7, round: 3, member: "0x" + "ab".r
 export const BOUNDS: PolicyBounds = { d: 1000, k: 12, lInf: 2000n, l2Sq: 2000n * 2000n * 6n };
 export const SALT = 0x1234_5678_9abc_def0_1234_5678_9abc_def0_1234_5678_9abc_def0n;
 
-const p = BN254_SCALAR_FIELD;
+/** The BN254 scalar field (written out: the reference below takes nothing from src/zk). */
+const p = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const mod = (x: bigint): bigint => ((x % p) + p) % p;
 
 const POSEIDON: Record<number, (xs: bigint[]) => bigint> = {
@@ -66,8 +65,44 @@ const POSEIDON: Record<number, (xs: bigint[]) => bigint> = {
 };
 
 /**
- * The commitment the circuit would compute for arbitrary field elements as entries (lanes summed mod p,
- * no range checks), so a crafted input fails only at the constraint under test, not at the commitment.
+ * A reference implementation of the commitment, written from circuits/README.md ("Public inputs",
+ * "Commitment") and using nothing of src/zk, so that it can serve as an oracle for the code it checks:
+ *
+ *   context = task << 192 | round << 160 | member
+ *   entry   = idx * 2^VAL_BITS + (value + lInf) for the update's entries in index order; later slots 0
+ *   lane j  = sum over t of entry[j * L + t] * 2^(t * (IDX_BITS + VAL_BITS)), L = floor(253 / (IDX_BITS + VAL_BITS))
+ *   h       = Poseidon(context, salt, count); for each chunk of at most 15 lanes, h = Poseidon(h, chunk...)
+ *
+ * The Poseidon function itself is poseidon-lite (circomlib's parameters), as in src/zk; the circuit, which
+ * uses circomlib's Poseidon template, is the independent check of that part.
+ */
+export function referenceContext({ task, round, member }: UpdateContext): bigint {
+  return (BigInt(task) << 192n) | (BigInt(round) << 160n) | BigInt(member);
+}
+
+/** The K packed entries of an update (see referenceContext). */
+export function referenceEntries({
+  indices,
+  values,
+  lInf,
+  params,
+}: {
+  indices: readonly number[];
+  values: readonly number[];
+  lInf: bigint;
+  params: CircuitParams;
+}): bigint[] {
+  const entries = indices.map(
+    (idx, i) => BigInt(idx) * 2n ** BigInt(params.VAL_BITS) + BigInt(values[i]!) + lInf,
+  );
+  while (entries.length < params.K) entries.push(0n);
+  return entries;
+}
+
+/**
+ * The commitment the circuit would compute (see referenceContext), for arbitrary field elements as entries
+ * (lanes summed mod p, no range checks): also what crafted inputs use, so that they fail only at the
+ * constraint under test, not at the commitment.
  */
 export function rawCommitment({
   context,
@@ -82,7 +117,7 @@ export function rawCommitment({
   count: bigint;
   params: CircuitParams;
 }): bigint {
-  const perLane = entriesPerLane(params);
+  const perLane = Math.floor(253 / (params.IDX_BITS + params.VAL_BITS));
   const width = BigInt(params.IDX_BITS + params.VAL_BITS);
   const lanes: bigint[] = [];
   for (let s = 0; s < params.K; s += perLane) {

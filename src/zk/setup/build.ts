@@ -19,6 +19,17 @@ import { renderVerifier } from "./verifier.js";
 const require = createRequire(import.meta.url);
 const execFileAsync = promisify(execFile);
 
+/** A file of circom2, the circuit compiler: a development dependency, so refused in one line without it. */
+function circom2File(file: string): string {
+  try {
+    return require.resolve(`circom2/${file}`);
+  } catch {
+    throw new ZkSetupError(
+      "building a circuit instance needs circom2, a development dependency: install with npm ci (without --omit=dev)",
+    );
+  }
+}
+
 /**
  * Bump when the setup procedure changes in a way the sources do not show (beacon, optimisation level, file
  * layout): it is part of the cache key, so stale caches are never reused.
@@ -82,7 +93,7 @@ export async function circuitHash({ instance }: { instance: CircuitInstance }): 
   for (const f of sources) feed(`circuits/${f}`, await readFile(join(CIRCUITS_DIR, f)));
   const circomlibDir = join(REPO_ROOT, "node_modules", "circomlib", "circuits");
   for (const f of CIRCOMLIB_FILES) feed(`circomlib/${f}`, await readFile(join(circomlibDir, f)));
-  const circom2 = JSON.parse(await readFile(require.resolve("circom2/package.json"), "utf8")) as {
+  const circom2 = JSON.parse(await readFile(circom2File("package.json"), "utf8")) as {
     version: string;
   };
   const snarkjsPkg = JSON.parse(
@@ -149,7 +160,7 @@ export async function compileCircuit({
   mainPath: string;
   outDir: string;
 }): Promise<void> {
-  const cli = require.resolve("circom2/cli.js");
+  const cli = circom2File("cli.js");
   const args = [
     cli,
     mainPath,

@@ -4,6 +4,7 @@ import { copyFile, mkdir, open, rename, rm, type FileHandle } from "node:fs/prom
 import { dirname } from "node:path";
 import * as snarkjs from "snarkjs";
 import { ZkSetupError } from "../errors.js";
+import { snarkInput } from "../snark-input.js";
 import { ptauPath } from "./cache.js";
 import { progress, snarkjsLogger } from "./log.js";
 
@@ -373,7 +374,8 @@ export async function importPhase1({
     }
     const errors: string[] = [];
     progress(`phase 1: verifying ${info.contributions.length} contributions and the powers (snarkjs)`);
-    const ok = await snarkjs.powersOfTau.verify(tmp, {
+    // As bytes where it fits: given a name, verify leaves the file open when it fails (see ../snark-input.ts).
+    const ok = await snarkjs.powersOfTau.verify(await snarkInput({ path: tmp, type: "ptau" }), {
       debug: () => undefined,
       info: () => undefined,
       warn: (m) => errors.push(m),
