@@ -1,3 +1,6 @@
+import type { AddressLike, BytesLike } from "ethers";
+import type { IConsortium } from "../../types/ethers-contracts/index.js";
+
 /** Member roles, a bitmask as in contracts/interfaces/IConsortium.sol. */
 export const Role = { Member: 1, Aggregator: 2, Auditor: 4 } as const;
 
@@ -37,40 +40,38 @@ export interface MemberProfile {
   metadataHash: string;
 }
 
+/** TaskPolicy fields of at most 32 bits: plain numbers here (wider integers stay bigints). */
+type SmallPolicyField =
+  | "dimension"
+  | "maxNonZeros"
+  | "scale"
+  | "aggregationRule"
+  | "minParticipants"
+  | "maxCommits"
+  | "attestationQuorum"
+  | "sensitivity"
+  | "allowedOperations"
+  | "maxRoundDuration"
+  | "publishWindow"
+  | "attestationWindow";
+
+type PolicyFieldValue<K, V> = K extends SmallPolicyField
+  ? number
+  : [V] extends [AddressLike[]]
+    ? string[]
+    : [V] extends [BytesLike]
+      ? string
+      : bigint;
+
 /**
- * A task policy as the Consortium contract stores it (IConsortium.TaskPolicy, whose NatSpec documents every
- * field). Field names and order come from the contract's ABI (see policy.ts); unsigned integers of up to 32
- * bits are numbers here, wider ones bigints.
+ * A task policy as the Consortium contract stores it, derived from the generated binding of
+ * IConsortium.TaskPolicy (whose NatSpec documents every field): a field added to the contract appears
+ * here by regenerating the bindings, and nowhere else is the list of fields written. Unsigned integers of
+ * up to 32 bits are numbers, wider ones bigints, bytes and addresses hex strings.
  */
-export interface TaskPolicy {
-  modelId: string;
-  initialModelHash: string;
-  initialModelCid: string;
-  dimension: number;
-  maxNonZeros: number;
-  lInfBound: bigint;
-  l2Bound: bigint;
-  scale: number;
-  aggregationRule: number;
-  ruleParameter: bigint;
-  minParticipants: number;
-  maxCommits: number;
-  attestationQuorum: number;
-  sensitivity: number;
-  allowedOperations: number;
-  expiry: bigint;
-  /** Longest commit window a round may be opened with, in seconds. */
-  maxRoundDuration: number;
-  /** Seconds after closing within which the round's aggregator must publish. */
-  publishWindow: number;
-  /** Seconds after publication during which auditors attest. */
-  attestationWindow: number;
-  /** Hash of the update circuit's verifying key in the consortium's registry. */
-  verifyingKeyHash: string;
-  /** X25519 public key of the task's reader group, 0x-prefixed 32 bytes. */
-  readerKey: string;
-  readers: string[];
-}
+export type TaskPolicy = {
+  -readonly [K in keyof IConsortium.TaskPolicyStruct]: PolicyFieldValue<K, IConsortium.TaskPolicyStruct[K]>;
+};
 
 /** What a registered verifying key's circuit can prove (IVerifyingKeyRegistry.CircuitShape). */
 export interface CircuitShape {
