@@ -5,6 +5,7 @@
  * devDependency): `cfl` must run after `npm ci --omit=dev`. The map is the architecture of
  * docs/architecture.md; a new folder must be placed in it before it can be imported.
  */
+import { readFileSync } from "node:fs";
 import { dirname, relative, resolve, sep } from "node:path";
 
 /** Lowest first. */
@@ -21,8 +22,16 @@ export const LAYERS = [
 ];
 
 const layerOf = new Map(LAYERS.flatMap((folders, rank) => folders.map((f) => [f, rank])));
-/** Modules that only development tooling may load. */
-const DEV_ONLY = [/^hardhat(\/|$)/, /^@nomicfoundation\//];
+/** Packages that only development tooling may load: package.json's devDependencies. */
+const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+const DEV_PACKAGES = new Set(
+  Object.keys(manifest.devDependencies ?? {}).filter((name) => !(name in (manifest.dependencies ?? {}))),
+);
+/** The package a bare specifier loads: `@scope/name` or `name`, without a subpath. */
+function packageOf(specifier) {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
 /** Folders that may load development-only modules: they run only where devDependencies are installed. */
 const DEV_FOLDERS = new Set(["harness"]);
 
@@ -42,7 +51,8 @@ const layers = {
       upward: "{{from}} (layer {{fromRank}}) must not import {{to}} (layer {{toRank}}): only lower layers",
       sideways: "{{from}} and {{to}} are in the same layer ({{fromRank}}): neither may import the other",
       unplaced: "src/{{folder}} has no layer: add it to LAYERS in scripts/lint/layers.js",
-      devOnly: "{{from}} is production code and must not import {{module}} (a devDependency)",
+      devOnly:
+        "{{from}} is production code and must not import {{module}} (a devDependency: cfl must run after npm ci --omit=dev)",
     },
   },
   create(context) {
@@ -53,7 +63,11 @@ const layers = {
     const check = (node, source) => {
       if (typeof source !== "string") return;
       if (!source.startsWith(".")) {
-        if (!DEV_FOLDERS.has(from) && DEV_ONLY.some((p) => p.test(source)))
+        // A lazy `await import()` is how a development-only path (zk:setup writing key files) loads its
+        // tools; a static import would break every command of a production install.
+        const lazy = node.type === "ImportExpression";
+        const typeOnly = node.importKind === "type" || node.type === "TSImportType";
+        if (!DEV_FOLDERS.has(from) && !lazy && !typeOnly && DEV_PACKAGES.has(packageOf(source)))
           context.report({ node, messageId: "devOnly", data: { from, module: source } });
         return;
       }

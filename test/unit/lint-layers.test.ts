@@ -68,4 +68,13 @@ describe("the layer rule (cfl/layers)", function () {
     expect(errors[0]).to.match(/roles is production code and must not import hardhat/);
     expect(await layerErrors("src/harness/x.ts", 'import { network } from "hardhat";')).to.deep.equal([]);
   });
+
+  it("keeps every devDependency out of production code's static imports; a lazy import is the way in", async function () {
+    const errors = await layerErrors("src/zk/x.ts", 'import { format } from "prettier";');
+    expect(errors[0]).to.match(/zk is production code and must not import prettier/);
+    expect(await layerErrors("src/zk/x.ts", 'const { format } = await import("prettier");')).to.deep.equal(
+      [],
+    );
+    expect(await layerErrors("src/zk/x.ts", 'import { groth16 } from "snarkjs";')).to.deep.equal([]);
+  });
 });
