@@ -63,9 +63,9 @@ export async function deployConsortium(
     development,
   });
   // Bound to the first signer, as Hardhat's own contract helpers bind them, so a test sends without `connect`.
-  const consortium = deployed.consortium.connect(signers[0]!);
-  const rounds = deployed.rounds.connect(signers[0]!);
-  const registry = deployed.registry.connect(signers[0]!);
+  const consortium = deployed.consortium.connect(signers[0]);
+  const rounds = deployed.rounds.connect(signers[0]);
+  const registry = deployed.registry.connect(signers[0]);
   const decide = quorumGovernor({ consortium, signers, executor: outsider });
   const govern = async (action: ProposalAction): Promise<ContractTransactionResponse> =>
     (await decide(action)).execution;

@@ -25,9 +25,7 @@ export function registerDemoCommand(program: Command): void {
     .option("--rounds <n>", "federated rounds", integer("--rounds", 1, 50), 3)
     .addOption(new Option("--dataset <name>", "data set").choices(["ai4i", "supplychain"]).default("ai4i"))
     .addOption(
-      new Option("--rule <rule>", "aggregation rule")
-        .choices([...DRAFTABLE_RULE_KINDS])
-        .default("mean"),
+      new Option("--rule <rule>", "aggregation rule").choices([...DRAFTABLE_RULE_KINDS]).default("mean"),
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
