@@ -19,7 +19,7 @@ export interface Rng {
 }
 
 export class InvalidSeedError extends Error {
-  readonly code = "INVALID_SEED";
+  readonly code = "invalid-seed";
   constructor(seed: unknown) {
     super(`seed must be a safe integer, got ${String(seed)}`);
     this.name = "InvalidSeedError";

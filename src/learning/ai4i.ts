@@ -51,7 +51,7 @@ export const AI4I_COLUMNS = [
 export const AI4I_DEFAULT_PATH = fileURLToPath(new URL("../../data/ai4i2020.csv", import.meta.url));
 
 export class Ai4iFormatError extends Error {
-  readonly code = "AI4I_FORMAT";
+  readonly code = "ai4i-format";
   constructor(
     message: string,
     /** 1-based line of the file where the problem is, when it is one line. */
@@ -196,7 +196,7 @@ export function ai4iFeatureRow(record: Ai4iRecord): number[] {
 }
 
 export class InvalidSplitError extends Error {
-  readonly code = "INVALID_SPLIT";
+  readonly code = "invalid-split";
   constructor(message: string) {
     super(message);
     this.name = "InvalidSplitError";
@@ -282,7 +282,7 @@ export function applyStandardScaler({
 }
 
 export class InvalidPartitionError extends Error {
-  readonly code = "INVALID_PARTITION";
+  readonly code = "invalid-partition";
   constructor(message: string) {
     super(message);
     this.name = "InvalidPartitionError";

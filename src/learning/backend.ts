@@ -73,7 +73,7 @@ export function initBackend({ log = false }: { log?: boolean } = {}): Promise<Ba
 }
 
 export class BackendUnavailableError extends Error {
-  readonly code = "BACKEND_UNAVAILABLE";
+  readonly code = "backend-unavailable";
   constructor(backend: string) {
     super(`TF.js backend "${backend}" was requested through CFL_TFJS_BACKEND but could not be initialised`);
     this.name = "BackendUnavailableError";

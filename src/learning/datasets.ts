@@ -21,7 +21,7 @@ import {
 export type DatasetPartition = "natural" | { readonly kind: "dirichlet"; readonly alpha: number };
 
 export class UnknownDatasetError extends Error {
-  readonly code = "UNKNOWN_DATASET";
+  readonly code = "unknown-dataset";
   constructor(name: string) {
     super(`unknown data set "${name}": expected "ai4i" or "supplychain"`);
     this.name = "UnknownDatasetError";

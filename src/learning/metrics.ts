@@ -4,7 +4,7 @@
  */
 
 export class MetricInputError extends Error {
-  readonly code = "METRIC_INPUT";
+  readonly code = "metric-input";
   constructor(message: string) {
     super(message);
     this.name = "MetricInputError";

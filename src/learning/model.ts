@@ -11,7 +11,7 @@ import { createRng } from "../data/rng.js";
 import type { ModelSpec } from "./types.js";
 
 export class InvalidModelSpecError extends Error {
-  readonly code = "INVALID_MODEL_SPEC";
+  readonly code = "invalid-model-spec";
   constructor(message: string) {
     super(message);
     this.name = "InvalidModelSpecError";
@@ -19,7 +19,7 @@ export class InvalidModelSpecError extends Error {
 }
 
 export class ParamsMismatchError extends Error {
-  readonly code = "PARAMS_MISMATCH";
+  readonly code = "params-mismatch";
   constructor(message: string) {
     super(message);
     this.name = "ParamsMismatchError";

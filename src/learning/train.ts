@@ -17,7 +17,7 @@ import { createRng, permutation } from "../data/rng.js";
 import type { EvaluationMetrics, LabelledData, ModelSpec, TrainingPolicy } from "./types.js";
 
 export class InvalidTrainingInputError extends Error {
-  readonly code = "INVALID_TRAINING_INPUT";
+  readonly code = "invalid-training-input";
   constructor(message: string) {
     super(message);
     this.name = "InvalidTrainingInputError";

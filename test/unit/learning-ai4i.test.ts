@@ -24,7 +24,7 @@ function expectFormatError(text: string, pattern: RegExp, line?: number): void {
     caught = error;
   }
   expect(caught).to.be.instanceOf(Ai4iFormatError);
-  expect((caught as Ai4iFormatError).code).to.equal("AI4I_FORMAT");
+  expect((caught as Ai4iFormatError).code).to.equal("ai4i-format");
   expect((caught as Error).message).to.match(pattern);
   if (line !== undefined) expect((caught as Ai4iFormatError).line).to.equal(line);
 }
