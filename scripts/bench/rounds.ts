@@ -178,8 +178,8 @@ async function oneRound({
   for (const verdict of verdicts) {
     if (!verdict.matches) throw new Error(`audit mismatch: ${verdict.findings.join("; ")}`);
   }
-  const proveMs = committed.map((c) => c.proveMs);
-  const sealedBytes = committed.map((c) => c.sealedBytes);
+  const proveMs = committed.map((c) => c.result.proveMs);
+  const sealedBytes = committed.map((c) => c.result.sealedBytes);
   const commitTotalMs = stepMs.commit;
   const chainRoundStepsMs = stepMs.open + stepMs.close;
   const aggregationMs = stepMs.aggregate;

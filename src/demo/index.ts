@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { readRound, roundOutcome } from "../chain/index.js";
 
 import {
+  commitLocalRound,
+  concludeLocalRound,
   createLocalTask,
   deployLocalConsortium,
   localTaskPolicy,
@@ -18,16 +20,13 @@ import type { TaskPolicy } from "../governance/index.js";
 import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
 import {
-  aggregateRound,
-  attestRound,
-  auditRound,
   closeRoundIfReady,
-  commitMemberUpdate,
   fetchVerifiedModel,
   lastFinalizedModel,
   loadTrainingBase,
-  openNextRound,
   settleRound,
+  type AggregationResult,
+  type ReaderGroupKey,
   type RoleEnvironment,
 } from "../roles/index.js";
 import {
@@ -184,52 +183,59 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       // the consortium's other aggregator takes over, under the same task.
       if (!(await isActive(aggregatorEnv.address)) || (silentRound !== undefined && r === silentRound + 1))
         aggregatorEnv = aggregatorEnvs.find((e) => e !== aggregatorEnv) ?? aggregatorEnv;
-      const round = await openNextRound({ env: aggregatorEnv, durationSeconds: 3600 });
-      log("round-open", { round: Number(round), aggregator: aggregatorEnv.address });
-      const proveMs: number[] = [];
+      const aggregatorReader = {
+        env: aggregatorEnv,
+        reader: consortium.readerKeyOf(
+          consortium.aggregators.find((a) => a.address === aggregatorEnv.address)!,
+        ),
+      };
       const trainMs: number[] = [];
-      const sealedBytes: number[] = [];
-      const commitGas: number[] = [];
-      for (const [i, env] of memberEnvs.entries()) {
-        const base = await loadTrainingBase({ env, round });
-        const t0 = performance.now();
-        const trained = await trainLocal({
-          spec,
-          globalParams: base.params,
-          data: memberData[i]!,
-          policy: TRAINING,
-          seed: options.seed * 10_000 + r * 100 + i,
-        });
-        trainMs.push(performance.now() - t0);
-        const delta = malicious.has(env.address)
-          ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
-          : trained.delta;
-        const sealSplit = options.attack === "seal-split" && malicious.has(env.address);
-        const committed = await commitMemberUpdate({
+      const { round, committed } = await commitLocalRound({
+        aggregator: aggregatorReader,
+        artifacts,
+        durationSeconds: 3600,
+        onStep: (step) => {
+          if (step === "open") log("round-open", { round: r, aggregator: aggregatorEnv.address });
+        },
+        members: memberEnvs.map((env, i) => ({
           env,
-          round,
-          delta,
           residual: residuals.get(env.address),
-          artifacts,
-          ...(sealSplit ? { seal: sealToOtherKey } : {}),
-        });
-        residuals.set(env.address, committed.residual);
-        proveMs.push(committed.result.proveMs);
-        sealedBytes.push(committed.result.sealedBytes);
-        commitGas.push(Number(committed.result.gasUsed));
+          ...(options.attack === "seal-split" && malicious.has(env.address) ? { seal: sealToOtherKey } : {}),
+          delta: async (round: bigint) => {
+            const base = await loadTrainingBase({ env, round });
+            const t0 = performance.now();
+            const trained = await trainLocal({
+              spec,
+              globalParams: base.params,
+              data: memberData[i]!,
+              policy: TRAINING,
+              seed: options.seed * 10_000 + r * 100 + i,
+            });
+            trainMs.push(performance.now() - t0);
+            return malicious.has(env.address)
+              ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
+              : trained.delta;
+          },
+        })),
+      });
+      const proveMs = committed.map((c) => c.result.proveMs);
+      const sealedBytes = committed.map((c) => c.result.sealedBytes);
+      const commitGas = committed.map((c) => Number(c.result.gasUsed));
+      for (const c of committed) {
+        residuals.set(c.env.address, c.residual);
         log("member-committed", {
           round: Number(round),
-          member: env.address,
-          entries: committed.result.count,
-          bytes: committed.result.sealedBytes,
-          proveMs: Math.round(committed.result.proveMs),
+          member: c.env.address,
+          entries: c.result.count,
+          bytes: c.result.sealedBytes,
+          proveMs: Math.round(c.result.proveMs),
         });
       }
-      await closeRoundIfReady({ env: aggregatorEnv, round });
       const audit: RoundReport["audit"] = [];
       let attestGas = 0;
-      let aggregated: Awaited<ReturnType<typeof aggregateRound>>;
+      let aggregated: AggregationResult | undefined;
       if (silentRound === r) {
+        await closeRoundIfReady({ env: aggregatorEnv, round });
         // The aggregator stops after closing: nobody may publish for it, and the round must still end.
         log("aggregator-silent", { round: Number(round), aggregator: aggregatorEnv.address });
         await networkHelpers.time.increase(policy.publishWindow + 1);
@@ -237,34 +243,35 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         log("round-settled", { round: Number(round), outcome: settled.outcome });
       } else {
         const tamper = options.tamperAggregator && r === 2 ? "wrong-hash" : "none";
-        const reader = consortium.readerKeyOf(
-          consortium.aggregators.find((a) => a.address === aggregatorEnv.address)!,
-        );
-        aggregated = await aggregateRound({
-          env: aggregatorEnv,
+        const activeAuditors: { env: RoleEnvironment; reader: ReaderGroupKey }[] = [];
+        for (const [i, env] of auditorEnvs.entries())
+          if (await isActive(env.address))
+            activeAuditors.push({ env, reader: consortium.readerKeyOf(consortium.auditors[i]!) });
+        const concluded = await concludeLocalRound({
           round,
-          reader,
-          seams: tamperingAggregator({ tamper, groupSecretKey: reader.secretKey }),
+          aggregator: aggregatorReader,
+          auditors: activeAuditors,
+          seams: tamperingAggregator({ tamper, groupSecretKey: aggregatorReader.reader.secretKey }),
+          advanceTime: (seconds) => networkHelpers.time.increase(seconds),
+          onStep: (step) => {
+            if (step === "aggregate")
+              log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
+          },
+          aroundAggregation: async (run) => (aggregated = await run()),
+          transformVerdict: (honest, auditor) =>
+            auditor.env.address === liar ? lyingVerdict(honest) : honest,
         });
-        log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
-        for (const [i, env] of auditorEnvs.entries()) {
-          if (!(await isActive(env.address))) continue;
-          const honest = await auditRound({
-            env,
-            round,
-            reader: consortium.readerKeyOf(consortium.auditors[i]!),
-          });
-          const verdict = env.address === liar ? lyingVerdict(honest) : honest;
-          const attested = await attestRound({ env, verdict });
-          attestGas = Math.max(attestGas, Number(attested.gasUsed));
-          audit.push({ auditor: env.address, matches: verdict.matches, findings: verdict.findings });
+        concluded.verdicts.forEach((verdict, i) => {
+          const auditor = activeAuditors[i]!.env.address;
+          attestGas = Math.max(attestGas, Number(concluded.attestGas[i]));
+          audit.push({ auditor, matches: verdict.matches, findings: verdict.findings });
           log("audit", {
             round: Number(round),
-            auditor: env.address,
+            auditor,
             matches: verdict.matches,
             findings: verdict.findings,
           });
-        }
+        });
         const afterAudit = await readRound({ rounds: contracts.rounds, taskId, round });
         if (afterAudit.disputed) {
           const resolution = await resolveByEvidence({ consortium, taskId, round, record: afterAudit });

@@ -37,14 +37,29 @@ export interface LocalContribution {
   delta: Float32Array | ((round: bigint) => Float32Array | Promise<Float32Array>);
   /** Rewrites the fixed-point update before it is encoded (src/adversary's poisoning plugs in here). */
   transformUpdate?: (update: SparseUpdate) => SparseUpdate;
+  /** The member's error-feedback residual from its previous round. */
+  residual?: Float32Array;
+  /** Seals the payload (src/adversary's sealing attacks plug in here). */
+  seal?: Parameters<typeof commitMemberUpdate>[0]["seal"];
+}
+
+/** One member's commit, as `commitLocalRound` reports it. */
+export interface LocalCommit {
+  env: RoleEnvironment;
+  result: MemberRoundResult;
+  /** The residual to carry into the member's next round. */
+  residual: Float32Array;
 }
 
 export interface LocalRoundResult {
   round: bigint;
-  committed: MemberRoundResult[];
+  committed: LocalCommit[];
   /** What the aggregator published (undefined if the round was already published or abandoned). */
   published: AggregationResult | undefined;
+  /** What each auditor attested, in the order of `auditors`. */
   verdicts: AuditVerdict[];
+  /** Gas of each auditor's attestation (0 when it had already attested). */
+  attestGas: bigint[];
   /** Whether an attestation finalized the round. */
   finalized: boolean;
 }
@@ -76,20 +91,22 @@ export async function commitLocalRound({
   durationSeconds?: number;
   /** Called after each step with its wall time (the round benchmark's timings). */
   onStep?: StepReporter;
-}): Promise<{ round: bigint; committed: MemberRoundResult[] }> {
+}): Promise<{ round: bigint; committed: LocalCommit[] }> {
   const round = await timed("open", onStep, () => openNextRound({ env: aggregator.env, durationSeconds }));
-  const committed: MemberRoundResult[] = [];
+  const committed: LocalCommit[] = [];
   for (const m of members) {
-    const { result } = await timed("commit", onStep, async () =>
+    const { result, residual } = await timed("commit", onStep, async () =>
       commitMemberUpdate({
         env: m.env,
         round,
         delta: typeof m.delta === "function" ? await m.delta(round) : m.delta,
+        residual: m.residual,
         artifacts,
         transformUpdate: m.transformUpdate,
+        seal: m.seal,
       }),
     );
-    committed.push(result);
+    committed.push({ env: m.env, result, residual });
   }
   return { round, committed };
 }
@@ -106,6 +123,7 @@ export async function concludeLocalRound({
   advanceTime,
   onStep,
   aroundAggregation = (run) => run(),
+  transformVerdict = (verdict) => verdict,
 }: {
   round: bigint;
   aggregator: LocalReader;
@@ -119,6 +137,8 @@ export async function concludeLocalRound({
   aroundAggregation?: (
     run: () => Promise<AggregationResult | undefined>,
   ) => Promise<AggregationResult | undefined>;
+  /** What an auditor attests, given its honest verdict (src/adversary's lying auditor plugs in here). */
+  transformVerdict?: (verdict: AuditVerdict, auditor: LocalReader) => AuditVerdict;
 }): Promise<Omit<LocalRoundResult, "round" | "committed">> {
   await timed("close", onStep, async () => {
     if (await closeRoundIfReady({ env: aggregator.env, round })) return;
@@ -133,15 +153,18 @@ export async function concludeLocalRound({
     aroundAggregation(() => aggregateRound({ env: aggregator.env, round, reader: aggregator.reader, seams })),
   );
   const verdicts: AuditVerdict[] = [];
+  const attestGas: bigint[] = [];
   let finalized = false;
   await timed("audit", onStep, async () => {
     for (const a of auditors) {
-      const verdict = await auditRound({ env: a.env, round, reader: a.reader });
-      finalized = (await attestRound({ env: a.env, verdict })).finalized || finalized;
+      const verdict = transformVerdict(await auditRound({ env: a.env, round, reader: a.reader }), a);
+      const attested = await attestRound({ env: a.env, verdict });
+      finalized = attested.finalized || finalized;
       verdicts.push(verdict);
+      attestGas.push(attested.gasUsed);
     }
   });
-  return { published, verdicts, finalized };
+  return { published, verdicts, attestGas, finalized };
 }
 
 /** One whole round: `commitLocalRound`, then `concludeLocalRound`. */
