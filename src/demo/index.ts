@@ -90,7 +90,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const consortium = await deployLocalConsortium({
     connection,
     members: options.members,
-    circuit: options.circuit === "test" ? "test" : "demo",
+    circuit: options.circuit,
     seed: options.seed,
     aggregators: 2,
     auditors: options.lyingAuditor ? 3 : 2,

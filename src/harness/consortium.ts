@@ -170,7 +170,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> 
 }
 
 /**
- * Deploys the contracts as a development deployment, registers the circuit instance's (`test` or `demo`)
+ * Deploys the contracts as a development deployment, registers the circuit instance's
  * development key through governance, and admits an aggregator, two auditors and `members` members with
  * fresh reader keys. Members are wallets derived from `seed`.
  */
