@@ -18,6 +18,9 @@
  *
  * Options: --only Consortium,FederatedRounds  --operators remove,negate,boundary  --ids 3,17
  *          --sample N (every k-th mutant, N per contract)  --mode schema|file  --list  --out DIR
+ *          --tests a.test.ts,b.test.ts (instead of the contract's list)
+ * A run with --ids updates those mutants in the last report (a recheck, e.g. with a new test file alone);
+ * any other run replaces the report of the contracts it ran.
  * Writes DIR/contracts.json and DIR/summary.md (DIR: reports/mutation/contracts).
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -86,6 +89,8 @@ type Status = "killed" | "survived" | "timeout" | "error" | "compile-error";
 
 interface MutantResult extends Mutant {
   status: Status;
+  /** Set when this result comes from a later recheck (--ids): its date and test files. */
+  recheck?: string;
   killedBy?: string;
   error?: string;
   ms: number;
@@ -98,6 +103,8 @@ interface Options {
   sample?: number;
   mode: "schema" | "file";
   list: boolean;
+  /** Test files instead of the contract's list (a quick recheck of some --ids). */
+  tests?: string[];
   out: string;
 }
 
@@ -122,6 +129,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === "--sample") options.sample = Number(value());
     else if (arg === "--mode") options.mode = value() as Options["mode"];
     else if (arg === "--list") options.list = true;
+    else if (arg === "--tests") options.tests = value().split(",");
     else if (arg === "--out") options.out = resolve(value());
     else throw new Error(`unknown option ${arg}`);
   }
@@ -361,17 +369,16 @@ function percent(n: number, d: number): string {
 
 function summarize(report: Report): string {
   const lines = [
-    `Contract mutation pass (${report.mode} mode, operators ${report.operators.join(", ")}), commit ${report.commit.slice(0, 10)}, ${report.date}, ${(report.durationMs / 60_000).toFixed(1)} min.`,
-    "",
-    "| contract | tests run | mutants | killed | survived | timeout | error | score | time |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| contract | tests run | mutants | killed | survived | timeout | error | score | run time | run |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const [name, c] of Object.entries(report.contracts)) {
     const count = (s: Status) => c.mutants.filter((m) => m.status === s).length;
     const detected = count("killed") + count("timeout") + count("error");
     const valid = c.mutants.length - count("compile-error");
+    const partial = c.selection ? `, ${c.selection}` : "";
     lines.push(
-      `| ${name} | ${c.tests.map((t) => basename(t, ".test.ts")).join(", ")} | ${c.mutants.length} | ${count("killed")} | ${count("survived")} | ${count("timeout")} | ${count("error")} | ${percent(detected, valid)} | ${(c.durationMs / 60_000).toFixed(1)} min |`,
+      `| ${name} | ${c.tests.map((t) => basename(t, ".test.ts")).join(", ")} | ${c.mutants.length} | ${count("killed")} | ${count("survived")} | ${count("timeout")} | ${count("error")} | ${percent(detected, valid)} | ${(c.durationMs / 60_000).toFixed(1)} min | ${c.date}, \`${c.commit.slice(0, 10)}\`, ${c.mode} mode, ${c.operators.join("/")}${partial} |`,
     );
   }
   const survivors = Object.values(report.contracts).flatMap((c) =>
@@ -383,26 +390,43 @@ function summarize(report: Report): string {
       `- #${m.id} ${m.contract}:${m.line} (${m.scope}) ${m.operator}: ${m.description} — \`${m.statement.slice(0, 140)}\``,
     );
   }
+  const rechecked = Object.values(report.contracts).flatMap((c) =>
+    c.mutants.filter((m) => m.recheck !== undefined && m.status !== "survived"),
+  );
+  if (rechecked.length > 0)
+    lines.push("", "Survived the first run, killed on a recheck (--ids) by the tests written for them:", "");
+  for (const m of rechecked) {
+    lines.push(
+      `- #${m.id} ${m.contract}:${m.line} (${m.scope}) ${m.operator}: ${m.description} — ${m.status} (${m.recheck}) by ${m.killedBy ?? "?"}`,
+    );
+  }
   return lines.join("\n") + "\n";
 }
 
-interface Report {
+interface ContractRun {
+  file: string;
+  tests: string[];
   date: string;
   commit: string;
   mode: Options["mode"];
   operators: Operator[];
+  /** Set when only some mutants ran (--ids, --sample). */
+  selection?: string;
+  baselineMs?: number;
   durationMs: number;
-  contracts: Record<
-    string,
-    { file: string; tests: string[]; baselineMs?: number; durationMs: number; mutants: MutantResult[] }
-  >;
+  mutants: MutantResult[];
+}
+
+/** contracts.json: the last run of each contract (a run with --only replaces only its contracts). */
+interface Report {
+  contracts: Record<string, ContractRun>;
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const every = await allMutants(options.operators);
   const plan = options.only.map((name) => {
-    const tests = CONTRACTS[name]!.tests.filter((t) => existsSync(join(ROOT, t)));
+    const tests = (options.tests ?? CONTRACTS[name]!.tests).filter((t) => existsSync(join(ROOT, t)));
     return { name, tests, mutants: select(every.get(name)!, options) };
   });
   if (options.list) {
@@ -421,14 +445,13 @@ async function main(): Promise<void> {
   } catch {
     // Not a git checkout.
   }
-  const report: Report = {
-    date: new Date().toISOString().slice(0, 10),
-    commit,
-    mode: options.mode,
-    operators: options.operators,
-    durationMs: 0,
-    contracts: {},
-  };
+  const date = new Date().toISOString().slice(0, 10);
+  const selection = options.ids
+    ? `ids ${[...options.ids].join(",")}`
+    : options.sample
+      ? `sample of ${options.sample}`
+      : undefined;
+  const runs: Record<string, ContractRun> = {};
   const dir = await copyProject();
   log(`copy of the project: ${dir}`);
   try {
@@ -456,34 +479,69 @@ async function main(): Promise<void> {
       throw new Error(
         `the ${options.mode === "schema" ? "mutant schema" : "copy"} does not compile:\n${build.output}`,
       );
+    const meta = (name: string, tests: string[]) => ({
+      file: CONTRACTS[name]!.file,
+      tests,
+      date,
+      commit,
+      mode: options.mode,
+      operators: options.operators,
+      ...(selection ? { selection } : {}),
+    });
     for (const { name, tests, mutants } of plan) {
       const contractStarted = Date.now();
       log(`${name}: ${mutants.length} mutants, tests ${tests.join(" ")}`);
       if (options.mode === "schema") {
         const { results, baselineMs } = await runSchema(dir, tests, mutants);
-        report.contracts[name] = {
-          file: CONTRACTS[name]!.file,
-          tests,
+        runs[name] = {
+          ...meta(name, tests),
           baselineMs,
           durationMs: Date.now() - contractStarted,
           mutants: results.sort((a, b) => a.id - b.id),
         };
       } else {
         const results = await runFile(dir, tests, mutants);
-        report.contracts[name] = {
-          file: CONTRACTS[name]!.file,
-          tests,
-          durationMs: Date.now() - contractStarted,
-          mutants: results,
-        };
+        runs[name] = { ...meta(name, tests), durationMs: Date.now() - contractStarted, mutants: results };
       }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  report.durationMs = Date.now() - started;
+  log(`done in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   await mkdir(options.out, { recursive: true });
-  await writeFile(join(options.out, "contracts.json"), JSON.stringify(report, null, 2) + "\n");
+  const path = join(options.out, "contracts.json");
+  const previous = existsSync(path)
+    ? (JSON.parse(await readFile(path, "utf8")) as Report)
+    : { contracts: {} };
+  const report: Report = { contracts: { ...previous.contracts } };
+  for (const [name, run] of Object.entries(runs)) {
+    const before = report.contracts[name];
+    if (!options.ids || !before) {
+      report.contracts[name] = run;
+      continue;
+    }
+    // A recheck of some mutants: their results replace the earlier ones, the rest of the run stands.
+    const byId = new Map(before.mutants.map((m) => [m.id, m]));
+    for (const m of run.mutants) {
+      if (byId.get(m.id)?.statement !== m.statement) {
+        throw new Error(
+          `#${m.id} is not the mutant of the last full run (the contract changed): run it in full`,
+        );
+      }
+      byId.set(m.id, {
+        ...m,
+        recheck: `${date}, ${run.tests.map((t) => basename(t, ".test.ts")).join(", ")}`,
+      });
+    }
+    report.contracts[name] = { ...before, mutants: [...byId.values()].sort((a, b) => a.id - b.id) };
+  }
+  // Keep the contracts in a fixed order.
+  report.contracts = Object.fromEntries(
+    Object.keys(CONTRACTS).flatMap((name) =>
+      report.contracts[name] ? [[name, report.contracts[name]]] : [],
+    ),
+  );
+  await writeFile(path, JSON.stringify(report, null, 2) + "\n");
   const summary = summarize(report);
   await writeFile(join(options.out, "summary.md"), summary);
   if (options.out === join(ROOT, "reports/mutation/contracts")) await writeSummary();

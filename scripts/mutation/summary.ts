@@ -66,6 +66,13 @@ function version(pkg: string): string {
   return readJson<{ version: string }>(join(ROOT, "node_modules", pkg, "package.json"))?.version ?? "?";
 }
 
+/** The source text a mutant replaced (Stryker locations: 1-based lines, 0-based columns). */
+function spanOf(lines: string[], { start, end }: StrykerMutant["location"]): string {
+  if (start.line === end.line) return (lines[start.line - 1] ?? "").slice(start.column - 1, end.column - 1);
+  const first = (lines[start.line - 1] ?? "").slice(start.column - 1);
+  return `${first} …`;
+}
+
 export function renderSummary(): string {
   const lines: string[] = [
     "# Mutation testing: last run",
@@ -75,40 +82,46 @@ export function renderSummary(): string {
     "",
     "## TypeScript (StrykerJS)",
     "",
-    "| area | folder | mutants | killed | survived | no coverage | timeout | errors | ignored (static) | score | covered score | run time |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| folder | areas | mutants | killed | survived | no coverage | timeout | errors | ignored (static) | score | covered score |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const survivors: string[] = [];
+  // One row per mutated folder; an area's report may cover several folders and a folder several areas.
+  const byFolder = new Map<string, { counts: Counts; areas: Set<string> }>();
+  const times: string[] = [];
   for (const area of AREAS) {
     const report = readJson<StrykerReport>(join(REPORTS, area, "mutation.json"));
     if (!report) {
-      lines.push(`| ${area} | – | not run | | | | | | | | | |`);
+      times.push(`${area} not run`);
       continue;
     }
     const run = readJson<{ seconds: number }>(join(REPORTS, area, "run.json"));
-    const byFolder = new Map<string, Counts>();
+    times.push(`${area} ${run ? `${(run.seconds / 60).toFixed(1)} min` : "(time not recorded)"}`);
     for (const [file, { source, mutants }] of Object.entries(report.files)) {
       const folder = dirname(file).replace(/^src\/zk\/setup$/, "src/zk");
-      const counts = byFolder.get(folder) ?? empty();
-      byFolder.set(folder, counts);
+      const entry = byFolder.get(folder) ?? { counts: empty(), areas: new Set<string>() };
+      byFolder.set(folder, entry);
+      entry.areas.add(area);
       const sourceLines = source.split("\n");
       for (const m of mutants) {
-        add(counts, m.status);
+        add(entry.counts, m.status);
         if (m.status === "Survived" || m.status === "NoCoverage") {
-          const original = (sourceLines[m.location.start.line - 1] ?? "").trim().slice(0, 100);
+          const original = spanOf(sourceLines, m.location).replace(/\s+/g, " ").slice(0, 90);
+          const replacement = (m.replacement ?? "").replace(/\s+/g, " ").slice(0, 60);
           survivors.push(
-            `- ${area} ${file}:${m.location.start.line} ${m.mutatorName} (${m.status})${m.replacement ? ` → \`${m.replacement.replace(/\s+/g, " ").slice(0, 60)}\`` : ""} — \`${original}\``,
+            `- ${file}:${m.location.start.line} ${m.mutatorName} (${m.status}): \`${original}\` → \`${replacement}\``,
           );
         }
       }
     }
-    for (const [folder, c] of [...byFolder.entries()].sort()) {
-      const total = c.killed + c.survived + c.noCoverage + c.timeout + c.errors + c.ignored;
-      lines.push(
-        `| ${area} | ${folder} | ${total} | ${c.killed} | ${c.survived} | ${c.noCoverage} | ${c.timeout} | ${c.errors} | ${c.ignored} | ${score(c)} | ${coveredScore(c)} | ${run ? `${(run.seconds / 60).toFixed(1)} min` : "–"} |`,
-      );
-    }
   }
+  for (const [folder, { counts: c, areas }] of [...byFolder.entries()].sort()) {
+    const total = c.killed + c.survived + c.noCoverage + c.timeout + c.errors + c.ignored;
+    lines.push(
+      `| ${folder} | ${[...areas].join(", ")} | ${total} | ${c.killed} | ${c.survived} | ${c.noCoverage} | ${c.timeout} | ${c.errors} | ${c.ignored} | ${score(c)} | ${coveredScore(c)} |`,
+    );
+  }
+  lines.push("", `Run time per area: ${times.join(", ")}.`);
   const contracts = existsSync(join(REPORTS, "contracts/summary.md"))
     ? readFileSync(join(REPORTS, "contracts/summary.md"), "utf8").trim()
     : "Not run (`npm run mutation:contracts`).";
