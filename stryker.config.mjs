@@ -61,14 +61,14 @@ export const AREAS = {
       "test/unit/mutants-roles.test.ts",
     ],
   },
-  // The statement a proof is about (packing, commitment, witness), proving and verifying, and the verifying
-  // key's words and hash. Left out: ceremony.ts and forge.ts (their tests take minutes per run) and setup/
-  // (circuit compilation and zk:check), except readKeyFile's check of a committed key file. The circuit
-  // suites use the cached `test` instance; test/circuits/commitment.test.ts cannot run in Stryker's sandbox
-  // (it compiles the demo circuit, and circom's WASI build cannot follow the sandbox's node_modules link).
+  // The statement a proof is about (packing, commitment, witness) and the verifying key's words and hash.
+  // Left out: ceremony.ts and forge.ts (their tests take minutes per run) and setup/ (circuit compilation
+  // and zk:check), except readKeyFile's check of a committed key file. The circuit suites use the cached
+  // `test` instance; test/circuits/commitment.test.ts cannot run in Stryker's sandbox (it compiles the demo
+  // circuit, and circom's WASI build cannot follow the sandbox's node_modules link).
   zk: {
     mutate: [
-      "src/zk/{artifacts,canonical,commitment,errors,field,pack,prove,registered-key,salt,verifying-key,witness}.ts",
+      "src/zk/{artifacts,canonical,commitment,errors,field,pack,registered-key,salt,verifying-key,witness}.ts",
       functionRange("src/zk/setup/keyfile.ts", "readKeyFile"),
     ],
     spec: [
@@ -76,9 +76,13 @@ export const AREAS = {
       "test/unit/proving-key.test.ts",
       "test/unit/update-check.test.ts",
       "test/circuits/soundness.test.ts",
-      "test/circuits/proofs.test.ts",
       "test/unit/mutants-zk.test.ts",
     ],
+  },
+  // Proving and verifying (real Groth16 proofs, seconds per test): a run of its own.
+  "zk-prove": {
+    mutate: ["src/zk/prove.ts"],
+    spec: ["test/circuits/proofs.test.ts", "test/unit/mutants-zk.test.ts"],
   },
 };
 

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const REPORTS = join(ROOT, "reports/mutation");
-const AREAS = ["sparse", "aggregation", "roles", "zk"];
+const AREAS = ["sparse", "aggregation", "roles", "zk", "zk-prove"];
 
 type StrykerStatus =
   "Killed" | "Survived" | "NoCoverage" | "Timeout" | "CompileError" | "RuntimeError" | "Ignored" | "Pending";

@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { writeSummary } from "./summary.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const ALL_AREAS = ["sparse", "aggregation", "roles", "zk"];
+const ALL_AREAS = ["sparse", "aggregation", "roles", "zk", "zk-prove"];
 
 function parseArgs(argv: string[]): { areas: string[]; passThrough: string[] } {
   let areas = ALL_AREAS;

@@ -129,6 +129,9 @@ describe("sparse wire format: checks at their boundaries (mutation testing)", ()
       expectCode(() => decodeUpdate({ bytes: cut(11), limits: LIMITS }), "truncated", 9);
       const member = expectCode(() => decodeUpdate({ bytes: cut(20), limits: LIMITS }), "truncated", 13);
       expect(member.message).to.contain("member address");
+      // Cut right before the dimension varint: the varint itself reports it, not a later field.
+      const dimension = expectCode(() => decodeUpdate({ bytes: cut(33), limits: LIMITS }), "truncated", 33);
+      expect(dimension.message).to.contain("dimension d");
     });
 
     it("refuses a claimed entry count the remaining bytes cannot hold, before reading entries", () => {
@@ -207,6 +210,9 @@ describe("sparse wire format: checks at their boundaries (mutation testing)", ()
       ]) {
         expectCode(() => encodeUpdate({ header: { ...HEADER, member }, update: ok }), "bad-header");
       }
+      // Not a string, though it prints as a valid address.
+      const lookalike = { toString: () => MEMBER } as unknown as string;
+      expectCode(() => encodeUpdate({ header: { ...HEADER, member: lookalike }, update: ok }), "bad-header");
     });
 
     it("takes a dimension in [1, 2^32 - 1] and typed arrays of one length", () => {
