@@ -4,19 +4,34 @@
  * boundary — the last value accepted and the first refused — since a check that is off by one lets the
  * TypeScript side accept what the circuit or the contract refuses (or the reverse).
  */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
+import { bn254 } from "@noble/curves/bn254.js";
+import { poseidon16, poseidon2, poseidon3 } from "poseidon-lite";
 import {
   BN254_BASE_FIELD,
   BN254_SCALAR_FIELD,
   buildWitnessInput,
+  canonicalJson,
   checkUpdateAgainstBounds,
+  committedDevelopmentKey,
   commitmentFromEntries,
+  ZkCeremonyError,
+  ZkDriftError,
+  ZkSetupError,
+  ZkWitnessError,
   computeCommitment,
   loadCircuitArtifacts,
   packBounds,
   packContext,
   packEntries,
   packLanes,
+  publicInputsFor,
+  randomSalt,
+  registrableKey,
+  toPublicSignals,
   unpackBounds,
   unpackContext,
   verifyingKeyHash,
@@ -26,6 +41,7 @@ import {
   type CircuitParams,
 } from "../../src/zk/index.js";
 import type { SparseUpdate } from "../../src/sparse/types.js";
+import { KEYS_DIR, readKeyFile } from "../../src/zk/setup/index.js";
 
 const PARAMS: CircuitParams = { K: 4, IDX_BITS: 8, VAL_BITS: 10 };
 const MEMBER = "0x" + "ab".repeat(20);
@@ -271,5 +287,149 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
         }),
       "G2 infinity",
     );
+  });
+
+  it("takes zero as a context, bounds, salt and the smallest K, and exactly K entries", () => {
+    expect(unpackContext(0n)).to.deep.equal({ task: 0, round: 0, member: "0x" + "00".repeat(20) });
+    expect(unpackBounds(0n)).to.deep.equal({ d: 0, k: 0, lInf: 0n, l2Sq: 0n });
+    commitmentFromEntries({ context: 0n, salt: 0n, entries: [0n, 0n, 0n, 0n], count: 0, params: PARAMS });
+    const empty = update(8, [], []);
+    refused(() => packEntries({ update: empty, lInf: 1n, K: 0, valBits: 10 }), "K = 0, even for no entries");
+    expect(packEntries({ update: update(8, [5], [1]), lInf: 1n, K: 1, valBits: 10 })).to.have.length(1);
+    const full = packEntries({ update: update(8, [1, 2, 3, 4], [1, 1, 1, 1]), lInf: 1n, K: 4, valBits: 10 });
+    expect(full.map((e) => e >> 10n)).to.deep.equal([1n, 2n, 3n, 4n]);
+  });
+
+  it("the commitment is the documented Poseidon chain over lanes of whole entries, 15 lanes per hash", () => {
+    // 18-bit entries: 14 per lane; K = 224 fills exactly 16 lanes, so two hashes after the header.
+    const params: CircuitParams = { K: 224, IDX_BITS: 8, VAL_BITS: 10 };
+    const entries = Array.from({ length: 224 }, (_, i) => BigInt((i * 7919 + 13) % 2 ** 18));
+    const lanes = Array.from({ length: 16 }, (_, l) =>
+      entries.slice(14 * l, 14 * l + 14).reduce((lane, e, t) => lane | (e << BigInt(18 * t)), 0n),
+    );
+    expect(packLanes({ entries, params })).to.deep.equal(lanes);
+    const h0 = poseidon3([5n, 7n, 224n]);
+    const h1 = poseidon16([h0, ...lanes.slice(0, 15)]);
+    const expected = poseidon2([h1, lanes[15]!]);
+    expect(commitmentFromEntries({ context: 5n, salt: 7n, entries, count: 224, params })).to.equal(expected);
+  });
+
+  it("randomSalt draws distinct, full-size field elements", () => {
+    const salts = Array.from({ length: 64 }, () => randomSalt());
+    expect(new Set(salts).size).to.equal(64);
+    for (const s of salts) expect(s < BN254_SCALAR_FIELD && s >= 0n).to.equal(true);
+    expect(salts.some((s) => s >= 1n << 240n)).to.equal(true);
+  });
+
+  it("the witness input and the public inputs agree with the packing", () => {
+    const args = {
+      update: update(256, [3, 9, 40], [4, -4, 2]),
+      context: { task: 1, round: 2, member: MEMBER },
+      salt: 11n,
+      policyBounds: { d: 256, k: 4, lInf: 100n, l2Sq: 100n },
+      params: PARAMS,
+    };
+    const input = buildWitnessInput(args);
+    const entries = packEntries({ update: args.update, lInf: 100n, K: 4, valBits: 10, idxBits: 8 });
+    expect(input.entries).to.deep.equal(entries.map(String));
+    const pub = publicInputsFor(args);
+    expect(toPublicSignals(pub)).to.deep.equal([input.commitment, input.context, input.bounds]);
+    expect(toPublicSignals({ commitment: 1n, context: 2n, bounds: 3n })).to.deep.equal(["1", "2", "3"]);
+  });
+
+  it("verifyingKeyWords refuses a key that is not an object, and only the G2 point at infinity", async () => {
+    const { vkey } = await loadCircuitArtifacts({ instance: "test" });
+    for (const bad of [null, 5, [vkey]]) {
+      expect(() => verifyingKeyWords(bad as never)).to.throw(ZkInputError, /snarkjs vkey JSON object/);
+    }
+    // A point of the twist with x in F_q (x_im = 0): one zero coordinate is not infinity. (Its subgroup
+    // check is the registry's.)
+    const { Fp2 } = bn254.fields;
+    const x = Fp2.fromBigTuple([1n, 0n]);
+    const y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), bn254.G2.Point.CURVE().b));
+    const delta = [
+      [x.c0.toString(), x.c1.toString()],
+      [y.c0.toString(), y.c1.toString()],
+      ["1", "0"],
+    ];
+    expect(verifyingKeyWords({ ...vkey, vk_delta_2: delta }).slice(10, 14)).to.deep.equal([
+      0n,
+      1n,
+      y.c1,
+      y.c0,
+    ]);
+  });
+
+  it("canonicalJson sorts keys at every level and keeps arrays in order", () => {
+    expect(canonicalJson({ b: 1, a: [{ d: null, c: "x" }, 2], c: { z: true, y: [3, 1] } })).to.equal(
+      '{"a":[{"c":"x","d":null},2],"b":1,"c":{"y":[3,1],"z":true}}',
+    );
+  });
+
+  it("the committed development key is the one its words hash to, also through registrableKey", async () => {
+    const { vkey } = await loadCircuitArtifacts({ instance: "test" });
+    const committed = await committedDevelopmentKey({ instance: "test" });
+    const words = verifyingKeyWords(vkey);
+    expect(committed.words).to.deep.equal(words);
+    expect(committed.keyHash).to.equal(verifyingKeyHash(words));
+    expect(committed.developmentOnly).to.equal(true);
+    expect(committed.shape).to.deep.equal({ maxEntries: 16, indexBits: 12, valueBits: 16 });
+    const again = registrableKey({ vkey, shape: committed.shape, developmentOnly: false });
+    expect(again).to.deep.equal({
+      words,
+      shape: committed.shape,
+      developmentOnly: false,
+      keyHash: committed.keyHash,
+    });
+  });
+
+  it("readKeyFile refuses a malformed file, another instance's file and a keyHash that is not its words'", async () => {
+    const original = JSON.parse(await readFile(join(KEYS_DIR, "test.vk.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const dir = await mkdtemp(join(tmpdir(), "cfl-keyfile-"));
+    try {
+      const write = (file: unknown) => writeFile(join(dir, "test.vk.json"), JSON.stringify(file));
+      await write(original);
+      expect((await readKeyFile({ instance: "test", keysDir: dir })).keyHash).to.equal(original.keyHash);
+      const cases: [unknown, RegExp][] = [
+        [{ ...original, words: (original.words as string[]).slice(1) }, /malformed/],
+        [{ ...original, instance: "demo" }, /for instance "demo"/],
+        [{ ...original, keyHash: "0x" + "00".repeat(32) }, /not the hash of its words/],
+      ];
+      for (const [file, message] of cases) {
+        await write(file);
+        try {
+          await readKeyFile({ instance: "test", keysDir: dir });
+          expect.fail(`accepted ${String(message)}`);
+        } catch (error) {
+          expect(error).to.be.instanceOf(ZkSetupError);
+          expect((error as Error).message).to.match(message);
+        }
+      }
+      await writeFile(join(dir, "test.vk.json"), "{");
+      await readKeyFile({ instance: "test", keysDir: dir }).then(
+        () => expect.fail("accepted a file that is not JSON"),
+        (error: unknown) => expect(error).to.be.instanceOf(ZkSetupError),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("every zk error names its class and carries its code", () => {
+    const cases: [Error & { code: string }, string, string][] = [
+      [new ZkInputError("m"), "ZkInputError", "zk-input"],
+      [new ZkSetupError("m"), "ZkSetupError", "zk-setup"],
+      [new ZkDriftError("m"), "ZkDriftError", "zk-drift"],
+      [new ZkWitnessError("m"), "ZkWitnessError", "zk-witness"],
+      [new ZkCeremonyError("m"), "ZkCeremonyError", "zk-ceremony"],
+    ];
+    for (const [error, name, code] of cases) {
+      expect(error.name).to.equal(name);
+      expect(error.code).to.equal(code);
+      expect(error.message).to.equal("m");
+    }
   });
 });
