@@ -1,0 +1,435 @@
+/**
+ * Tests written for mutants of src/zk that survived the other zk tests (`npm run mutation -- --area zk`):
+ * each input check of the public-input packing, the commitment and the verifying-key conversion at its
+ * boundary — the last value accepted and the first refused — since a check that is off by one lets the
+ * TypeScript side accept what the circuit or the contract refuses (or the reverse).
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { bn254 } from "@noble/curves/bn254.js";
+import { poseidon16, poseidon2, poseidon3 } from "poseidon-lite";
+import {
+  BN254_BASE_FIELD,
+  BN254_SCALAR_FIELD,
+  buildWitnessInput,
+  canonicalJson,
+  checkUpdateAgainstBounds,
+  committedDevelopmentKey,
+  commitmentFromEntries,
+  ZkCeremonyError,
+  ZkDriftError,
+  ZkSetupError,
+  ZkWitnessError,
+  computeCommitment,
+  loadCircuitArtifacts,
+  packBounds,
+  packContext,
+  packEntries,
+  packLanes,
+  publicInputsFor,
+  randomSalt,
+  registrableKey,
+  toPublicSignals,
+  unpackBounds,
+  unpackContext,
+  verifyingKeyHash,
+  verifyingKeyWords,
+  VERIFYING_KEY_WORDS,
+  ZkInputError,
+  type CircuitParams,
+} from "../../src/zk/index.js";
+import type { SparseUpdate } from "../../src/sparse/types.js";
+import { KEYS_DIR, readKeyFile } from "../../src/zk/setup/index.js";
+
+const PARAMS: CircuitParams = { K: 4, IDX_BITS: 8, VAL_BITS: 10 };
+const MEMBER = "0x" + "ab".repeat(20);
+const U32 = 2 ** 32 - 1;
+
+const refused = (fn: () => unknown, what = ""): void => {
+  expect(fn, what).to.throw(ZkInputError);
+};
+const update = (dimension: number, indices: number[], values: number[]): SparseUpdate => ({
+  dimension,
+  indices: Uint32Array.from(indices),
+  values: Int32Array.from(values),
+});
+
+describe("zk: input checks at their boundaries (mutation testing)", () => {
+  it("packContext takes task and round over the uint32 range and a 20-byte hex member only", () => {
+    expect(unpackContext(packContext({ task: U32, round: U32, member: MEMBER }))).to.deep.equal({
+      task: U32,
+      round: U32,
+      member: MEMBER,
+    });
+    expect(packContext({ task: 0, round: 0, member: MEMBER })).to.equal(BigInt(MEMBER));
+    for (const bad of [-1, U32 + 1, 1.5]) {
+      refused(() => packContext({ task: bad, round: 0, member: MEMBER }), `task ${bad}`);
+      refused(() => packContext({ task: 0, round: bad, member: MEMBER }), `round ${bad}`);
+    }
+    const hex = "ab".repeat(20);
+    for (const member of [`0x${hex}00`, `00x${hex}`, `0x${hex.slice(1)}`, `0x${hex.slice(2)}zz`]) {
+      refused(() => packContext({ task: 0, round: 0, member }), member);
+    }
+  });
+
+  it("unpackContext and unpackBounds take values below 2^224 only", () => {
+    const top = (1n << 224n) - 1n;
+    expect(unpackContext(top).task).to.equal(U32);
+    expect(unpackBounds(top).d).to.equal(U32);
+    for (const bad of [-1n, 1n << 224n]) {
+      refused(() => unpackContext(bad), `context ${bad}`);
+      refused(() => unpackBounds(bad), `bounds ${bad}`);
+    }
+  });
+
+  it("packBounds takes d and k as uint32, lInf below 2^64 and l2Sq below 2^96", () => {
+    const max = { d: U32, k: U32, lInf: (1n << 64n) - 1n, l2Sq: (1n << 96n) - 1n };
+    expect(unpackBounds(packBounds(max))).to.deep.equal(max);
+    refused(() => packBounds({ ...max, d: U32 + 1 }));
+    refused(() => packBounds({ ...max, k: -1 }));
+    refused(() => packBounds({ ...max, lInf: 1n << 64n }));
+    refused(() => packBounds({ ...max, lInf: -1n }));
+    refused(() => packBounds({ ...max, lInf: 2 ** 60 }), "an unsafe number");
+    refused(() => packBounds({ ...max, l2Sq: 1n << 96n }));
+    expect(unpackBounds(packBounds({ d: 1, k: 0, lInf: 0, l2Sq: 0n }))).to.deep.equal({
+      d: 1,
+      k: 0,
+      lInf: 0n,
+      l2Sq: 0n,
+    });
+  });
+
+  it("checkUpdateAgainstBounds accepts every bound exactly and refuses one past it", () => {
+    // K = 4 slots, 2^8 indices, values within ±(2^9 - 1).
+    const lInf = 511n;
+    const ok = update(256, [0, 255], [511, -511]);
+    const sum = 2n * 511n * 511n;
+    const bounds = { d: 256, k: 4, lInf, l2Sq: sum };
+    checkUpdateAgainstBounds({ update: ok, bounds, params: PARAMS });
+    refused(() =>
+      checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, l2Sq: sum - 1n }, params: PARAMS }),
+    );
+    refused(
+      () => checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, k: 5 }, params: PARAMS }),
+      "k > K",
+    );
+    refused(
+      () => checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, k: 1 }, params: PARAMS }),
+      "count > k",
+    );
+    checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, k: 2 }, params: PARAMS });
+    refused(
+      () =>
+        checkUpdateAgainstBounds({
+          update: update(257, [0], [1]),
+          bounds: { ...bounds, d: 257 },
+          params: PARAMS,
+        }),
+      "d > 2^IDX_BITS",
+    );
+    refused(() =>
+      checkUpdateAgainstBounds({ update: update(0, [], []), bounds: { ...bounds, d: 0 }, params: PARAMS }),
+    );
+    checkUpdateAgainstBounds({ update: update(1, [0], [1]), bounds: { ...bounds, d: 1 }, params: PARAMS });
+    refused(
+      () => checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, lInf: 512n }, params: PARAMS }),
+      "2 lInf = 2^VAL",
+    );
+    refused(
+      () => checkUpdateAgainstBounds({ update: update(255, [0], [1]), bounds, params: PARAMS }),
+      "dimension ≠ d",
+    );
+    refused(
+      () =>
+        checkUpdateAgainstBounds({
+          update: update(200, [0, 200], [1, 1]),
+          bounds: { ...bounds, d: 200 },
+          params: PARAMS,
+        }),
+      "index = d",
+    );
+  });
+
+  it("packEntries takes |value| = lInf and the last index of its width, and nothing past them", () => {
+    const at = (indices: number[], values: number[], lInf = 100n) =>
+      packEntries({ update: update(256, indices, values), lInf, K: 4, valBits: 10, idxBits: 8 });
+    expect(at([255], [100])[0]).to.equal((255n << 10n) | 200n);
+    expect(at([0], [-100])[0]).to.equal(0n);
+    refused(() => at([0], [101]));
+    refused(() => at([0], [-101]));
+    refused(() =>
+      packEntries({ update: update(512, [256], [1]), lInf: 100n, K: 4, valBits: 10, idxBits: 8 }),
+    );
+    refused(() => at([3, 3], [1, 1]), "a repeated index");
+    refused(() => at([0, 1, 2, 3, 4], [1, 1, 1, 1, 1]), "more entries than K");
+    refused(() => packEntries({ update: update(8, [0], [1]), lInf: 1n, K: 0, valBits: 10 }), "K = 0");
+    refused(
+      () => packEntries({ update: update(8, [0], [1]), lInf: 512n, K: 4, valBits: 10 }),
+      "2 lInf = 2^valBits",
+    );
+    expect(packEntries({ update: update(8, [0], [1]), lInf: 511n, K: 4, valBits: 10 })[0]).to.equal(512n);
+    refused(() =>
+      packEntries({
+        update: { ...update(8, [0, 1], [1]), values: Int32Array.from([1]) },
+        lInf: 1n,
+        K: 4,
+        valBits: 10,
+      }),
+    );
+  });
+
+  it("the commitment takes salts below r, contexts below 2^224 and counts up to K, and entries of its width", () => {
+    const entries = [1n, 2n, 0n, 0n];
+    const base = { context: 5n, salt: 7n, entries, count: 2, params: PARAMS };
+    const reference = commitmentFromEntries(base);
+    expect(commitmentFromEntries({ ...base, salt: BN254_SCALAR_FIELD - 1n })).to.not.equal(reference);
+    expect(commitmentFromEntries({ ...base, context: (1n << 224n) - 1n })).to.not.equal(reference);
+    expect(commitmentFromEntries({ ...base, count: 4 })).to.not.equal(reference);
+    expect(commitmentFromEntries({ ...base, count: 0 })).to.not.equal(reference);
+    refused(() => commitmentFromEntries({ ...base, salt: BN254_SCALAR_FIELD }));
+    refused(() => commitmentFromEntries({ ...base, salt: -1n }));
+    refused(() => commitmentFromEntries({ ...base, context: 1n << 224n }));
+    refused(() => commitmentFromEntries({ ...base, context: -1n }));
+    refused(() => commitmentFromEntries({ ...base, count: 5 }));
+    refused(() => commitmentFromEntries({ ...base, count: -1 }));
+    refused(() => commitmentFromEntries({ ...base, count: 1.5 }));
+    refused(() => packLanes({ entries: [1n, 2n, 3n], params: PARAMS }), "fewer entries than K");
+    expect(packLanes({ entries: [(1n << 18n) - 1n, 0n, 0n, 0n], params: PARAMS })[0]).to.equal(
+      (1n << 18n) - 1n,
+    );
+    refused(() => packLanes({ entries: [1n << 18n, 0n, 0n, 0n], params: PARAMS }), "an entry of 19 bits");
+    refused(() => packLanes({ entries: [-1n, 0n, 0n, 0n], params: PARAMS }));
+    // computeCommitment is packEntries then commitmentFromEntries.
+    const u = update(256, [3, 9], [4, -4]);
+    const packed = packEntries({ update: u, lInf: 100n, K: 4, valBits: 10, idxBits: 8 });
+    expect(computeCommitment({ context: 5n, salt: 7n, update: u, lInf: 100n, params: PARAMS })).to.equal(
+      commitmentFromEntries({ context: 5n, salt: 7n, entries: packed, count: 2, params: PARAMS }),
+    );
+  });
+
+  it("buildWitnessInput takes salts below r only, and marks the active slots", () => {
+    const args = {
+      update: update(256, [3, 9], [4, -4]),
+      context: { task: 1, round: 2, member: MEMBER },
+      policyBounds: { d: 256, k: 4, lInf: 100n, l2Sq: 100n },
+      params: PARAMS,
+    };
+    const input = buildWitnessInput({ ...args, salt: BN254_SCALAR_FIELD - 1n });
+    expect(input.active).to.deep.equal(["1", "1", "0", "0"]);
+    expect(input.salt).to.equal((BN254_SCALAR_FIELD - 1n).toString());
+    refused(() => buildWitnessInput({ ...args, salt: BN254_SCALAR_FIELD }));
+    refused(() => buildWitnessInput({ ...args, salt: -1n }));
+  });
+
+  it("verifyingKeyHash takes 22 uint256 words only", () => {
+    const words = new Array<bigint>(VERIFYING_KEY_WORDS).fill(1n);
+    const hash = verifyingKeyHash(words);
+    expect(verifyingKeyHash([...words.slice(1), (1n << 256n) - 1n])).to.not.equal(hash);
+    verifyingKeyHash(new Array<bigint>(VERIFYING_KEY_WORDS).fill(0n));
+    refused(() => verifyingKeyHash(words.slice(1)));
+    refused(() => verifyingKeyHash([...words, 1n]));
+    refused(() => verifyingKeyHash([...words.slice(1), 1n << 256n]));
+    refused(() => verifyingKeyHash([...words.slice(1), -1n]));
+    refused(() => verifyingKeyHash([...words.slice(1), 1 as unknown as bigint]));
+  });
+
+  it("verifyingKeyWords refuses every malformed part of a snarkjs key and takes the affine forms", async () => {
+    const { vkey } = await loadCircuitArtifacts({ instance: "test" });
+    const words = verifyingKeyWords(vkey);
+    const alpha = vkey.vk_alpha_1 as string[];
+    const beta = vkey.vk_beta_2 as string[][];
+    // Two-element affine forms (no z) are the same key.
+    expect(
+      verifyingKeyWords({ ...vkey, vk_alpha_1: alpha.slice(0, 2), vk_beta_2: beta.slice(0, 2) }),
+    ).to.deep.equal(words);
+    // Missing protocol, curve and nPublic are tolerated; wrong ones are not.
+    const { protocol: _p, curve: _c, nPublic: _n, ...bare } = vkey;
+    expect(verifyingKeyWords(bare)).to.deep.equal(words);
+    refused(() => verifyingKeyWords({ ...vkey, protocol: "plonk" }));
+    refused(() => verifyingKeyWords({ ...vkey, curve: "bls12381" }));
+    refused(() => verifyingKeyWords({ ...vkey, nPublic: 4 }));
+    refused(() => verifyingKeyWords([] as unknown as Record<string, unknown>));
+    refused(() => verifyingKeyWords({ ...vkey, IC: (vkey.IC as unknown[]).slice(1) }));
+    refused(() => verifyingKeyWords({ ...vkey, vk_alpha_1: [...alpha.slice(0, 2), "2"] }), "z = 2");
+    refused(() => verifyingKeyWords({ ...vkey, vk_alpha_1: [alpha[0]] }), "one coordinate");
+    refused(
+      () => verifyingKeyWords({ ...vkey, vk_alpha_1: [alpha[0], alpha[1], "1", "1"] }),
+      "four coordinates",
+    );
+    refused(
+      () =>
+        verifyingKeyWords({
+          ...vkey,
+          vk_alpha_1: [alpha[0], (BigInt(alpha[1]!) + BN254_BASE_FIELD).toString(), "1"],
+        }),
+      "y + q",
+    );
+    refused(() => verifyingKeyWords({ ...vkey, vk_alpha_1: [alpha[0], "0x01", "1"] }), "hex");
+    refused(() => verifyingKeyWords({ ...vkey, vk_alpha_1: [alpha[0], "1".repeat(81), "1"] }), "81 digits");
+    refused(
+      () => verifyingKeyWords({ ...vkey, vk_beta_2: [...beta.slice(0, 2), ["1", "1"]] }),
+      "G2 z = 1 + i",
+    );
+    refused(() => verifyingKeyWords({ ...vkey, vk_beta_2: [...beta.slice(0, 2), ["0", "0"]] }), "G2 z = 0");
+    refused(() => verifyingKeyWords({ ...vkey, vk_beta_2: [beta[0], [beta[1]![0]]] }), "G2 y with one part");
+    refused(() => verifyingKeyWords({ ...vkey, vk_beta_2: [beta[0]] }), "G2 without y");
+    refused(
+      () =>
+        verifyingKeyWords({
+          ...vkey,
+          vk_delta_2: [
+            ["0", "0"],
+            ["0", "0"],
+            ["1", "0"],
+          ],
+        }),
+      "G2 infinity",
+    );
+  });
+
+  it("takes zero as a context, bounds, salt and the smallest K, and exactly K entries", () => {
+    expect(unpackContext(0n)).to.deep.equal({ task: 0, round: 0, member: "0x" + "00".repeat(20) });
+    expect(unpackBounds(0n)).to.deep.equal({ d: 0, k: 0, lInf: 0n, l2Sq: 0n });
+    commitmentFromEntries({ context: 0n, salt: 0n, entries: [0n, 0n, 0n, 0n], count: 0, params: PARAMS });
+    const empty = update(8, [], []);
+    refused(() => packEntries({ update: empty, lInf: 1n, K: 0, valBits: 10 }), "K = 0, even for no entries");
+    expect(packEntries({ update: update(8, [5], [1]), lInf: 1n, K: 1, valBits: 10 })).to.have.length(1);
+    const full = packEntries({ update: update(8, [1, 2, 3, 4], [1, 1, 1, 1]), lInf: 1n, K: 4, valBits: 10 });
+    expect(full.map((e) => e >> 10n)).to.deep.equal([1n, 2n, 3n, 4n]);
+  });
+
+  it("the commitment is the documented Poseidon chain over lanes of whole entries, 15 lanes per hash", () => {
+    // 18-bit entries: 14 per lane; K = 224 fills exactly 16 lanes, so two hashes after the header.
+    const params: CircuitParams = { K: 224, IDX_BITS: 8, VAL_BITS: 10 };
+    const entries = Array.from({ length: 224 }, (_, i) => BigInt((i * 7919 + 13) % 2 ** 18));
+    const lanes = Array.from({ length: 16 }, (_, l) =>
+      entries.slice(14 * l, 14 * l + 14).reduce((lane, e, t) => lane | (e << BigInt(18 * t)), 0n),
+    );
+    expect(packLanes({ entries, params })).to.deep.equal(lanes);
+    const h0 = poseidon3([5n, 7n, 224n]);
+    const h1 = poseidon16([h0, ...lanes.slice(0, 15)]);
+    const expected = poseidon2([h1, lanes[15]!]);
+    expect(commitmentFromEntries({ context: 5n, salt: 7n, entries, count: 224, params })).to.equal(expected);
+  });
+
+  it("randomSalt draws distinct, full-size field elements", () => {
+    const salts = Array.from({ length: 64 }, () => randomSalt());
+    expect(new Set(salts).size).to.equal(64);
+    for (const s of salts) expect(s < BN254_SCALAR_FIELD && s >= 0n).to.equal(true);
+    expect(salts.some((s) => s >= 1n << 240n)).to.equal(true);
+  });
+
+  it("the witness input and the public inputs agree with the packing", () => {
+    const args = {
+      update: update(256, [3, 9, 40], [4, -4, 2]),
+      context: { task: 1, round: 2, member: MEMBER },
+      salt: 11n,
+      policyBounds: { d: 256, k: 4, lInf: 100n, l2Sq: 100n },
+      params: PARAMS,
+    };
+    const input = buildWitnessInput(args);
+    const entries = packEntries({ update: args.update, lInf: 100n, K: 4, valBits: 10, idxBits: 8 });
+    expect(input.entries).to.deep.equal(entries.map(String));
+    const pub = publicInputsFor(args);
+    expect(toPublicSignals(pub)).to.deep.equal([input.commitment, input.context, input.bounds]);
+    expect(toPublicSignals({ commitment: 1n, context: 2n, bounds: 3n })).to.deep.equal(["1", "2", "3"]);
+  });
+
+  it("verifyingKeyWords refuses a key that is not an object, and only the G2 point at infinity", async () => {
+    const { vkey } = await loadCircuitArtifacts({ instance: "test" });
+    for (const bad of [null, 5, [vkey]]) {
+      expect(() => verifyingKeyWords(bad as never)).to.throw(ZkInputError, /snarkjs vkey JSON object/);
+    }
+    // A point of the twist with x in F_q (x_im = 0): one zero coordinate is not infinity. (Its subgroup
+    // check is the registry's.)
+    const { Fp2 } = bn254.fields;
+    const x = Fp2.fromBigTuple([1n, 0n]);
+    const y = Fp2.sqrt(Fp2.add(Fp2.mul(Fp2.sqr(x), x), bn254.G2.Point.CURVE().b));
+    const delta = [
+      [x.c0.toString(), x.c1.toString()],
+      [y.c0.toString(), y.c1.toString()],
+      ["1", "0"],
+    ];
+    expect(verifyingKeyWords({ ...vkey, vk_delta_2: delta }).slice(10, 14)).to.deep.equal([
+      0n,
+      1n,
+      y.c1,
+      y.c0,
+    ]);
+  });
+
+  it("canonicalJson sorts keys at every level and keeps arrays in order", () => {
+    expect(canonicalJson({ b: 1, a: [{ d: null, c: "x" }, 2], c: { z: true, y: [3, 1] } })).to.equal(
+      '{"a":[{"c":"x","d":null},2],"b":1,"c":{"y":[3,1],"z":true}}',
+    );
+  });
+
+  it("the committed development key is the one its words hash to, also through registrableKey", async () => {
+    const { vkey } = await loadCircuitArtifacts({ instance: "test" });
+    const committed = await committedDevelopmentKey({ instance: "test" });
+    const words = verifyingKeyWords(vkey);
+    expect(committed.words).to.deep.equal(words);
+    expect(committed.keyHash).to.equal(verifyingKeyHash(words));
+    expect(committed.developmentOnly).to.equal(true);
+    expect(committed.shape).to.deep.equal({ maxEntries: 16, indexBits: 12, valueBits: 16 });
+    const again = registrableKey({ vkey, shape: committed.shape, developmentOnly: false });
+    expect(again).to.deep.equal({
+      words,
+      shape: committed.shape,
+      developmentOnly: false,
+      keyHash: committed.keyHash,
+    });
+  });
+
+  it("readKeyFile refuses a malformed file, another instance's file and a keyHash that is not its words'", async () => {
+    const original = JSON.parse(await readFile(join(KEYS_DIR, "test.vk.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    const dir = await mkdtemp(join(tmpdir(), "cfl-keyfile-"));
+    try {
+      const write = (file: unknown) => writeFile(join(dir, "test.vk.json"), JSON.stringify(file));
+      await write(original);
+      expect((await readKeyFile({ instance: "test", keysDir: dir })).keyHash).to.equal(original.keyHash);
+      const cases: [unknown, RegExp][] = [
+        [{ ...original, words: (original.words as string[]).slice(1) }, /malformed/],
+        [{ ...original, instance: "demo" }, /for instance "demo"/],
+        [{ ...original, keyHash: "0x" + "00".repeat(32) }, /not the hash of its words/],
+      ];
+      for (const [file, message] of cases) {
+        await write(file);
+        try {
+          await readKeyFile({ instance: "test", keysDir: dir });
+          expect.fail(`accepted ${String(message)}`);
+        } catch (error) {
+          expect(error).to.be.instanceOf(ZkSetupError);
+          expect((error as Error).message).to.match(message);
+        }
+      }
+      await writeFile(join(dir, "test.vk.json"), "{");
+      await readKeyFile({ instance: "test", keysDir: dir }).then(
+        () => expect.fail("accepted a file that is not JSON"),
+        (error: unknown) => expect(error).to.be.instanceOf(ZkSetupError),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("every zk error names its class and carries its code", () => {
+    const cases: [Error & { code: string }, string, string][] = [
+      [new ZkInputError("m"), "ZkInputError", "zk-input"],
+      [new ZkSetupError("m"), "ZkSetupError", "zk-setup"],
+      [new ZkDriftError("m"), "ZkDriftError", "zk-drift"],
+      [new ZkWitnessError("m"), "ZkWitnessError", "zk-witness"],
+      [new ZkCeremonyError("m"), "ZkCeremonyError", "zk-ceremony"],
+    ];
+    for (const [error, name, code] of cases) {
+      expect(error.name).to.equal(name);
+      expect(error.code).to.equal(code);
+      expect(error.message).to.equal("m");
+    }
+  });
+});
