@@ -143,7 +143,7 @@ describe("contract reverts, decoded", function () {
   let roundsAddress: string;
 
   before(async function () {
-    const connection = await network.connect();
+    const connection = await network.create();
     f = await deployConsortium(connection);
     consortiumAddress = await f.consortium.getAddress();
     roundsAddress = await f.rounds.getAddress();
