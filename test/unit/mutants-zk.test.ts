@@ -21,14 +21,18 @@ import {
   ZkCeremonyError,
   ZkDriftError,
   ZkSetupError,
-  ZkWitnessError,
   computeCommitment,
   loadCircuitArtifacts,
   packBounds,
   packContext,
   packEntries,
   packLanes,
+  proveWitnessInput,
   publicInputsFor,
+  releaseZkWorkers,
+  toSolidityProof,
+  verifyUpdateProof,
+  ZkWitnessError,
   randomSalt,
   registrableKey,
   toPublicSignals,
@@ -36,6 +40,7 @@ import {
   unpackContext,
   verifyingKeyHash,
   verifyingKeyWords,
+  vkeyHash,
   VERIFYING_KEY_WORDS,
   ZkInputError,
   type CircuitParams,
@@ -57,6 +62,9 @@ const update = (dimension: number, indices: number[], values: number[]): SparseU
 });
 
 describe("zk: input checks at their boundaries (mutation testing)", () => {
+  // snarkjs keeps its prover's worker threads alive: stop them so that the process can exit.
+  after(releaseZkWorkers);
+
   it("packContext takes task and round over the uint32 range and a 20-byte hex member only", () => {
     expect(unpackContext(packContext({ task: U32, round: U32, member: MEMBER }))).to.deep.equal({
       task: U32,
@@ -312,6 +320,13 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     const h1 = poseidon16([h0, ...lanes.slice(0, 15)]);
     const expected = poseidon2([h1, lanes[15]!]);
     expect(commitmentFromEntries({ context: 5n, salt: 7n, entries, count: 224, params })).to.equal(expected);
+    // Exactly 15 lanes (K = 210): one hash after the header, no empty second one.
+    const params15: CircuitParams = { K: 210, IDX_BITS: 8, VAL_BITS: 10 };
+    const entries15 = entries.slice(0, 210);
+    const only = poseidon16([poseidon3([5n, 7n, 3n]), ...lanes.slice(0, 15)]);
+    expect(
+      commitmentFromEntries({ context: 5n, salt: 7n, entries: entries15, count: 3, params: params15 }),
+    ).to.equal(only);
   });
 
   it("randomSalt draws distinct, full-size field elements", () => {
@@ -358,6 +373,20 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
       y.c1,
       y.c0,
     ]);
+  });
+
+  it("checkUpdateAgainstBounds takes lInf = 0 (an update with no entries)", () => {
+    checkUpdateAgainstBounds({
+      update: update(8, [], []),
+      bounds: { d: 8, k: 4, lInf: 0n, l2Sq: 0n },
+      params: PARAMS,
+    });
+  });
+
+  it("vkeyHash is keccak256 of the canonical JSON, as the build records it", async () => {
+    const artifacts = await loadCircuitArtifacts({ instance: "test" });
+    expect(vkeyHash(artifacts.vkey)).to.equal(artifacts.vkeyHash);
+    expect(vkeyHash({ b: 1, a: 2 })).to.equal(vkeyHash({ a: 2, b: 1 }));
   });
 
   it("canonicalJson sorts keys at every level and keeps arrays in order", () => {
@@ -411,7 +440,10 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
       await writeFile(join(dir, "test.vk.json"), "{");
       await readKeyFile({ instance: "test", keysDir: dir }).then(
         () => expect.fail("accepted a file that is not JSON"),
-        (error: unknown) => expect(error).to.be.instanceOf(ZkSetupError),
+        (error: unknown) =>
+          expect(error)
+            .to.be.instanceOf(ZkSetupError)
+            .and.match(/cannot read/),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -430,6 +462,76 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
       expect(error.name).to.equal(name);
       expect(error.code).to.equal(code);
       expect(error.message).to.equal("m");
+    }
+  });
+
+  it("toSolidityProof refuses a proof with a missing coordinate", () => {
+    const proof = {
+      pi_a: ["1", "2", "1"],
+      pi_b: [
+        ["3", "4"],
+        ["5", "6"],
+        ["1", "0"],
+      ],
+      pi_c: ["7", "8", "1"],
+      protocol: "groth16",
+      curve: "bn128",
+    };
+    expect(toSolidityProof(proof)).to.deep.equal([1n, 2n, 4n, 3n, 6n, 5n, 7n, 8n]);
+    refused(() => toSolidityProof({ ...proof, pi_c: ["7"] }), "C without y");
+    refused(() => toSolidityProof({ ...proof, pi_a: undefined as unknown as string[] }), "no A");
+  });
+
+  it("proving refuses a witness that breaks a constraint with ZkWitnessError; verifying wants three signals", async function () {
+    this.timeout(120_000);
+    const artifacts = await loadCircuitArtifacts({ instance: "test" });
+    const input = buildWitnessInput({
+      update: update(1000, [3, 40], [100, -100]),
+      context: { task: 1, round: 2, member: MEMBER },
+      salt: 11n,
+      policyBounds: { d: 1000, k: 16, lInf: 4096n, l2Sq: 10n ** 8n },
+      params: artifacts.params,
+    });
+    try {
+      await proveWitnessInput({ input: { ...input, commitment: "12345" }, artifacts });
+      expect.fail("proved a witness whose commitment is not its entries'");
+    } catch (error) {
+      expect(error).to.be.instanceOf(ZkWitnessError);
+    }
+    const proved = await proveWitnessInput({ input, artifacts });
+    expect(
+      await verifyUpdateProof({
+        vkey: artifacts.vkey,
+        proof: proved.proof,
+        publicInputs: proved.publicSignals,
+      }),
+    ).to.equal(true);
+    try {
+      await verifyUpdateProof({
+        vkey: artifacts.vkey,
+        proof: proved.proof,
+        publicInputs: proved.publicSignals.slice(0, 2),
+      });
+      expect.fail("verified against two signals");
+    } catch (error) {
+      expect(error).to.be.instanceOf(ZkInputError);
+    }
+  });
+
+  it("releaseZkWorkers does nothing when no prover pool is running", async () => {
+    const holder = globalThis as { curve_bn128?: unknown };
+    const saved = holder.curve_bn128;
+    try {
+      holder.curve_bn128 = undefined;
+      await releaseZkWorkers();
+      holder.curve_bn128 = null;
+      await releaseZkWorkers();
+      let terminated = 0;
+      holder.curve_bn128 = { terminate: () => Promise.resolve(void terminated++) };
+      await releaseZkWorkers();
+      expect(terminated).to.equal(1);
+    } finally {
+      holder.curve_bn128 = saved;
     }
   });
 });
