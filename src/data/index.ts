@@ -5,6 +5,7 @@
  */
 export type { LabelledData } from "./types.js";
 export * from "./rng.js";
+export { canonicalJson } from "./canonical-json.js";
 export { DataError, type DataErrorCode } from "./errors.js";
 export { inferSchema, MAX_DRAFT_CATEGORIES } from "./infer.js";
 export { formatOf, readRecords, type Cell, type DataRecord, type RecordFormat, type RecordSource } from "./records.js";

@@ -9,6 +9,7 @@
  * and the pinned schema hash fixes the features once for the task's life (docs/own-data.md).
  */
 import { keccak256, toUtf8Bytes } from "ethers";
+import { canonicalJson } from "./canonical-json.js";
 import { DataError } from "./errors.js";
 
 /** A numeric column, standardised as (value - centre) / spread. */
@@ -69,19 +70,9 @@ export function schemaColumns(schema: DataSchema): string[] {
   return [...schema.features.map((f) => f.name), schema.label.column, ...(schema.ignored ?? [])];
 }
 
-/** Canonical JSON: object keys sorted, no whitespace; the bytes the schema hash is taken over. */
+/** Canonical JSON of a schema (keys sorted, no whitespace): the bytes the schema hash is taken over. */
 export function canonicalSchemaJson(schema: DataSchema): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical);
-    if (value !== null && typeof value === "object") {
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v)]));
-    }
-    return value;
-  };
-  return JSON.stringify(canonical(schema));
+  return canonicalJson(schema);
 }
 
 /** keccak256 of the canonical JSON: what a task pins so every member encodes rows the same way. */

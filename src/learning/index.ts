@@ -39,6 +39,7 @@ export {
   getParams,
   initialParams,
   InvalidModelSpecError,
+  loadModelSpec,
   paramCount,
   paramLayout,
   ParamsMismatchError,
@@ -47,7 +48,23 @@ export {
   type Model,
   type ParamTensorLayout,
 } from "./model.js";
-export { AI4I_MODEL_SPEC, SUPPLYCHAIN_QUALITY_SPEC, SUPPLYCHAIN_ROUTE_SPEC } from "./specs.js";
+export {
+  modelArtifacts,
+  paramsFromWeights,
+  SUPPORTED_LAYERS,
+  topologyHash,
+  topologyOf,
+  type LayersTopology,
+  type WeightSpec,
+} from "./topology.js";
+export {
+  AI4I_MODEL_SPEC,
+  MODEL_PRESETS,
+  sparseEncoderSpec,
+  SUPPLYCHAIN_QUALITY_SPEC,
+  SUPPLYCHAIN_ROUTE_SPEC,
+  type SparseEncoderPreset,
+} from "./specs.js";
 export {
   classWeights,
   evaluate,

@@ -1,22 +1,22 @@
 /**
- * The consortium's model: the seed's sparse encoder (dense ReLU layers with L1 penalties on kernels
- * and activations), an optional LSTM over time steps, and a linear classifier; written with TF.js core
- * ops so that parameter names, order and initial values are fixed by the spec and the seed alone.
- *
- * Parameters travel as one Float32Array in canonical order: tensors sorted by name (code-unit order),
- * each flattened row-major. `paramLayout(spec)` states that order.
+ * The consortium's model: a TF.js Layers topology (a task's own `model.json`, or one of the built-in
+ * presets written as one) run by TF.js, with parameters exchanged as one Float32Array in the canonical
+ * order `topology.ts` states. A `ModelSpec` carries the pinned topology and what loading it revealed
+ * (input shape, classes, parameter layout), so the layout is known without building the model.
  */
 import { tf } from "./backend.js";
-import { createRng } from "../data/rng.js";
+import {
+  drawInitialParams,
+  InvalidModelSpecError,
+  runtimeTopology,
+  withOffsets,
+  type ActivityPenalty,
+  type LayersTopology,
+  type ParamTensorLayout,
+} from "./topology.js";
 import type { ModelSpec } from "./types.js";
 
-export class InvalidModelSpecError extends Error {
-  readonly code = "invalid-model-spec";
-  constructor(message: string) {
-    super(message);
-    this.name = "InvalidModelSpecError";
-  }
-}
+export { InvalidModelSpecError, type ParamTensorLayout };
 
 export class ParamsMismatchError extends Error {
   readonly code = "params-mismatch";
@@ -26,77 +26,101 @@ export class ParamsMismatchError extends Error {
   }
 }
 
-/** Where one named tensor sits in the flattened parameter vector. */
-export interface ParamTensorLayout {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly offset: number;
-  readonly size: number;
-  readonly init: "glorot" | "zeros" | "lstm-bias";
+type LayerVariable = tf.LayerVariable;
+
+/** A built TF.js model's layers (the input layer has no weights and is not one of them). */
+type NetworkLayer = tf.LayersModel["layers"][number];
+
+function layersOf(network: tf.LayersModel): NetworkLayer[] {
+  return network.layers.filter((l) => l.getClassName() !== "InputLayer");
 }
 
-const isPositiveInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0;
+/**
+ * The built model's weights in canonical order, the order of TF.js's `model.weights` (and of what
+ * `model.save` writes): the trainable weights layer by layer, then the non-trainable ones.
+ */
+function canonicalWeights(network: tf.LayersModel): LayerVariable[] {
+  return [...network.trainableWeights, ...network.nonTrainableWeights];
+}
+
+async function build(topology: LayersTopology): Promise<tf.LayersModel> {
+  try {
+    return await tf.models.modelFromJSON({
+      modelTopology: topology,
+    } as unknown as Parameters<typeof tf.models.modelFromJSON>[0]);
+  } catch (error) {
+    throw new InvalidModelSpecError(`TF.js cannot build the model: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads a topology into a `ModelSpec`: checks its layers, builds it once in TF.js to learn its input
+ * shape, classes and parameter layout, and disposes it again.
+ */
+export async function loadModelSpec({
+  id,
+  topology,
+  source = "model",
+}: {
+  id: string;
+  topology: LayersTopology;
+  source?: string;
+}): Promise<ModelSpec> {
+  const runtime = runtimeTopology({ topology, source });
+  const network = await build(runtime.topology);
+  try {
+    const input = network.inputs[0]?.shape ?? [];
+    if (network.inputs.length !== 1 || input.slice(1).some((n) => n === null))
+      throw new InvalidModelSpecError(
+        `${source}: the model needs one input with a fixed shape, got [${input.join(", ")}]`,
+      );
+    const output = network.outputs[0]?.shape ?? [];
+    if (network.outputs.length !== 1 || output.length !== 2 || !((output[1] ?? 0) >= 2))
+      throw new InvalidModelSpecError(
+        `${source}: the model must output one score per class (shape [batch, classes ≥ 2]), got [${output.join(", ")}]`,
+      );
+    const layout = withOffsets(
+      canonicalWeights(network).map((w) => ({
+        name: w.originalName,
+        shape: w.shape as number[],
+        trainable: w.trainable,
+      })),
+    );
+    const names = new Set(layout.map((t) => t.name));
+    if (names.size !== layout.length) throw new InvalidModelSpecError(`${source}: two weights share a name`);
+    return validateModelSpec({
+      id,
+      topology,
+      inputShape: input.slice(1) as number[],
+      classes: output[1] as number,
+      layout,
+    });
+  } finally {
+    network.dispose();
+  }
+}
 
 export function validateModelSpec(spec: ModelSpec): ModelSpec {
-  const where = `model spec "${spec.id}"`;
   if (typeof spec.id !== "string" || spec.id === "")
     throw new InvalidModelSpecError("model spec id must be non-empty");
-  if (
-    !(spec.inputShape.length === 1 || spec.inputShape.length === 2) ||
-    !spec.inputShape.every(isPositiveInt)
-  ) {
-    throw new InvalidModelSpecError(
-      `${where}: inputShape must be [features] or [steps, features] of positive integers`,
-    );
-  }
-  if (!spec.encoderUnits.every(isPositiveInt)) {
-    throw new InvalidModelSpecError(`${where}: encoderUnits must be positive integers`);
-  }
-  if (spec.inputShape.length === 2 && !isPositiveInt(spec.recurrentUnits)) {
-    throw new InvalidModelSpecError(
-      `${where}: sequence input needs a positive recurrentUnits (the LSTM size)`,
-    );
-  }
-  if (spec.inputShape.length === 1 && spec.recurrentUnits !== undefined) {
-    throw new InvalidModelSpecError(`${where}: recurrentUnits is only for sequence input [steps, features]`);
-  }
-  if (!Number.isInteger(spec.classes) || spec.classes < 2) {
+  const where = `model "${spec.id}"`;
+  if (spec.inputShape.length === 0 || !spec.inputShape.every((n) => Number.isInteger(n) && n > 0))
+    throw new InvalidModelSpecError(`${where}: inputShape must be positive integers`);
+  if (!Number.isInteger(spec.classes) || spec.classes < 2)
     throw new InvalidModelSpecError(`${where}: classes must be an integer >= 2`);
-  }
-  if (!(spec.l1Kernel >= 0) || !(spec.l1Activity >= 0)) {
-    throw new InvalidModelSpecError(`${where}: L1 penalties must be non-negative numbers`);
+  if (spec.layout.length === 0) throw new InvalidModelSpecError(`${where}: the model has no parameters`);
+  let offset = 0;
+  for (const t of spec.layout) {
+    if (t.offset !== offset || t.size !== t.shape.reduce((a, b) => a * b, 1))
+      throw new InvalidModelSpecError(`${where}: the layout of "${t.name}" is inconsistent`);
+    offset += t.size;
   }
   return spec;
 }
 
-/** The named tensors of a spec in canonical (sorted-name) order, with offsets into the flat vector. */
-export function paramLayout(spec: ModelSpec): ParamTensorLayout[] {
-  validateModelSpec(spec);
-  const features = spec.inputShape[spec.inputShape.length - 1] as number;
-  const tensors: Omit<ParamTensorLayout, "offset" | "size">[] = [];
-  let width = features;
-  spec.encoderUnits.forEach((units, i) => {
-    tensors.push({ name: `encoder_${i}/kernel`, shape: [width, units], init: "glorot" });
-    tensors.push({ name: `encoder_${i}/bias`, shape: [units], init: "zeros" });
-    width = units;
-  });
-  if (spec.recurrentUnits !== undefined) {
-    const h = spec.recurrentUnits;
-    tensors.push({ name: "lstm/kernel", shape: [width, 4 * h], init: "glorot" });
-    tensors.push({ name: "lstm/recurrent_kernel", shape: [h, 4 * h], init: "glorot" });
-    tensors.push({ name: "lstm/bias", shape: [4 * h], init: "lstm-bias" });
-    width = h;
-  }
-  tensors.push({ name: "classifier/kernel", shape: [width, spec.classes], init: "glorot" });
-  tensors.push({ name: "classifier/bias", shape: [spec.classes], init: "zeros" });
-  tensors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  let offset = 0;
-  return tensors.map((t) => {
-    const size = t.shape.reduce((a, b) => a * b, 1);
-    const entry = { ...t, offset, size };
-    offset += size;
-    return entry;
-  });
+/** The named tensors of a spec in canonical order, with offsets into the flat vector. */
+export function paramLayout(spec: ModelSpec): readonly ParamTensorLayout[] {
+  return validateModelSpec(spec).layout;
 }
 
 /** d, the length of the flattened parameter vector (the policy's dimension). */
@@ -104,56 +128,65 @@ export function paramCount(spec: ModelSpec): number {
   return paramLayout(spec).reduce((total, t) => total + t.size, 0);
 }
 
+function lstmLayers(topology: LayersTopology): Set<string> {
+  const config = topology.config as { layers?: unknown } | unknown[];
+  const list = Array.isArray(config) ? config : Array.isArray(config?.layers) ? config.layers : [];
+  return new Set(
+    (list as { class_name?: string; config?: { name?: string } }[])
+      .filter((l) => l.class_name === "LSTM" && typeof l.config?.name === "string")
+      .map((l) => l.config!.name as string),
+  );
+}
+
 /** Initial parameters drawn in plain JavaScript from the seed: identical on every backend. */
 export function initialParams({ spec, seed }: { spec: ModelSpec; seed: number }): Float32Array {
-  const layout = paramLayout(spec);
-  const params = new Float32Array(paramCount(spec));
-  const rng = createRng(seed);
-  for (const t of layout) {
-    if (t.init === "glorot") {
-      const [fanIn, fanOut] = t.shape as [number, number];
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      for (let i = 0; i < t.size; i++) params[t.offset + i] = (2 * rng.next() - 1) * limit;
-    } else if (t.init === "lstm-bias") {
-      // Forget-gate bias 1 (gate order i, f, c, o) so early training does not forget everything.
-      const h = t.size / 4;
-      for (let i = h; i < 2 * h; i++) params[t.offset + i] = 1;
-    }
-  }
-  return params;
+  return drawInitialParams({ layout: paramLayout(spec), lstmLayers: lstmLayers(spec.topology), seed });
 }
 
 /** A model instance on the current TF.js backend; call `dispose()` when done. */
 export interface Model {
   readonly spec: ModelSpec;
   readonly layout: readonly ParamTensorLayout[];
-  /** Trainable variables by canonical name. */
-  readonly variables: ReadonlyMap<string, tf.Variable>;
+  readonly network: tf.LayersModel;
+  /** The network's weights in canonical order (aligned with `layout`). */
+  readonly weights: readonly LayerVariable[];
+  /** Weights the optimiser updates. */
+  readonly trainable: readonly tf.Variable[];
+  readonly sequential: boolean;
+  readonly activityPenalties: readonly ActivityPenalty[];
   dispose(): void;
 }
 
-export function createModel({ spec, seed }: { spec: ModelSpec; seed: number }): Model {
+/** Builds the spec's model with `initialParams({ spec, seed })`. */
+export async function createModel({ spec, seed }: { spec: ModelSpec; seed: number }): Promise<Model> {
   const layout = paramLayout(spec);
-  const params = initialParams({ spec, seed });
-  const variables = new Map<string, tf.Variable>();
-  for (const t of layout) {
-    // Unnamed: TF.js variable names are global to the engine, and many models coexist in one process.
-    const initial = tf.tensor(params.subarray(t.offset, t.offset + t.size), [...t.shape]);
-    variables.set(t.name, tf.variable(initial));
-    // The variable holds its own reference to the data; the initial tensor would otherwise leak.
-    initial.dispose();
+  const runtime = runtimeTopology({ topology: spec.topology, source: `model "${spec.id}"` });
+  const network = await build(runtime.topology);
+  const weights = canonicalWeights(network);
+  const built = weights.map((w) => `${w.originalName}[${w.shape.join(",")}]`).join(" ");
+  const expected = layout.map((t) => `${t.name}[${t.shape.join(",")}]`).join(" ");
+  if (built !== expected) {
+    network.dispose();
+    throw new InvalidModelSpecError(`model "${spec.id}": TF.js builds ${built}, the spec says ${expected}`);
   }
-  return {
+  const model: Model = {
     spec,
     layout,
-    variables,
-    dispose: () => variables.forEach((v) => v.dispose()),
+    network,
+    weights,
+    // A LayerVariable holds a tf.Variable; the optimiser needs it as such.
+    trainable: weights.filter((w) => w.trainable).map((w) => w.read() as tf.Variable),
+    sequential: runtime.sequential,
+    activityPenalties: runtime.activityPenalties,
+    dispose: () => network.dispose(),
   };
+  setParams(model, initialParams({ spec, seed }));
+  return model;
 }
 
 export function getParams(model: Model): Float32Array {
   const out = new Float32Array(paramCount(model.spec));
-  for (const t of model.layout) out.set((model.variables.get(t.name) as tf.Variable).dataSync(), t.offset);
+  model.layout.forEach((t, i) => out.set(model.weights[i]!.read().dataSync(), t.offset));
   return out;
 }
 
@@ -168,54 +201,44 @@ export function setParams(model: Model, params: Float32Array): void {
     if (!Number.isFinite(params[i])) throw new ParamsMismatchError(`parameter ${i} is ${params[i]}`);
   }
   tf.tidy(() => {
-    for (const t of model.layout) {
-      (model.variables.get(t.name) as tf.Variable).assign(
-        tf.tensor(params.subarray(t.offset, t.offset + t.size), [...t.shape]),
-      );
-    }
+    model.layout.forEach((t, i) => {
+      model.weights[i]!.write(tf.tensor(params.subarray(t.offset, t.offset + t.size), [...t.shape]));
+    });
   });
 }
 
-/** Logits and the encoder's output activations (for the L1 activity penalty). */
+/** Logits and the activity penalty of the output-regularised layers (zero when there are none). */
 export interface ForwardResult {
   readonly logits: tf.Tensor2D;
-  readonly codes: tf.Tensor2D;
+  readonly activityPenalty: tf.Scalar;
 }
 
 /** The forward pass for a batch shaped [batch, ...inputShape]; call inside tf.tidy. */
-export function forward({ model, input }: { model: Model; input: tf.Tensor }): ForwardResult {
-  const { spec, variables } = model;
-  const v = (name: string): tf.Variable => variables.get(name) as tf.Variable;
-  const batch = input.shape[0];
-  const features = spec.inputShape[spec.inputShape.length - 1] as number;
-  let h = input.reshape<tf.Tensor2D>([-1, features]);
-  spec.encoderUnits.forEach((_, i) => {
-    h = tf.relu(tf.add<tf.Tensor2D>(tf.matMul(h, v(`encoder_${i}/kernel`)), v(`encoder_${i}/bias`)));
-  });
-  const codes = h;
-  if (spec.recurrentUnits !== undefined) {
-    const steps = spec.inputShape[0] as number;
-    const units = spec.recurrentUnits;
-    const encoded = h.reshape<tf.Tensor3D>([batch, steps, -1]);
-    let state = tf.zeros<tf.Rank.R2>([batch, units]);
-    let cell = tf.zeros<tf.Rank.R2>([batch, units]);
-    for (let t = 0; t < steps; t++) {
-      const x = encoded.slice([0, t, 0], [batch, 1, -1]).reshape<tf.Tensor2D>([batch, -1]);
-      const z = tf.add<tf.Tensor2D>(
-        tf.add<tf.Tensor2D>(tf.matMul(x, v("lstm/kernel")), tf.matMul(state, v("lstm/recurrent_kernel"))),
-        v("lstm/bias"),
-      );
-      const [i, f, g, o] = tf.split<tf.Tensor2D>(z, 4, 1) as [
-        tf.Tensor2D,
-        tf.Tensor2D,
-        tf.Tensor2D,
-        tf.Tensor2D,
-      ];
-      cell = tf.add(tf.mul(tf.sigmoid(f), cell), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-      state = tf.mul(tf.sigmoid(o), tf.tanh(cell));
-    }
-    h = state;
+export function forward({
+  model,
+  input,
+  training = false,
+}: {
+  model: Model;
+  input: tf.Tensor;
+  training?: boolean;
+}): ForwardResult {
+  let penalty = tf.scalar(0);
+  if (!model.sequential || model.activityPenalties.length === 0) {
+    const logits = model.network.apply(input, { training }) as tf.Tensor2D;
+    return { logits, activityPenalty: penalty };
   }
-  const logits = tf.add<tf.Tensor2D>(tf.matMul(h, v("classifier/kernel")), v("classifier/bias"));
-  return { logits, codes };
+  // Layer by layer, so that the outputs a penalty applies to are at hand (Keras: sum over the batch
+  // divided by the batch size).
+  const batch = input.shape[0];
+  let h: tf.Tensor = input;
+  for (const layer of layersOf(model.network)) {
+    h = layer.apply(h, { training }) as tf.Tensor;
+    const p = model.activityPenalties.find((a) => a.layer === layer.name);
+    if (p) {
+      if (p.l1 > 0) penalty = tf.add(penalty, tf.mul(p.l1 / batch, tf.sum(tf.abs(h))));
+      if (p.l2 > 0) penalty = tf.add(penalty, tf.mul(p.l2 / batch, tf.sum(tf.square(h))));
+    }
+  }
+  return { logits: h as tf.Tensor2D, activityPenalty: penalty };
 }

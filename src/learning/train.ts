@@ -186,7 +186,7 @@ export async function predict({
   await initBackend();
   checkParams({ spec, params });
   validateData({ spec, data });
-  const model = createModel({ spec, seed: 0 });
+  const model = await createModel({ spec, seed: 0 });
   try {
     setParams(model, params);
     return probabilities({ model, data });
@@ -212,8 +212,8 @@ export async function evaluate({
 
 /**
  * One member's local training for one round: start from the global parameters, run `policy.epochs`
- * epochs of Adam over seeded shuffles of the local data (class-weighted cross-entropy plus the spec's
- * L1 penalties), and return the delta. Same inputs and seed, same delta (on a given backend).
+ * epochs of Adam over seeded shuffles of the local data (class-weighted cross-entropy plus the
+ * topology's penalties), and return the delta. Same inputs and seed, same delta (on a given backend).
  */
 export async function trainLocal({
   spec,
@@ -235,16 +235,12 @@ export async function trainLocal({
   if (data.rows === 0) throw new InvalidTrainingInputError("the member has no local data to train on");
 
   const rng = createRng(seed);
-  const model = createModel({ spec, seed: 0 });
+  const model = await createModel({ spec, seed: 0 });
   const optimizer =
     policy.optimizer === "momentum"
       ? tf.train.momentum(policy.learningRate, 0.9)
       : tf.train.adam(policy.learningRate);
   const weights = tf.tensor1d(classWeights({ data, weighting: policy.classWeighting ?? "sqrt" }));
-  const encoderKernels = spec.encoderUnits.map(
-    (_, i) => model.variables.get(`encoder_${i}/kernel`) as tf.Variable,
-  );
-  const trainable = [...model.variables.values()];
   try {
     setParams(model, globalParams);
     const initialLoss = meanCrossEntropy({ probs: probabilities({ model, data }), data });
@@ -256,22 +252,18 @@ export async function trainLocal({
         optimizer.minimize(
           () =>
             tf.tidy(() => {
-              const { logits, codes } = forward({ model, input: batch.input });
+              const { logits, activityPenalty } = forward({ model, input: batch.input, training: true });
               const oneHot = tf.oneHot(batch.labels, spec.classes);
               const perRow = tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1));
               const rowWeights = tf.gather(weights, batch.labels);
-              let loss = tf.mean(tf.mul(perRow, rowWeights));
-              if (spec.l1Activity > 0) {
-                loss = tf.add(loss, tf.mul(spec.l1Activity, tf.mean(tf.sum(tf.abs(codes), 1))));
-              }
-              if (spec.l1Kernel > 0) {
-                const kernelNorm = tf.addN(encoderKernels.map((k) => tf.sum(tf.abs(k))));
-                loss = tf.add(loss, tf.mul(spec.l1Kernel, kernelNorm));
-              }
+              let loss = tf.add(tf.mean(tf.mul(perRow, rowWeights)), activityPenalty);
+              // The topology's own weight penalties (kernel_regularizer and the like).
+              const penalties = model.network.calculateLosses();
+              if (penalties.length > 0) loss = tf.add(loss, tf.addN(penalties));
               return loss as tf.Scalar;
             }),
           false,
-          trainable,
+          [...model.trainable],
         );
         batch.input.dispose();
         batch.labels.dispose();

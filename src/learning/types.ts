@@ -1,4 +1,5 @@
 import type { LabelledData } from "../data/types.js";
+import type { LayersTopology, ParamTensorLayout } from "./topology.js";
 
 export type { LabelledData };
 /**
@@ -6,21 +7,18 @@ export type { LabelledData };
  * supply-chain measurement sequences alike), model specifications, local-training policies and metrics.
  */
 
-/** A model the consortium trains: a sparse encoder, an optional LSTM over time steps, a classifier. */
+/**
+ * A model the consortium trains: its TF.js Layers topology (what a task pins by hash) and what loading it
+ * shows — the input shape, the classes, the parameter layout in canonical order (`loadModelSpec`).
+ */
 export interface ModelSpec {
-  /** The policy's model id; also names the parameter layout. */
+  /** A preset's name, or the name a task gives its model file. */
   readonly id: string;
-  /** [F] for tabular input, [T, F] for sequences (the encoder is applied at every step, then the LSTM). */
+  readonly topology: LayersTopology;
+  /** Per-row input shape: [F] for tabular input, [T, F] for sequences, any fixed shape for others. */
   readonly inputShape: readonly number[];
-  /** Hidden sizes of the sparse encoder's dense ReLU layers. */
-  readonly encoderUnits: readonly number[];
-  /** LSTM state size; required for sequence input, forbidden for tabular input. */
-  readonly recurrentUnits?: number;
   readonly classes: number;
-  /** L1 penalty on the encoder's kernels (drives weights to zero). */
-  readonly l1Kernel: number;
-  /** L1 penalty on the encoder's output activations (drives codes to zero). */
-  readonly l1Activity: number;
+  readonly layout: readonly ParamTensorLayout[];
 }
 
 /** How a member trains locally in one round; fixed by the task's policy. */

@@ -51,7 +51,7 @@ const SETTINGS: FederationSettings = {
 describe("evaluation: attack × defense simulation", function () {
   this.timeout(120_000);
 
-  it("a scaling attack hurts the unbounded mean more than the median", async function () {
+  it("without bounds a scaling attacker's update dwarfs the honest ones", async function () {
     const mean = await runAttackCell({
       dataset: tiny,
       attack: "scaling",
@@ -59,16 +59,10 @@ describe("evaluation: attack × defense simulation", function () {
       malicious: 1,
       settings: SETTINGS,
     });
-    const median = await runAttackCell({
-      dataset: tiny,
-      attack: "scaling",
-      defense: "median",
-      malicious: 1,
-      settings: SETTINGS,
-    });
-    expect(mean.loss).to.be.greaterThan(median.loss);
-    // Without bounds the attacker's update is about 20 times an honest one.
+    // About 20 times an honest update. Whether that hurts quality depends on where training stands: a
+    // 20× honest step early on can even help (issue 15, "fair baselines"), so no loss ordering is claimed.
     expect(mean.maliciousNormMedian).to.be.greaterThan(5 * mean.honestNormMedian);
+    expect(mean.honestNormMedian).to.be.greaterThan(0);
   });
 
   it("the proof's L2 bound caps what a scaling attacker sends", async function () {

@@ -45,11 +45,17 @@ describe("learning model and local training", function () {
     expect(await initBackend()).to.equal(backend);
   });
 
-  it("lays parameters out in sorted-name order with d in the zk-friendly range", function () {
+  it("lays parameters out layer by layer (kernel, bias) with d in the zk-friendly range", function () {
     const layout = paramLayout(AI4I_MODEL_SPEC);
     const names = layout.map((t) => t.name);
-    expect(names).to.deep.equal([...names].sort());
-    expect(names[0]).to.equal("classifier/bias");
+    expect(names).to.deep.equal([
+      "encoder_0/kernel",
+      "encoder_0/bias",
+      "encoder_1/kernel",
+      "encoder_1/bias",
+      "classifier/kernel",
+      "classifier/bias",
+    ]);
     let offset = 0;
     for (const t of layout) {
       expect(t.offset).to.equal(offset);
@@ -61,12 +67,21 @@ describe("learning model and local training", function () {
     expect(paramCount(SUPPLYCHAIN_QUALITY_SPEC)).to.be.within(300, 2000);
   });
 
-  it("rejects inconsistent specs", function () {
-    const bad: ModelSpec = { ...AI4I_MODEL_SPEC, recurrentUnits: 4 };
-    expect(() => paramCount(bad)).to.throw(InvalidModelSpecError, /only for sequence input/);
-    expect(() => paramCount({ ...SUPPLYCHAIN_QUALITY_SPEC, recurrentUnits: undefined })).to.throw(
-      /needs a positive recurrentUnits/,
-    );
+  it("rejects inconsistent specs", async function () {
+    const bad: ModelSpec = { ...AI4I_MODEL_SPEC, classes: 1 };
+    expect(() => paramCount(bad)).to.throw(InvalidModelSpecError, /classes must be an integer >= 2/);
+    const shifted: ModelSpec = {
+      ...AI4I_MODEL_SPEC,
+      layout: AI4I_MODEL_SPEC.layout.map((t) => ({ ...t, offset: t.offset + 1 })),
+    };
+    expect(() => paramCount(shifted)).to.throw(InvalidModelSpecError, /inconsistent/);
+    // A stated layout that is not what TF.js builds from the topology is caught when the model is built.
+    const swapped: ModelSpec = { ...SUPPLYCHAIN_QUALITY_SPEC, topology: AI4I_MODEL_SPEC.topology };
+    await initBackend();
+    let caught: unknown;
+    await createModel({ spec: swapped, seed: 1 }).catch((e: unknown) => (caught = e));
+    expect(caught).to.be.instanceOf(InvalidModelSpecError);
+    expect((caught as Error).message).to.match(/TF\.js builds encoder_0\/kernel\[10,64\]/);
   });
 
   it("round-trips parameters through a model and seeds its initial values", async function () {
@@ -74,7 +89,7 @@ describe("learning model and local training", function () {
     const a = initialParams({ spec: AI4I_MODEL_SPEC, seed: 4 });
     expect(Array.from(initialParams({ spec: AI4I_MODEL_SPEC, seed: 4 }))).to.deep.equal(Array.from(a));
     expect(Array.from(initialParams({ spec: AI4I_MODEL_SPEC, seed: 5 }))).to.not.deep.equal(Array.from(a));
-    const model = createModel({ spec: AI4I_MODEL_SPEC, seed: 4 });
+    const model = await createModel({ spec: AI4I_MODEL_SPEC, seed: 4 });
     try {
       expect(Array.from(getParams(model))).to.deep.equal(Array.from(a));
       const shifted = a.map((v, i) => v + i * 1e-3);
