@@ -129,6 +129,13 @@ function resolvePaths({
                     ...file.member.data,
                     path: at(file.member.data.path),
                     schemaFile: at(file.member.data.schemaFile),
+                    ...(file.member.data.modelFile
+                      ? {
+                          modelFile: file.member.data.modelFile.startsWith("preset:")
+                            ? file.member.data.modelFile
+                            : at(file.member.data.modelFile),
+                        }
+                      : {}),
                   },
                 }
               : {}),

@@ -30,9 +30,9 @@ const kuboIpfs = z.strictObject({ mode: z.literal("kubo"), url: httpUrl });
 
 const member = z
   .strictObject({
-    dataset: z.enum(["ai4i", "supplychain"]),
+    dataset: z.enum(["ai4i", "supplychain"]).optional(),
     partitions: z.number().int().min(1).max(1024).default(3),
-    partitionIndex: z.number().int().min(0),
+    partitionIndex: z.number().int().min(0).optional(),
     seed: z
       .number()
       .int()
@@ -47,10 +47,16 @@ const member = z
         format: z.enum(["csv", "jsonl"]).optional(),
         delimiter: z.string().length(1).optional(),
         schemaFile: path,
+        /** The task's model.json, or preset:<name>; default: the model proposed for the schema. */
+        modelFile: path.optional(),
       })
       .optional(),
   })
-  .refine((m) => m.partitionIndex < m.partitions, {
+  .refine((m) => m.data !== undefined || (m.dataset !== undefined && m.partitionIndex !== undefined), {
+    message:
+      "needs data { path, schemaFile } (own records) or dataset and partitionIndex (a built-in data set)",
+  })
+  .refine((m) => m.partitionIndex === undefined || m.partitionIndex < m.partitions, {
     message: "must be below member.partitions",
     path: ["partitionIndex"],
   });

@@ -54,15 +54,26 @@ export type IpfsConfig = EmbeddedIpfsConfig | KuboIpfsConfig;
 
 /** Where a member's training data comes from and where its error-feedback residual is kept. */
 export interface MemberConfig {
-  dataset: "ai4i" | "supplychain";
+  /** A built-in data set (demonstrations); a member with its own records sets `data` instead. */
+  dataset?: "ai4i" | "supplychain";
   /** How many partitions the data set is split into (one per consortium member holding this data). */
   partitions: number;
-  /** This member's partition, 0-based. */
-  partitionIndex: number;
+  /** This member's partition of the built-in data set, 0-based. */
+  partitionIndex?: number;
   seed: number;
   residualDir: string;
-  /** The member's own records and the task's data schema they are read under. */
-  data?: { path: string; format?: "csv" | "jsonl"; delimiter?: string; schemaFile: string };
+  /**
+   * The member's own records, the task's data schema they are read under and the task's model
+   * (model.json or `preset:<name>`; default: the model proposed for the schema). Takes precedence over
+   * `dataset`.
+   */
+  data?: {
+    path: string;
+    format?: "csv" | "jsonl";
+    delimiter?: string;
+    schemaFile: string;
+    modelFile?: string;
+  };
 }
 
 /** A validated configuration, file paths resolved against the config file's directory. */

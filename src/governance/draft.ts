@@ -26,8 +26,13 @@ export const DRAFT_DEFAULTS = {
 
 /** The task's initial model, already stored where members will fetch it. */
 export interface DraftModel {
-  /** The model's name; the policy pins keccak256 of it as `modelId`. */
+  /** The model's name (reports and logs). */
   readonly name: string;
+  /**
+   * The `modelId` the policy pins: `taskModelId(topology hash, data hash)` for a task's model
+   * (`src/learning/task-model.ts`). Without it, keccak256 of the name (fixtures that train nothing).
+   */
+  readonly id?: string;
   /** Number of parameters d. */
   readonly dimension: number;
   /** keccak256 of the canonical initial model bytes. */
@@ -89,7 +94,7 @@ export function draftTaskPolicy(draft: TaskDraft): TaskPolicy {
   const scale = settings.scale ?? DRAFT_DEFAULTS.scale;
   const l2Bound = settings.l2Bound ?? BigInt(DRAFT_DEFAULTS.l2BoundInScales * scale);
   const policy: TaskPolicy = {
-    modelId: keccak256(toUtf8Bytes(model.name)),
+    modelId: model.id ?? keccak256(toUtf8Bytes(model.name)),
     initialModelHash: model.hash,
     initialModelCid: model.cid,
     dimension: model.dimension,

@@ -123,7 +123,11 @@ export function validatePolicy({
         `maxNonZeros ${policy.maxNonZeros} exceeds the circuit's ${circuit.maxEntries} entries`,
       );
     if (policy.dimension > 2 ** circuit.indexBits)
-      fail("circuit-d", `dimension ${policy.dimension} exceeds the circuit's 2^${circuit.indexBits} indices`);
+      fail(
+        "circuit-d",
+        `dimension ${policy.dimension} exceeds the circuit's 2^${circuit.indexBits} indices: the model has ${policy.dimension} parameters, ` +
+          `this verifying key's circuit proves updates of models of at most ${2 ** circuit.indexBits}`,
+      );
     if (2n * policy.lInfBound >= 2n ** BigInt(circuit.valueBits))
       fail("circuit-linf", `2*lInfBound must be below the circuit's 2^${circuit.valueBits}`);
   }

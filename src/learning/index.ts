@@ -59,6 +59,7 @@ export {
 } from "./topology.js";
 export {
   AI4I_MODEL_SPEC,
+  defaultModelForSchema,
   MODEL_PRESETS,
   sparseEncoderSpec,
   SUPPLYCHAIN_QUALITY_SPEC,
@@ -75,3 +76,12 @@ export {
   type LocalTrainingResult,
 } from "./train.js";
 export { loadDataset, selectRows, UnknownDatasetError, type DatasetPartition } from "./datasets.js";
+export {
+  builtinDataHash,
+  checkModelFitsSchema,
+  modelIdForSchema,
+  readInitialWeights,
+  readModelFile,
+  taskModelId,
+  type ModelFile,
+} from "./task-model.js";

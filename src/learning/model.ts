@@ -4,7 +4,7 @@
  * order `topology.ts` states. A `ModelSpec` carries the pinned topology and what loading it revealed
  * (input shape, classes, parameter layout), so the layout is known without building the model.
  */
-import { tf } from "./backend.js";
+import { initBackend, tf } from "./backend.js";
 import {
   drawInitialParams,
   InvalidModelSpecError,
@@ -44,6 +44,7 @@ function canonicalWeights(network: tf.LayersModel): LayerVariable[] {
 }
 
 async function build(topology: LayersTopology): Promise<tf.LayersModel> {
+  await initBackend();
   try {
     return await tf.models.modelFromJSON({
       modelTopology: topology,

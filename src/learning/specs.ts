@@ -7,7 +7,7 @@
  * what TF.js builds from the topology, and a test loads every preset through `loadModelSpec`.
  */
 import { AI4I_FEATURE_NAMES } from "./ai4i.js";
-import { withOffsets, type LayersTopology } from "./topology.js";
+import { InvalidModelSpecError, withOffsets, type LayersTopology } from "./topology.js";
 import type { ModelSpec } from "./types.js";
 
 /** The seed article's sparse encoder, optionally followed by an LSTM over time steps, then a classifier. */
@@ -157,3 +157,34 @@ export const SUPPLYCHAIN_ROUTE_SPEC: ModelSpec = sparseEncoderSpec({
 export const MODEL_PRESETS: ReadonlyMap<string, ModelSpec> = new Map(
   [AI4I_MODEL_SPEC, SUPPLYCHAIN_QUALITY_SPEC, SUPPLYCHAIN_ROUTE_SPEC].map((s) => [s.id, s]),
 );
+
+/**
+ * The model proposed for a schema when a task names none: the AI4I preset's architecture (sparse encoder
+ * 64 → 16, a classifier) on the schema's features, the first layer narrowed until d fits `maxParams`
+ * (the circuit's index range), so that the proposal can always be proven.
+ */
+export function defaultModelForSchema({
+  features,
+  classes,
+  maxParams,
+}: {
+  features: number;
+  classes: number;
+  maxParams: number;
+}): ModelSpec {
+  for (const first of [64, 48, 32, 24, 16, 8]) {
+    const spec = sparseEncoderSpec({
+      id: `default-sparse-mlp-${features}x${first}x16x${classes}`,
+      inputShape: [features],
+      encoderUnits: [first, 16],
+      classes,
+      l1Kernel: 1e-5,
+      l1Activity: 1e-4,
+    });
+    if (spec.layout.reduce((n, t) => n + t.size, 0) <= maxParams) return spec;
+  }
+  throw new InvalidModelSpecError(
+    `no default model for ${features} features and ${classes} classes fits ${maxParams} parameters: ` +
+      "name a smaller model or a circuit with more indices",
+  );
+}

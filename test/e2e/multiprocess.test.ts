@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { encryptKeystoreJsonSync, hexlify, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
 import { EntityKind, Role } from "../../src/governance/index.js";
 import { RoundStatus } from "../../src/chain/index.js";
+import { AI4I_DEFAULT_PATH, initBackend } from "../../src/learning/index.js";
+import { tf } from "../../src/learning/backend.js";
 import { generateReaderKeyPair } from "../../src/seal/index.js";
 import { FederatedRounds__factory } from "../../types/ethers-contracts/index.js";
 import { runCli } from "./helpers.js";
@@ -20,6 +22,51 @@ import {
 } from "./roles-helpers.js";
 
 const TASK = 1n;
+
+/** Splits the shipped AI4I file into one file per product type, as three plants' own records. */
+async function writeMemberRecords(dir: string): Promise<string[] & { rows: number[] }> {
+  const [header, ...lines] = (await readFile(AI4I_DEFAULT_PATH, "utf8")).trim().split("\n");
+  const files = Object.assign([] as string[], { rows: [] as number[] });
+  for (const type of ["L", "M", "H"]) {
+    // Every third row keeps the members' training quick.
+    const rows = lines.filter((l, i) => l.split(",")[2] === type && i % 3 === 0);
+    const path = join(dir, `plant-${type}.csv`);
+    await writeFile(path, [header, ...rows].join("\n") + "\n");
+    files.push(path);
+    files.rows.push(rows.length);
+  }
+  return files;
+}
+
+/** The task's model as TF.js writes it: model.json and a weights file beside it. */
+async function saveTaskModel({ dir, features }: { dir: string; features: number }): Promise<string> {
+  await initBackend();
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ name: "hidden", units: 16, activation: "relu", inputShape: [features] }),
+      tf.layers.dense({ name: "failure", units: 2, activation: "softmax" }),
+    ],
+  });
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler((artifacts) => {
+      saved = artifacts;
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+    }),
+  );
+  model.dispose();
+  const path = join(dir, "model.json");
+  await writeFile(join(dir, "weights.bin"), new Uint8Array(saved!.weightData as ArrayBuffer));
+  await writeFile(
+    path,
+    JSON.stringify({
+      format: "layers-model",
+      modelTopology: saved!.modelTopology,
+      weightsManifest: [{ paths: ["weights.bin"], weights: saved!.weightSpecs }],
+    }),
+  );
+  return path;
+}
 /** The aggregator's commit window; the chain idles for longer than this before the first round opens. */
 const ROUND_SECONDS = 45;
 
@@ -161,11 +208,40 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       readerGroupFile,
       keystore: { path: keystore },
     });
+    // Each member brings its own records (one product type of AI4I each, as three plants would) and the
+    // task's own model: a schema drafted from a sample and reviewed (the failure-mode flags leak the label),
+    // and a TF.js model saved by model.save.
+    const ownData = await writeMemberRecords(work);
+    const inferred = await runCli(["data", "infer-schema", AI4I_DEFAULT_PATH, "--label", "Machine failure"]);
+    expect(inferred.code, inferred.stderr).to.equal(0);
+    const schema = JSON.parse(inferred.stdout) as { features: { name: string }[]; ignored?: string[] };
+    const leaking = ["TWF", "HDF", "PWF", "OSF", "RNF"];
+    schema.features = schema.features.filter((f) => !leaking.includes(f.name));
+    schema.ignored = [...(schema.ignored ?? []), ...leaking];
+    const schemaFile = join(work, "schema.json");
+    await writeFile(schemaFile, JSON.stringify(schema, null, 2));
+    const modelFile = await saveTaskModel({ dir: work, features: 8 });
     for (const [i] of keys.members.entries()) {
       await writeConfig(`member-${i}`, {
-        member: { dataset: "ai4i", partitions: 3, partitionIndex: i, seed: 5, residualDir: `residuals-${i}` },
+        member: { seed: 5, residualDir: `residuals-${i}`, data: { path: ownData[i], schemaFile, modelFile } },
       });
     }
+    // A member whose schema differs from the task's (another scaling of one column) must refuse to train.
+    const otherSchema = join(work, "other-schema.json");
+    await writeFile(
+      otherSchema,
+      JSON.stringify({
+        ...schema,
+        features: schema.features.map((f, i) => (i === 1 ? { ...f, spread: 1 } : f)),
+      }),
+    );
+    await writeConfig("member-wrong-schema", {
+      member: {
+        seed: 5,
+        residualDir: "residuals-wrong",
+        data: { path: ownData[0], schemaFile: otherSchema, modelFile },
+      },
+    });
 
     // The development key of the `test` circuit, registered by proposal through the CLI.
     const registered = await governWithCli({
@@ -260,8 +336,19 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       "3",
       "--attestation-quorum",
       "2",
+      "--schema",
+      schemaFile,
+      "--model",
+      modelFile,
     ]);
     expect(drafted.code, drafted.stderr).to.equal(0);
+    const pinned = drafted.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((e) => e["event"] === "task-model")!;
+    expect(pinned).to.include({ parameters: 8 * 16 + 16 + 16 * 2 + 2, initialWeights: "weights file" });
+    expect(pinned["files"]).to.have.keys("model.json", "schema.json");
     const policyFile = join(work, "task.json");
     await writeFile(policyFile, drafted.stdout);
     const draft = JSON.parse(drafted.stdout) as { policy: Record<string, unknown> };
@@ -310,8 +397,22 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       { CFL_KEYSTORE_PASSWORD: "correct horse", CFL_TASK_ID: "1" },
       join(work, "auditor-2.log"),
     );
+    const wrong = await runCli(
+      ["member", "run", "--config", configs["member-wrong-schema"]!, "--rounds", "1"],
+      {
+        env: roleEnv(keys.members[0]!.privateKey),
+      },
+    );
+    expect(wrong.code).to.not.equal(0);
+    expect(wrong.stderr.trim().split("\n").at(-1)).to.match(
+      /^error: this member's model and data are not the task's: the policy pins modelId 0x[0-9a-f]{64}, member\.data/,
+    );
     memberBatches.push(spawnMembers(1));
-    await Promise.all(memberBatches[0]!.map((m) => m.waitFor((e) => e.event === "member-ready", 180_000)));
+    const ready = await Promise.all(
+      memberBatches[0]!.map((m) => m.waitFor((e) => e.event === "member-ready", 180_000)),
+    );
+    // Each trains on the rows of its own file.
+    expect(ready.map((e) => Number(e["rows"]))).to.deep.equal(ownData.rows);
 
     // An idle spell longer than a round: no block is mined, so the latest block's time stands still. (After
     // the set-up's burst of one-transaction blocks, Hardhat's clock also runs ahead of the wall clock: the

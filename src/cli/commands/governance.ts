@@ -33,6 +33,7 @@ import {
   parseProposalPayload,
   ProposalPayloadError,
 } from "./governance-payloads.js";
+import { loadSchema } from "./data.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
 export { parseProposalPayload, ProposalPayloadError } from "./governance-payloads.js";
@@ -677,6 +678,9 @@ function bundleReaders(bundle: ReaderGroupBundle): string[] {
 
 interface DraftOptions extends ConfigOption {
   dataset: "ai4i" | "supplychain";
+  model?: string;
+  schema?: string;
+  weights?: string[];
   readers?: string[];
   readerGroup?: string;
   readerKey?: string;
@@ -694,6 +698,59 @@ interface DraftOptions extends ConfigOption {
   taskId?: bigint;
 }
 
+/** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
+async function draftTaskModel({ opts, maxParams }: { opts: DraftOptions; maxParams: number }) {
+  const learning = await import("../../learning/index.js");
+  const { canonicalJson, featureWidth, schemaHash } = await import("../../data/index.js");
+  const schema = opts.schema !== undefined ? await loadSchema(opts.schema) : undefined;
+  let model: Awaited<ReturnType<typeof learning.readModelFile>>;
+  if (opts.model !== undefined) model = await learning.readModelFile(opts.model);
+  else if (schema) {
+    const spec = learning.defaultModelForSchema({
+      features: featureWidth(schema),
+      classes: schema.label.classes.length,
+      maxParams,
+    });
+    model = { spec, topologyHash: learning.topologyHash(spec.topology) };
+  } else {
+    const spec = opts.dataset === "ai4i" ? learning.AI4I_MODEL_SPEC : learning.SUPPLYCHAIN_QUALITY_SPEC;
+    model = { spec, topologyHash: learning.topologyHash(spec.topology) };
+  }
+  let dataHash: string;
+  if (schema) {
+    learning.checkModelFitsSchema({ spec: model.spec, schema });
+    dataHash = schemaHash(schema);
+  } else {
+    const builtin = opts.dataset === "ai4i" ? learning.AI4I_MODEL_SPEC : learning.SUPPLYCHAIN_QUALITY_SPEC;
+    if (
+      model.spec.inputShape.join("x") !== builtin.inputShape.join("x") ||
+      model.spec.classes !== builtin.classes
+    )
+      throw new Error(
+        `model "${model.spec.id}" takes [${model.spec.inputShape.join(", ")}] → ${model.spec.classes} classes; ` +
+          `the ${opts.dataset} data set gives [${builtin.inputShape.join(", ")}] → ${builtin.classes} (name the task's --schema)`,
+      );
+    dataHash = learning.builtinDataHash(opts.dataset);
+  }
+  const withWeights = (opts.weights?.length ?? 0) > 0 || (model.weightPaths?.length ?? 0) > 0;
+  const params = withWeights
+    ? await learning.readInitialWeights({ model, ...(opts.weights ? { files: opts.weights } : {}) })
+    : learning.initialParams({ spec: model.spec, seed: Number(opts.seed) });
+  const documents: Record<string, string> = {
+    "model.json": canonicalJson({ format: "layers-model", modelTopology: model.spec.topology }),
+  };
+  if (schema) documents["schema.json"] = canonicalJson(schema);
+  return {
+    spec: model.spec,
+    params,
+    topologyHash: model.topologyHash,
+    dataHash,
+    modelId: learning.taskModelId({ topologyHash: model.topologyHash, dataHash }),
+    weightsFrom: withWeights ? "weights file" : `drawn from seed ${opts.seed}`,
+    documents,
+  };
+}
+
 function registerDraftTaskCommand(governance: Command): void {
   withConfigOption(
     governance
@@ -704,7 +761,22 @@ function registerDraftTaskCommand(governance: Command): void {
       ),
   )
     .addOption(
-      new Option("--dataset <name>", "the task's data set").choices(["ai4i", "supplychain"]).default("ai4i"),
+      new Option("--dataset <name>", "a built-in data set (when the task has no --schema)")
+        .choices(["ai4i", "supplychain"])
+        .default("ai4i"),
+    )
+    .option(
+      "--model <file>",
+      "the task's model: a TF.js Layers model.json (model.save or the TF.js converter) or preset:<name> " +
+        "(default: the data set's preset, or a small model proposed for --schema)",
+    )
+    .option(
+      "--schema <file>",
+      "the task's data schema (cfl data infer-schema); members read their own records under it",
+    )
+    .option(
+      "--weights <files...>",
+      "initial weights, float32 in the model.json manifest's order (default: the files the manifest names, else drawn from --seed)",
     )
     .option("--reader-group <file>", "the reader-group bundle; its public key becomes readerKey")
     .option(
@@ -835,19 +907,24 @@ function registerDraftTaskCommand(governance: Command): void {
         taskNumber = opts.taskId;
       }
 
-      const { AI4I_MODEL_SPEC, initialParams, SUPPLYCHAIN_QUALITY_SPEC } =
-        await import("../../learning/index.js");
-      const { encodeGlobalModel, globalModelHash, initialGlobalModel } = await import("../../model/index.js");
       const scale = DRAFT_DEFAULTS.scale;
-      const spec = opts.dataset === "ai4i" ? AI4I_MODEL_SPEC : SUPPLYCHAIN_QUALITY_SPEC;
-      const params = initialParams({ spec, seed: Number(opts.seed) });
+      const task = await draftTaskModel({ opts, maxParams: 2 ** shape.indexBits });
+      const { encodeGlobalModel, globalModelHash, initialGlobalModel } = await import("../../model/index.js");
+      const params = task.params;
+      const spec = task.spec;
       const model = encodeGlobalModel(
         initialGlobalModel({ task: Number(taskNumber), dimension: params.length, scale, params }),
       );
       // Drafted (and so checked) before the model is stored: a draft the contract would refuse leaves
       // nothing behind. The CID is filled in once the model is stored.
       const draft = draftTaskPolicy({
-        model: { name: spec.id, dimension: params.length, hash: globalModelHash(model), cid: "pending" },
+        model: {
+          name: spec.id,
+          id: task.modelId,
+          dimension: params.length,
+          hash: globalModelHash(model),
+          cid: "pending",
+        },
         verifyingKey: { keyHash, shape },
         readers: { key: readerKey, addresses: readers },
         now: BigInt(Math.floor(Date.now() / 1000)),
@@ -864,13 +941,30 @@ function registerDraftTaskCommand(governance: Command): void {
         },
       });
       const store = await openContentStore({ config });
+      const files: Record<string, string> = {};
       try {
         draft.initialModelCid = await store.put(model);
         await store.pin(draft.initialModelCid);
+        // The topology and the schema the modelId pins, stored beside the initial model so that
+        // governors and members fetch exactly what was hashed.
+        for (const [name, doc] of Object.entries(task.documents)) {
+          files[name] = await store.put(new TextEncoder().encode(doc));
+          await store.pin(files[name]);
+        }
       } finally {
         await store.stop();
       }
       log("initial-model", { cid: draft.initialModelCid, bytes: model.length, dimension: params.length });
+      // What modelId pins, for the governors who review the proposal (stdout stays the CreateTask payload).
+      log("task-model", {
+        name: spec.id,
+        modelId: task.modelId,
+        topologyHash: task.topologyHash,
+        dataHash: task.dataHash,
+        parameters: params.length,
+        initialWeights: task.weightsFrom,
+        files,
+      });
       process.stdout.write(JSON.stringify({ policy: draft }, jsonReplacer, 2) + "\n");
     });
 }

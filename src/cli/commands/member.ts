@@ -1,7 +1,14 @@
 import type { Command } from "commander";
 import { writeFile } from "node:fs/promises";
 import { hexlify, Wallet } from "ethers";
-import { CONFIG_ENV, ConfigError, loadSigner, requireFields, writeReaderKey } from "../../config/index.js";
+import {
+  CONFIG_ENV,
+  ConfigError,
+  loadSigner,
+  requireFields,
+  writeReaderKey,
+  type CflConfig,
+} from "../../config/index.js";
 import { generateReaderKeyPair } from "../../seal/index.js";
 import { createLogger } from "../log.js";
 import { checkDataFile, loadSchema } from "./data.js";
@@ -15,6 +22,57 @@ import {
   withRole,
   type ConfigOption,
 } from "./roles-shared.js";
+
+/** What a member trains on: its rows, and the task model they fit once the circuit's size is known. */
+async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
+  const learning = await import("../../learning/index.js");
+  const { featureWidth, scanRecords, schemaHash } = await import("../../data/index.js");
+  if (member.data) {
+    const files = member.data;
+    const schema = await loadSchema(files.schemaFile);
+    const { data } = await scanRecords({
+      source: { path: files.path, format: files.format, delimiter: files.delimiter },
+      schema,
+      keep: true,
+    });
+    return {
+      data: data!,
+      source: "member.data (schemaFile, modelFile)",
+      dataHash: schemaHash(schema),
+      model: async (maxParams: number) => {
+        const model = files.modelFile
+          ? await learning.readModelFile(files.modelFile)
+          : (() => {
+              const spec = learning.defaultModelForSchema({
+                features: featureWidth(schema),
+                classes: schema.label.classes.length,
+                maxParams,
+              });
+              return { spec, topologyHash: learning.topologyHash(spec.topology) };
+            })();
+        return { ...model, modelId: learning.modelIdForSchema({ model, schema }) };
+      },
+    };
+  }
+  const name = member.dataset!;
+  const index = member.partitionIndex ?? 0;
+  const all = learning.loadDataset({ name, members: member.partitions, seed: member.seed });
+  const data = all.members[index];
+  if (!data) throw new ConfigError("invalid-field", `member.partitionIndex ${index} has no data`);
+  const dataHash = learning.builtinDataHash(name);
+  const topologyHash = learning.topologyHash(all.spec.topology);
+  return {
+    data,
+    source: `member.dataset ${name}`,
+    dataHash,
+    model: (_maxParams: number) =>
+      Promise.resolve({
+        spec: all.spec,
+        topologyHash,
+        modelId: learning.taskModelId({ topologyHash, dataHash }),
+      }),
+  };
+}
 
 /** Local training per round: one epoch, as in the demo (members send often rather than much). */
 const TRAINING = { epochs: 1, batchSize: 64, learningRate: 0.01 } as const;
@@ -100,16 +158,15 @@ export function registerMemberCommands(program: Command): void {
         command: "cfl member run",
       });
       const log = createLogger({ quiet: opts.quiet });
-      const { dataset, partitions, partitionIndex, seed, residualDir } = config.member;
-      const { initBackend, loadDataset, trainLocal } = await import("../../learning/index.js");
+      const { seed, residualDir } = config.member;
+      const { initBackend, trainLocal } = await import("../../learning/index.js");
       const { checkProvingKey, circuitOfKey, runMember } = await import("../../roles/index.js");
       const { ResidualStore } = await import("../../sparse/index.js");
       const { loadCircuitArtifacts, releaseZkWorkers } = await import("../../zk/index.js");
       log("backend", { backend: await initBackend() });
-      const data = loadDataset({ name: dataset, members: partitions, seed });
-      const local = data.members[partitionIndex];
-      if (!local)
-        throw new ConfigError("invalid-field", `member.partitionIndex ${partitionIndex} has no data`);
+      // Every row is read and checked before anything touches the chain: bad data commits nothing.
+      const local = await memberTrainingData(config.member);
+      const partitionIndex = config.member.partitionIndex ?? 0;
       log("circuit", { instance: config.circuit });
       const artifacts = await loadCircuitArtifacts({
         instance: config.circuit,
@@ -122,11 +179,18 @@ export function registerMemberCommands(program: Command): void {
           const { policy } = await currentTaskPolicy({ connection });
           const circuit = await circuitOfKey({ env: connection.env, keyHash: policy.verifyingKeyHash });
           checkProvingKey({ artifacts, policy, circuit });
+          const model = await local.model(2 ** circuit.IDX_BITS);
+          if (model.modelId !== policy.modelId)
+            throw new ConfigError(
+              "invalid-field",
+              `this member's model and data are not the task's: the policy pins modelId ${policy.modelId}, ` +
+                `${local.source} gives ${model.modelId} (model "${model.spec.id}", topology ${model.topologyHash}, data ${local.dataHash})`,
+            );
           const beforeStep = await announcePeers({ connection, log });
           log("member-ready", {
             address: connection.env.address,
             task: config.taskId?.toString(),
-            rows: local.rows,
+            rows: local.data.rows,
           });
           await runMember({
             env: connection.env,
@@ -139,9 +203,9 @@ export function registerMemberCommands(program: Command): void {
             ...(opts.rounds !== undefined ? { maxRounds: opts.rounds } : {}),
             train: async ({ round, params }) => {
               const trained = await trainLocal({
-                spec: data.spec,
+                spec: model.spec,
                 globalParams: params,
-                data: local,
+                data: local.data,
                 policy: TRAINING,
                 seed: seed * 10_000 + Number(round) * 100 + partitionIndex,
               });

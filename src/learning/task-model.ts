@@ -1,0 +1,141 @@
+/**
+ * What a task pins about its model and data: `modelId = keccak256(abi.encode(topologyHash, dataHash))`,
+ * where `topologyHash` is the hash of the model's TF.js topology and `dataHash` the hash of the task's data
+ * schema (or the name of a built-in data set). A member computes the id from the files it was given and
+ * trains only when it equals the policy's `modelId`, so no one can make members train a model or read
+ * data under a schema the governors did not approve. The initial weights are pinned separately, by the
+ * initial model's hash.
+ */
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
+import { featureWidth, schemaHash, type DataSchema } from "../data/schema.js";
+import { loadModelSpec } from "./model.js";
+import { MODEL_PRESETS } from "./specs.js";
+import {
+  InvalidModelSpecError,
+  paramsFromWeights,
+  topologyHash,
+  topologyOf,
+  type WeightSpec,
+} from "./topology.js";
+import type { ModelSpec } from "./types.js";
+
+/** The data hash of a built-in data set (its rows come from the project's own loader, not a schema). */
+export function builtinDataHash(name: "ai4i" | "supplychain"): string {
+  return keccak256(toUtf8Bytes(`circular-fl:builtin-data:${name}`));
+}
+
+/** The policy's `modelId` for a model topology read under a data schema (or built-in data set). */
+export function taskModelId({ topologyHash, dataHash }: { topologyHash: string; dataHash: string }): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [topologyHash, dataHash]));
+}
+
+/** A model file as read: the spec, and the weights manifest when the file has one. */
+export interface ModelFile {
+  readonly spec: ModelSpec;
+  readonly topologyHash: string;
+  /** model.json's weightsManifest, flattened (the order the weights files hold the tensors in). */
+  readonly weightSpecs?: readonly WeightSpec[];
+  /** The manifest's weight files, resolved next to model.json. */
+  readonly weightPaths?: readonly string[];
+}
+
+const PRESET_PREFIX = "preset:";
+
+/** Reads `model.json` (TF.js `model.save` or the converter's output), or `preset:<name>` for a built-in model. */
+export async function readModelFile(reference: string): Promise<ModelFile> {
+  if (reference.startsWith(PRESET_PREFIX)) {
+    const spec = MODEL_PRESETS.get(reference.slice(PRESET_PREFIX.length));
+    if (!spec)
+      throw new InvalidModelSpecError(
+        `unknown model preset "${reference}" (presets: ${[...MODEL_PRESETS.keys()].map((k) => PRESET_PREFIX + k).join(", ")})`,
+      );
+    return { spec, topologyHash: topologyHash(spec.topology) };
+  }
+  const source = basename(reference);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(reference, "utf8"));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new InvalidModelSpecError(
+      e.code === "ENOENT" ? `${reference}: no such file` : `${source}: not valid JSON (${e.message})`,
+    );
+  }
+  const topology = topologyOf({ json, source });
+  const spec = await loadModelSpec({ id: source.replace(/\.json$/, ""), topology, source });
+  const manifest = (json as { weightsManifest?: unknown }).weightsManifest;
+  if (!Array.isArray(manifest)) return { spec, topologyHash: topologyHash(topology) };
+  const groups = manifest as { paths?: unknown; weights?: unknown }[];
+  if (!groups.every((g) => Array.isArray(g.paths) && Array.isArray(g.weights)))
+    throw new InvalidModelSpecError(`${source}: weightsManifest entries need paths and weights`);
+  return {
+    spec,
+    topologyHash: topologyHash(topology),
+    weightSpecs: groups.flatMap((g) => g.weights as WeightSpec[]),
+    weightPaths: groups.flatMap((g) => (g.paths as string[]).map((p) => resolve(dirname(reference), p))),
+  };
+}
+
+/**
+ * Initial parameters from weights files (`--weights`, or the files model.json's manifest names), in the
+ * manifest's order; each file is read whole (weights files are model-sized, not data-sized).
+ */
+export async function readInitialWeights({
+  model,
+  files,
+}: {
+  model: ModelFile;
+  files?: readonly string[];
+}): Promise<Float32Array> {
+  const paths = files && files.length > 0 ? files : model.weightPaths;
+  if (!model.weightSpecs || !paths || paths.length === 0)
+    throw new InvalidModelSpecError(
+      `model "${model.spec.id}" has no weights manifest: save it with model.save (TF.js) or the TF.js converter`,
+    );
+  const chunks = await Promise.all(
+    paths.map(async (p) => {
+      try {
+        return await readFile(p);
+      } catch {
+        throw new InvalidModelSpecError(`${p}: cannot read the weights file`);
+      }
+    }),
+  );
+  const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    data.set(c, offset);
+    offset += c.length;
+  }
+  return paramsFromWeights({
+    layout: model.spec.layout,
+    specs: model.weightSpecs,
+    data,
+    source: basename(paths[0]!),
+  });
+}
+
+/**
+ * Checks that a model reads rows of a schema: its input is the schema's feature vector and its output
+ * one score per class. Refused with both sides' numbers.
+ */
+export function checkModelFitsSchema({ spec, schema }: { spec: ModelSpec; schema: DataSchema }): void {
+  const width = featureWidth(schema);
+  if (spec.inputShape.length !== 1 || spec.inputShape[0] !== width)
+    throw new InvalidModelSpecError(
+      `model "${spec.id}" takes input [${spec.inputShape.join(", ")}] but the schema gives ${width} features per row ` +
+        `(numeric and boolean columns count 1, categorical ones their number of categories)`,
+    );
+  if (spec.classes !== schema.label.classes.length)
+    throw new InvalidModelSpecError(
+      `model "${spec.id}" outputs ${spec.classes} classes but the schema's label has ${schema.label.classes.length}`,
+    );
+}
+
+/** The modelId of a model file read under a schema; checks that the two fit. */
+export function modelIdForSchema({ model, schema }: { model: ModelFile; schema: DataSchema }): string {
+  checkModelFitsSchema({ spec: model.spec, schema });
+  return taskModelId({ topologyHash: model.topologyHash, dataHash: schemaHash(schema) });
+}
