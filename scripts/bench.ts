@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SECTIONS_DIR = join(ROOT, "scripts", "bench");
+const OTHER_DOCS = [join(ROOT, "docs", "own-data.md")];
 const RESULTS = join(ROOT, "bench", "results.json");
 const SCRATCH = join(ROOT, "bench", "out");
 const DOC = join(ROOT, "docs", "benchmarks.md");
@@ -41,6 +42,15 @@ async function refreshDoc(): Promise<void> {
   if (doc !== undefined) {
     await writeFile(DOC, fillDocBlocks(doc, renderDocBlocks(results)));
     process.stdout.write(`[bench] refreshed ${DOC}\n`);
+  }
+  // Other documents that show a generated block (docs/own-data.md shows the own-data comparison).
+  for (const other of OTHER_DOCS) {
+    const text = await readFile(other, "utf8");
+    const filled = fillDocBlocks(text, renderDocBlocks(results));
+    if (filled !== text) {
+      await writeFile(other, filled);
+      process.stdout.write(`[bench] refreshed ${other}\n`);
+    }
   }
   let readme: string;
   try {

@@ -21,4 +21,4 @@ export {
   type FeatureColumn,
   type NumericFeature,
 } from "./schema.js";
-export { scanRecords, type DataSummary } from "./table.js";
+export { scanRecords, type DataSummary, type RowGroups } from "./table.js";

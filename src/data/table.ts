@@ -21,6 +21,13 @@ export interface DataSummary {
   readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
+/** Each row's value of a grouping column: `values[ofRow[i]]` is row i's. */
+export interface RowGroups {
+  readonly column: string;
+  readonly values: readonly string[];
+  readonly ofRow: Uint32Array;
+}
+
 function cellText(cell: Cell): string {
   return cell === null ? "" : String(cell);
 }
@@ -56,12 +63,24 @@ export async function scanRecords({
   source,
   schema,
   keep = false,
+  groupBy,
 }: {
   source: RecordSource;
   schema: DataSchema;
   keep?: boolean;
-}): Promise<{ summary: DataSummary; data?: LabelledData }> {
+  /** A column of the schema (feature, label or ignored) whose value is recorded per row, e.g. a site. */
+  groupBy?: string;
+}): Promise<{ summary: DataSummary; data?: LabelledData; groups?: RowGroups }> {
   const file = basename(source.path);
+  if (groupBy !== undefined && !schemaColumns(schema).includes(groupBy))
+    throw new DataError({
+      code: "missing-column",
+      file,
+      column: groupBy,
+      message: `cannot split by a column the schema does not list (features, label or ignored)`,
+    });
+  const groupValues = new Map<string, number>();
+  const groupOf: number[] = [];
   if (schema.label.classes.length > 256)
     throw new DataError({ code: "bad-schema", message: "at most 256 classes are supported" });
   const width = featureWidth(schema);
@@ -134,6 +153,12 @@ export async function scanRecords({
       columns.rows++;
     }
     classCounts[label]!++;
+    if (groupBy !== undefined) {
+      const value = cellText(record.cells.get(groupBy) ?? null).trim();
+      let g = groupValues.get(value);
+      if (g === undefined) groupValues.set(value, (g = groupValues.size));
+      groupOf.push(g);
+    }
     rows++;
   }
   const summary: DataSummary = {
@@ -145,9 +170,12 @@ export async function scanRecords({
     ),
     counts: Object.fromEntries([...counts].map(([name, m]) => [name, Object.fromEntries(m)])),
   };
-  if (!columns) return { summary };
+  const groups =
+    groupBy !== undefined ? { column: groupBy, values: [...groupValues.keys()], ofRow: Uint32Array.from(groupOf) } : undefined;
+  if (!columns) return { summary, ...(groups ? { groups } : {}) };
   return {
     summary,
+    ...(groups ? { groups } : {}),
     data: {
       features: columns.features.slice(0, rows * width),
       labels: columns.labels.slice(0, rows),

@@ -17,7 +17,8 @@ import {
   type ConsortiumAccount,
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
-import { evaluate, initBackend, initialParams, loadDataset, trainLocal } from "../learning/index.js";
+import { evaluate, initBackend, modelArtifacts, paramCount, trainLocal } from "../learning/index.js";
+import { loadDemoData } from "./data.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
 import {
   closeRoundIfReady,
@@ -107,10 +108,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   await rm(storePath, { recursive: true, force: true });
   const store = await createHeliaStore({ path: storePath });
   try {
-    const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
+    const dataset = await loadDemoData({ options, maxParams: 2 ** artifacts.params.IDX_BITS, log });
     const spec = dataset.spec;
+    log("data", {
+      name: dataset.name,
+      model: spec.id,
+      d: paramCount(spec),
+      split: dataset.split,
+      rows: dataset.members.map((m) => m.rows),
+    });
     const taskNumber = Number(await contracts.consortium.taskCount()) + 1;
-    const params0 = initialParams({ spec, seed: options.seed });
+    const params0 = dataset.initialParams;
     const model0 = initialGlobalModel({
       task: taskNumber,
       dimension: params0.length,
@@ -125,6 +133,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       now: BigInt(await networkHelpers.time.latest()),
       model: {
         name: spec.id,
+        id: dataset.modelId,
         dimension: params0.length,
         hash: globalModelHash(model0Bytes),
         cid: model0Cid,
@@ -324,13 +333,38 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         macroF1: Number(metrics.macroF1.toFixed(4)),
       });
     }
+    // The final model on each member's own held-out rows, and as TF.js files.
+    const finalRef = await lastFinalizedModel({ env: aggregatorEnv });
+    const finalParams = toFloatParams(
+      (await fetchVerifiedModel({ env: aggregatorEnv, cid: finalRef.cid, expectedHash: finalRef.hash }))
+        .model,
+    );
+    const perMember: DemoReport["perMember"] = [];
+    for (const [i, holdout] of dataset.holdouts.entries()) {
+      const macroF1 =
+        holdout.rows > 0 ? (await evaluate({ spec, params: finalParams, data: holdout })).macroF1 : null;
+      perMember.push({
+        member: consortium.members[i]!.address,
+        rows: dataset.members[i]!.rows,
+        heldOut: holdout.rows,
+        macroF1,
+      });
+    }
+    const artifactsOut = modelArtifacts({
+      topology: spec.topology,
+      layout: spec.layout,
+      params: finalParams,
+    });
+    const modelJson = join(options.out, "model.json");
+    await writeFile(modelJson, JSON.stringify(artifactsOut.modelJson) + "\n");
+    await writeFile(join(options.out, "weights.bin"), artifactsOut.weightData);
     const report: DemoReport = {
       product: "circular-fl",
       version: 1,
       generatedAt: new Date().toISOString(),
       members: options.members,
       malicious: options.malicious,
-      dataset: options.dataset,
+      dataset: dataset.name,
       rule: options.rule,
       attack: options.attack,
       tamperAggregator: options.tamperAggregator,
@@ -352,6 +386,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       },
       backend: await initBackend(),
       contracts: { ...addresses, verifyingKeys: registry },
+      task: {
+        model: spec.id,
+        modelId: dataset.modelId,
+        topologyHash: dataset.topologyHash,
+        dataHash: dataset.dataHash,
+        parameters: params0.length,
+        initialWeights: dataset.initialWeights,
+        split: dataset.split,
+        ...(dataset.schema?.file ? { schemaFile: dataset.schema.file } : {}),
+        modelJson,
+      },
+      perMember,
       initialMetrics: {
         macroF1: initialMetrics.macroF1,
         balancedAccuracy: initialMetrics.balancedAccuracy,

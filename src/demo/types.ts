@@ -1,11 +1,27 @@
 import type { PoisoningAttack } from "../adversary/index.js";
 import type { AggregationRuleKind } from "../aggregation/index.js";
 
+/** `cfl demo --data FILE (--schema FILE | --label COLUMN) [--model FILE] [--split-by COLUMN]`. */
+export interface DemoDataOptions {
+  path: string;
+  format?: "csv" | "jsonl";
+  delimiter?: string;
+  /** The data schema; without it the schema is inferred from `label` and written beside the report. */
+  schemaFile?: string;
+  label?: string;
+  /** model.json or preset:<name>; without it a small model is proposed for the schema. */
+  modelFile?: string;
+  /** Members get the rows of one value of this column each, instead of a stratified share. */
+  splitBy?: string;
+}
+
 /** Options of `cfl demo`. */
 export interface DemoOptions {
   members: number;
   rounds: number;
   dataset: "ai4i" | "supplychain";
+  /** Own records instead of a built-in data set (`--data`). */
+  data?: DemoDataOptions;
   /** A draftable rule (`DRAFTABLE_RULE_KINDS`). */
   rule: AggregationRuleKind;
   attack: PoisoningAttack;
@@ -64,7 +80,23 @@ export interface DemoReport {
   policy: { dimension: number; maxNonZeros: number; lInfBound: string; l2Bound: string; scale: number };
   backend: string;
   contracts: { consortium: string; rounds: string; verifyingKeys: string };
+  /** What was federated: the model and data the task pinned, and how members' rows were assigned. */
+  task: {
+    model: string;
+    modelId: string;
+    topologyHash: string;
+    dataHash: string;
+    parameters: number;
+    initialWeights: string;
+    split: string;
+    /** Own data only: the schema's file when it was inferred (`--label`). */
+    schemaFile?: string;
+    /** The final model as TF.js files (model.json with weights.bin beside it). */
+    modelJson: string;
+  };
   initialMetrics: { macroF1: number; balancedAccuracy: number; loss: number };
   rounds: RoundReport[];
+  /** The final model scored on each member's own held-out rows (never trained on). */
+  perMember: { member: string; rows: number; heldOut: number; macroF1: number | null }[];
   durationMs: number;
 }

@@ -1,10 +1,17 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { DemoReport } from "../../src/demo/index.js";
+import {
+  AI4I_MODEL_SPEC,
+  builtinDataHash,
+  paramCount,
+  taskModelId,
+  topologyHash,
+} from "../../src/learning/index.js";
 import { CHROMIUM_FLAGS, chromiumPath, runCli } from "./helpers.js";
 
 const exec = promisify(execFile);
@@ -165,6 +172,117 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(r3.status).to.equal("finalized");
     expect(r3.audit.every((a) => a.matches)).to.equal(true);
     expect(r3.rejected.map((x) => x.reason)).to.deep.equal(["Unopenable"]);
+  });
+
+  it("scores the final model on each member's own held-out rows and pins the preset's model and data", async function () {
+    expect(report.perMember).to.have.length(3);
+    for (const m of report.perMember) {
+      expect(m.member).to.match(/^0x[0-9a-fA-F]{40}$/);
+      expect(m.rows).to.be.greaterThan(0);
+      // About a fifth of each member's rows is kept back and never trained on.
+      expect(m.heldOut).to.be.within(m.rows / 5, m.rows / 3);
+      expect(m.macroF1).to.be.within(0, 1);
+    }
+    const preset = AI4I_MODEL_SPEC;
+    expect(report.task.modelId).to.equal(
+      taskModelId({ topologyHash: topologyHash(preset.topology), dataHash: builtinDataHash("ai4i") }),
+    );
+    expect(report.task.parameters).to.equal(paramCount(preset));
+    // The final model as TF.js files: the pinned topology and d float32 weights.
+    const modelJson = JSON.parse(await readFile(report.task.modelJson, "utf8")) as { modelTopology: unknown };
+    expect(topologyHash(modelJson.modelTopology as typeof preset.topology)).to.equal(
+      report.task.topologyHash,
+    );
+    expect((await stat(join(out, "weights.bin"))).size).to.equal(4 * paramCount(preset));
+  });
+
+  it("federates any CSV: --data with --label infers the schema, --split-by gives each member one site", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-own-"));
+    // Three sites; a part fails when it runs hot under pressure (plus some noise), about one in six.
+    const rows = ["site;temperature;pressure;coated;status"];
+    let x = 7;
+    const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 900; i++) {
+      const site = ["north", "south", "east"][i % 3]!;
+      const t = 60 + 40 * next();
+      const p = 1 + 4 * next();
+      const coated = next() < 0.5;
+      const fails = t + 8 * p + (coated ? -5 : 0) + 10 * next() > 112;
+      rows.push(`${site};${t.toFixed(2)};${p.toFixed(3)};${coated ? "yes" : "no"};${fails ? "scrap" : "ok"}`);
+    }
+    const data = join(dir, "parts.csv");
+    await writeFile(data, rows.join("\n") + "\n");
+    const own = join(dir, "out");
+    const run = await runCli([
+      "demo",
+      "--data",
+      data,
+      "--delimiter",
+      ";",
+      "--label",
+      "status",
+      "--split-by",
+      "site",
+      "--members",
+      "3",
+      "--rounds",
+      "2",
+      "--circuit",
+      "test",
+      "--out",
+      own,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const ownReport = JSON.parse(await readFile(join(own, "report.json"), "utf8")) as DemoReport;
+    const schema = JSON.parse(await readFile(join(own, "schema.json"), "utf8")) as {
+      features: { name: string; type: string }[];
+      label: { column: string; classes: string[] };
+    };
+    expect(schema.label).to.deep.equal({ column: "status", classes: ["ok", "scrap"] });
+    expect(schema.features.map((f) => [f.name, f.type])).to.deep.equal([
+      ["site", "categorical"],
+      ["temperature", "numeric"],
+      ["pressure", "numeric"],
+      ["coated", "boolean"],
+    ]);
+    expect(ownReport.dataset).to.equal("parts.csv");
+    expect(ownReport.task.split).to.equal('column "site"');
+    expect(ownReport.task.schemaFile).to.equal(join(own, "schema.json"));
+    // The proposed model: 6 inputs (3 sites one-hot, 2 numbers, 1 boolean) → 64 → 16 → 2.
+    expect(ownReport.task.parameters).to.equal(6 * 64 + 64 + 64 * 16 + 16 + 16 * 2 + 2);
+    expect(ownReport.rounds.every((r) => r.status === "finalized")).to.equal(true);
+    // 720 training rows (80% of 900, stratified by label), one site's share per member, a fifth kept back.
+    const perSite = ownReport.perMember.map((m) => m.rows + m.heldOut);
+    expect(perSite.reduce((a, b) => a + b, 0)).to.equal(720);
+    for (const n of perSite) expect(n).to.be.within(200, 280);
+    for (const m of ownReport.perMember) expect(m.macroF1).to.be.within(0, 1);
+  });
+
+  it("refuses an own-data demo that cannot run, before any chain or proof", async function () {
+    const bad = await runCli(["demo", "--schema", "s.json", "--out", join(out, "bad")]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr.trim()).to.equal("error: --schema needs --data <file>");
+    const both = await runCli(["demo", "--data", "x.csv", "--out", join(out, "bad")]);
+    expect(both.stderr.trim()).to.equal(
+      "error: --data needs exactly one of --schema <file> or --label <column>",
+    );
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-bad-"));
+    const data = join(dir, "bad.csv");
+    await writeFile(data, "temperature,status\n61.5,ok\nhot,scrap\n70.1,ok\n");
+    const schema = join(dir, "schema.json");
+    await writeFile(
+      schema,
+      JSON.stringify({
+        version: 1,
+        features: [{ name: "temperature", type: "numeric", centre: 65, spread: 5 }],
+        label: { column: "status", classes: ["ok", "scrap"] },
+      }),
+    );
+    const cell = await runCli(["demo", "--data", data, "--schema", schema, "--out", join(dir, "out")]);
+    expect(cell.code).to.equal(2);
+    expect(cell.stderr.trim().split("\n").at(-1)).to.equal(
+      'error: bad.csv:3: column "temperature": "hot" is not a number',
+    );
   });
 
   it("refuses bad options with one error line and a non-zero exit", async function () {

@@ -89,6 +89,35 @@ describe("config: file, environment and validation", function () {
     });
   });
 
+  it("resolves a member's own data files and keeps a model preset as named", function () {
+    const own = parseConfig({
+      raw: {
+        member: {
+          residualDir: "res",
+          data: { path: "rows.csv", schemaFile: "s/schema.json", modelFile: "m/model.json" },
+        },
+      },
+      baseDir: dir,
+      env: {},
+    });
+    expect(own.member?.data).to.deep.equal({
+      path: join(dir, "rows.csv"),
+      schemaFile: join(dir, "s/schema.json"),
+      modelFile: join(dir, "m/model.json"),
+    });
+    const preset = parseConfig({
+      raw: {
+        member: {
+          residualDir: "res",
+          data: { path: "rows.csv", schemaFile: "schema.json", modelFile: "preset:ai4i-sparse-mlp-v1" },
+        },
+      },
+      baseDir: dir,
+      env: {},
+    });
+    expect(preset.member?.data?.modelFile).to.equal("preset:ai4i-sparse-mlp-v1");
+  });
+
   it("lets the environment override the RPC URL and the task", function () {
     const config = parseConfig({
       raw: { rpcUrl: "http://127.0.0.1:1" },
@@ -144,6 +173,11 @@ describe("config: file, environment and validation", function () {
       "an unknown data set",
       { member: { dataset: "mnist", partitionIndex: 0, residualDir: "r" } },
       "member.dataset",
+    ],
+    [
+      "a member with neither its own data nor a built-in data set",
+      { member: { residualDir: "r" } },
+      "member: needs data { path, schemaFile } (own records) or dataset and partitionIndex",
     ],
     ["a poll interval of 0", { pollIntervalMs: 0 }, "pollIntervalMs"],
     ["an empty reader-group path", { readerGroupFile: "" }, "readerGroupFile"],

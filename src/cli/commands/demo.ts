@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
 import { DRAFTABLE_RULE_KINDS } from "../../aggregation/index.js";
 import { loadDevOnly } from "../dev-dependency.js";
+import type { DemoDataOptions } from "../../demo/types.js";
 import { createLogger } from "../log.js";
 
 function integer(name: string, min: number, max: number) {
@@ -15,6 +16,31 @@ function integer(name: string, min: number, max: number) {
   };
 }
 
+/** `--data` and its companions, checked together (one line each when they do not fit). */
+function demoDataOptions(opts: Record<string, unknown>): DemoDataOptions | undefined {
+  const str = (key: string) => (typeof opts[key] === "string" ? opts[key] : undefined);
+  const path = str("data");
+  if (path === undefined) {
+    for (const flag of ["schema", "label", "model", "splitBy", "delimiter"])
+      if (opts[flag] !== undefined)
+        throw new Error(`--${flag.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} needs --data <file>`);
+    return undefined;
+  }
+  if ((str("schema") === undefined) === (str("label") === undefined))
+    throw new Error("--data needs exactly one of --schema <file> or --label <column>");
+  const delimiter = str("delimiter");
+  if (delimiter !== undefined && delimiter.length !== 1) throw new Error("--delimiter must be one character");
+  const model = str("model");
+  return {
+    path: resolve(path),
+    ...(str("schema") !== undefined ? { schemaFile: resolve(str("schema")!) } : {}),
+    ...(str("label") !== undefined ? { label: str("label")! } : {}),
+    ...(model !== undefined ? { modelFile: model.startsWith("preset:") ? model : resolve(model) } : {}),
+    ...(str("splitBy") !== undefined ? { splitBy: str("splitBy")! } : {}),
+    ...(delimiter !== undefined ? { delimiter } : {}),
+  };
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
@@ -23,7 +49,27 @@ export function registerDemoCommand(program: Command): void {
     )
     .option("--members <n>", "members in the consortium", integer("--members", 2, 64), 4)
     .option("--rounds <n>", "federated rounds", integer("--rounds", 1, 50), 3)
-    .addOption(new Option("--dataset <name>", "data set").choices(["ai4i", "supplychain"]).default("ai4i"))
+    .addOption(
+      new Option("--dataset <name>", "built-in data set").choices(["ai4i", "supplychain"]).default("ai4i"),
+    )
+    .option(
+      "--data <file>",
+      "federate your own records instead (CSV or JSON Lines); needs --schema or --label",
+    )
+    .option("--schema <file>", "the data schema of --data (cfl data infer-schema)")
+    .option(
+      "--label <column>",
+      "infer the schema of --data with this label column and write it beside the report",
+    )
+    .option(
+      "--model <file>",
+      "the task's model for --data: a TF.js model.json or preset:<name> (default: one proposed for the schema)",
+    )
+    .option(
+      "--split-by <column>",
+      "give each member the rows of one value of this column (default: stratified shares)",
+    )
+    .option("--delimiter <char>", "the CSV delimiter of --data (default: ,)")
     .addOption(
       new Option("--rule <rule>", "aggregation rule").choices([...DRAFTABLE_RULE_KINDS]).default("mean"),
     )
@@ -55,10 +101,12 @@ export function registerDemoCommand(program: Command): void {
         what: "cfl demo runs on Hardhat's in-process chain",
         load: () => import("../../demo/index.js"),
       });
+      const data = demoDataOptions(opts);
       const report = await runDemo({
         members: opts.members as number,
         rounds: opts.rounds as number,
         dataset: opts.dataset as "ai4i" | "supplychain",
+        ...(data ? { data } : {}),
         rule: opts.rule as "mean",
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
@@ -77,6 +125,13 @@ export function registerDemoCommand(program: Command): void {
         rejected: r.rejected.length,
         macroF1: Number(r.metrics.macroF1.toFixed(4)),
       }));
-      process.stdout.write(JSON.stringify({ out: resolve(opts.out as string), rounds: summary }) + "\n");
+      const perMember = report.perMember.map((m) => ({
+        member: m.member,
+        rows: m.rows,
+        macroF1: m.macroF1 === null ? null : Number(m.macroF1.toFixed(4)),
+      }));
+      process.stdout.write(
+        JSON.stringify({ out: resolve(opts.out as string), rounds: summary, perMember }) + "\n",
+      );
     });
 }

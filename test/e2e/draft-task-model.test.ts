@@ -1,0 +1,121 @@
+/**
+ * `cfl governance draft-task` from the consortium's own files: the schema and a TF.js model.json. The
+ * drafted policy pins both (modelId), the files are stored beside the initial model, and a model that
+ * does not fit the schema or the circuit is refused with the numbers before anything is stored.
+ */
+import { expect } from "chai";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Wallet } from "ethers";
+import { schemaHash, type DataSchema } from "../../src/data/index.js";
+import { defaultModelForSchema, taskModelId, topologyHash } from "../../src/learning/index.js";
+import { runCli } from "./helpers.js";
+
+const SCHEMA: DataSchema = {
+  version: 1,
+  features: [
+    { name: "temperature", type: "numeric", centre: 70, spread: 10 },
+    { name: "pressure", type: "numeric", centre: 3, spread: 1 },
+    { name: "line", type: "categorical", categories: ["A", "B"] },
+  ],
+  label: { column: "status", classes: ["ok", "scrap", "rework"] },
+};
+
+/** A Keras-style Sequential topology, written by hand as the TF.js converter would. */
+function sequential(inputs: number, hidden: number, classes: number): Record<string, unknown> {
+  return {
+    format: "layers-model",
+    modelTopology: {
+      class_name: "Sequential",
+      config: {
+        name: "plant_model",
+        layers: [
+          {
+            class_name: "Dense",
+            config: { name: "hidden", units: hidden, activation: "relu", batch_input_shape: [null, inputs] },
+          },
+          { class_name: "Dense", config: { name: "out", units: classes, activation: "softmax" } },
+        ],
+      },
+    },
+  };
+}
+
+describe("cfl governance draft-task --schema --model", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let base: string[];
+
+  before(async function () {
+    dir = await mkdtemp(join(tmpdir(), "cfl-draft-model-"));
+    await writeFile(join(dir, "schema.json"), JSON.stringify(SCHEMA));
+    await writeFile(
+      join(dir, "cfl.json"),
+      JSON.stringify({ ipfs: { mode: "embedded", path: join(dir, "ipfs") } }),
+    );
+    base = [
+      "governance",
+      "draft-task",
+      "--config",
+      join(dir, "cfl.json"),
+      "--task-id",
+      "1",
+      "--instance",
+      "test",
+      "--reader-key",
+      "0x" + "11".repeat(32),
+      "--readers",
+      Wallet.createRandom().address,
+      "--schema",
+      join(dir, "schema.json"),
+    ];
+  });
+
+  it("pins the model file and the schema in modelId and stores both beside the initial model", async function () {
+    await writeFile(join(dir, "model.json"), JSON.stringify(sequential(4, 8, 3)));
+    const run = await runCli([...base, "--model", join(dir, "model.json")]);
+    expect(run.code, run.stderr).to.equal(0);
+    const { policy } = JSON.parse(run.stdout) as { policy: { modelId: string; dimension: number } };
+    const topology = (JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as { modelTopology: never })
+      .modelTopology;
+    expect(policy.modelId).to.equal(
+      taskModelId({ topologyHash: topologyHash(topology), dataHash: schemaHash(SCHEMA) }),
+    );
+    expect(policy.dimension).to.equal(4 * 8 + 8 + 8 * 3 + 3);
+    const event = run.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((e) => e["event"] === "task-model")!;
+    expect(event).to.include({ initialWeights: "drawn from seed 7", parameters: policy.dimension });
+    expect(Object.keys(event["files"] as object)).to.deep.equal(["model.json", "schema.json"]);
+  });
+
+  it("proposes a model for the schema when none is named", async function () {
+    const run = await runCli(base);
+    expect(run.code, run.stderr).to.equal(0);
+    const { policy } = JSON.parse(run.stdout) as { policy: { modelId: string } };
+    const spec = defaultModelForSchema({ features: 4, classes: 3, maxParams: 4096 });
+    expect(policy.modelId).to.equal(
+      taskModelId({ topologyHash: topologyHash(spec.topology), dataHash: schemaHash(SCHEMA) }),
+    );
+  });
+
+  it("refuses a model that does not read the schema's rows, or is too large for the circuit", async function () {
+    await writeFile(join(dir, "wide.json"), JSON.stringify(sequential(5, 8, 3)));
+    const wide = await runCli([...base, "--model", join(dir, "wide.json")]);
+    expect(wide.code).to.equal(2);
+    expect(wide.stderr.trim().split("\n").at(-1)).to.match(
+      /^error: model "wide" takes input \[5\] but the schema gives 4 features per row/,
+    );
+    await writeFile(join(dir, "big.json"), JSON.stringify(sequential(4, 2000, 3)));
+    const big = await runCli([...base, "--model", join(dir, "big.json")]);
+    expect(big.code).to.equal(2);
+    expect(big.stderr.trim().split("\n").at(-1)).to.match(
+      /^error: .*dimension 16003 exceeds the circuit's 2\^12 indices: the model has 16003 parameters, this verifying key's circuit proves updates of models of at most 4096/,
+    );
+    const missing = await runCli([...base, "--model", join(dir, "absent.json")]);
+    expect(missing.stderr.trim().split("\n").at(-1)).to.match(/absent\.json: no such file$/);
+  });
+});
