@@ -434,6 +434,7 @@ function ownDataBlock(results: Json): string {
   for (const [name, label] of [
     ["builtin", "built-in loader + preset (10 engineered features)"],
     ["schema", "CSV + reviewed schema + proposed model (6 raw columns)"],
+    ["schemaDerived", "CSV with power and temperature gap added + schema + proposed model (10 inputs)"],
   ] as const) {
     const p = at(own, `ai4i.${name}`) as Json | undefined;
     if (!p) continue;

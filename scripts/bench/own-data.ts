@@ -7,13 +7,15 @@
  *    chose on validation rows (Adam, its learning rate, k and scale). The two paths differ in features
  *    (the built-in loader adds power and temperature gap, scaled on training rows; the schema has the six
  *    raw columns, scaled by the schema's centre and spread) and so in d.
+ *    A third path adds the loader's two derived columns to the CSV (as a plant's export could), so that
+ *    the schema path has the same 10 inputs and the same d as the preset: only the scaling differs.
  * 2. Streaming: a large CSV (AI4I rows repeated) checked under the schema, peak RSS growth and time, next
  *    to the baseline of reading the file whole.
  *
  * Run alone: `npx tsx scripts/bench/own-data.ts`.
  */
 import { createWriteStream } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -46,9 +48,25 @@ const std = (xs: readonly number[]): number =>
   Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
 const progress = (line: string) => process.stderr.write(`[own-data] ${line}\n`);
 
+/**
+ * AI4I as a plant would export it after adding the two derived columns the built-in loader computes
+ * (power = torque × angular speed, and the process − air temperature gap): the same 10 model inputs.
+ */
+async function writeDerivedCsv(path: string): Promise<void> {
+  const [header, ...lines] = (await readFile(AI4I_DEFAULT_PATH, "utf8")).trim().split("\n");
+  const out = [`${header},Power [W],Temperature gap [K]`];
+  for (const line of lines) {
+    const c = line.split(",");
+    const power = Number(c[6]) * ((Number(c[5]) * 2 * Math.PI) / 60);
+    const gap = Number(c[4]) - Number(c[3]);
+    out.push(`${line},${power.toFixed(3)},${gap.toFixed(3)}`);
+  }
+  await writeFile(path, out.join("\n") + "\n");
+}
+
 /** The reviewed schema: inferred from the file, the failure-mode flags (they reveal the label) ignored. */
-async function reviewedSchema(): Promise<DataSchema> {
-  const { schema } = await inferSchema({ source: { path: AI4I_DEFAULT_PATH }, label: "Machine failure" });
+async function reviewedSchema(path: string = AI4I_DEFAULT_PATH): Promise<DataSchema> {
+  const { schema } = await inferSchema({ source: { path }, label: "Machine failure" });
   return {
     ...schema,
     features: schema.features.filter((f) => !LEAKING.includes(f.name)),
@@ -57,9 +75,9 @@ async function reviewedSchema(): Promise<DataSchema> {
 }
 
 /** AI4I read under the schema, split exactly as the built-in loader splits it for `seed`. */
-async function schemaDataset(schema: DataSchema, seed: number): Promise<FederatedDataset> {
+async function schemaDataset(schema: DataSchema, seed: number, path = AI4I_DEFAULT_PATH): Promise<FederatedDataset> {
   const { data, groups } = await scanRecords({
-    source: { path: AI4I_DEFAULT_PATH },
+    source: { path },
     schema,
     keep: true,
     groupBy: "Type",
@@ -121,19 +139,26 @@ function summary(values: readonly number[]) {
 
 async function quality(): Promise<Record<string, unknown>> {
   const schema = await reviewedSchema();
+  const dir = await mkdtemp(join(tmpdir(), "cfl-own-data-"));
+  const derivedCsv = join(dir, "ai4i-derived.csv");
+  await writeDerivedCsv(derivedCsv);
+  const derivedSchema = await reviewedSchema(derivedCsv);
   const paths: Record<string, { d: number; runs: Awaited<ReturnType<typeof figures>>[] }> = {};
   for (const seed of SEEDS) {
     const builtin = loadDataset({ name: "ai4i", members: MEMBERS, seed });
     const own = await schemaDataset(schema, seed);
+    const derived = await schemaDataset(derivedSchema, seed, derivedCsv);
     for (const [name, data] of [
       ["builtin", builtin],
       ["schema", own],
+      ["schemaDerived", derived],
     ] as const) {
       const f = await figures(data, seed);
       (paths[name] ??= { d: paramCount(data.spec), runs: [] }).runs.push(f);
       progress(`${name} seed ${seed}: federated ${f.federated.toFixed(3)}, centralised ${f.centralised.toFixed(3)}`);
     }
   }
+  await rm(dir, { recursive: true, force: true });
   return Object.fromEntries(
     Object.entries(paths).map(([name, p]) => [
       name,

@@ -121,6 +121,13 @@ export function renderReportHtml(report: DemoReport): string {
       );
     })
     .join("\n");
+  const memberRows = report.perMember
+    .map(
+      (m) =>
+        `<tr><td><code>${escape(m.member.slice(0, 10))}…</code></td><td>${m.rows}</td><td>${m.heldOut}</td>` +
+        `<td>${m.macroF1 === null ? "–" : m.macroF1.toFixed(3)}</td></tr>`,
+    )
+    .join("\n");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>circular-fl demo report</title>
 <style>
@@ -191,6 +198,11 @@ ${chart({
 <table id="verdicts"><thead><tr><th>round</th><th>committed</th><th>rejected</th><th>global model hash</th><th>verdict</th><th>auditors</th><th>macro-F1</th></tr></thead>
 <tbody>
 ${verdictRows}
+</tbody></table>
+<table id="members"><caption>The final model on each member's own held-out rows (model ${escape(report.task.model)}, d = ${report.task.parameters}, members' rows split ${escape(report.task.split)})</caption>
+<thead><tr><th>member</th><th>rows trained on</th><th>held-out rows</th><th>macro-F1</th></tr></thead>
+<tbody>
+${memberRows}
 </tbody></table>
 </body></html>
 `;

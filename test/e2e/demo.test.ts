@@ -110,11 +110,12 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--dump-dom", `file://${html}`],
       { timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
     );
-    for (const id of ["quality", "bytes", "proving", "gas", "verdicts"])
+    for (const id of ["quality", "bytes", "proving", "gas", "verdicts", "members"])
       expect(stdout).to.include(`id="${id}"`);
     expect(stdout).to.match(/<polyline points="[\d., ]+"/);
     expect(stdout).to.include(">resolved (dispute-confirmed)<");
     expect(stdout).to.include(">finalized<");
+    expect(stdout).to.include("held-out rows");
     const png = join(out, "report.png");
     await exec(
       chromium,
