@@ -22,7 +22,8 @@ interface IFederatedRounds {
     }
 
     /// @notice Why the aggregator left a committed update out of the aggregate. Each is decided from the
-    /// envelope on chain and the reader group's key alone, so every honest reader reaches the same verdict.
+    /// envelope on chain, the reader group's key and the policy's rule alone, so every honest reader
+    /// reaches the same verdict.
     enum ExclusionReason {
         None,
         /// @dev The envelope does not open with the task's reader-group key (wrong key, tampered bytes).
@@ -30,7 +31,11 @@ interface IFederatedRounds {
         /// @dev The plaintext is not a well-formed update for this task, round, member and policy.
         Undecodable,
         /// @dev The update's entries do not hash to the commitment the proof was about.
-        CommitmentMismatch
+        CommitmentMismatch,
+        /// @dev The policy's rule screens it out as a free rider: near-empty, or unrelated to the others.
+        FreeRider,
+        /// @dev The policy's rule screens it out as an outlier: it pushes against the others.
+        Outlier
     }
 
     /// @notice Why a round ended without a model.

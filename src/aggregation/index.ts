@@ -4,6 +4,8 @@ export { AggregationError } from "./errors.js";
 export { MAX_UPDATES, normalizeMember, ruleFromPolicy, ruleToPolicy, validateRule } from "./policy.js";
 export { divRoundHalfAwayFromZero, divRoundHalfAwayFromZeroBig } from "./rounding.js";
 export { computeRoundModel, type RoundModel } from "./round.js";
+export { screenRound, type ScreenedRound } from "./screen.js";
+export { DEFAULT_MIN_COSINE_PER_MILLE, screenByAgreement } from "./rules/screened-mean.js";
 export {
   AGGREGATION_RULES,
   DRAFTABLE_RULE_KINDS,
@@ -13,7 +15,13 @@ export {
   ruleDefinitionByKind,
   type AnyRuleDefinition,
 } from "./rules/registry.js";
-export type { AggregationRuleDefinition, RuleDraftContext, RuleInput } from "./rules/types.js";
+export type {
+  AggregationRuleDefinition,
+  RuleDraftContext,
+  RuleInput,
+  ScreenFlag,
+  ScreenReason,
+} from "./rules/types.js";
 export type {
   AggregateParams,
   AggregationErrorCode,

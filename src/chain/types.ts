@@ -33,6 +33,8 @@ export const ExclusionReason = {
   Unopenable: 1,
   Undecodable: 2,
   CommitmentMismatch: 3,
+  FreeRider: 4,
+  Outlier: 5,
 } as const;
 export type ExclusionReasonName = keyof typeof ExclusionReason;
 

@@ -18,6 +18,7 @@ import {
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import { evaluate, initBackend, modelArtifacts, paramCount, trainLocal } from "../learning/index.js";
+import { backdoorSuccessRate } from "../evaluation/index.js";
 import { loadDemoData } from "./data.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
 import {
@@ -297,6 +298,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         expectedHash: current.hash,
       });
       const metrics = await evaluate({ spec, params: toFloatParams(model), data: dataset.test });
+      const backdoor =
+        options.attack === "backdoor"
+          ? await backdoorSuccessRate({
+              spec,
+              params: toFloatParams(model),
+              test: dataset.test,
+              trigger: AI4I_TRIGGER,
+            })
+          : undefined;
+      const flagged = (aggregated?.excluded ?? [])
+        .filter((e) => e.reason === "FreeRider" || e.reason === "Outlier")
+        .map((e) => ({ member: e.member, reason: e.reason, detail: e.detail }));
+      for (const f of flagged) log("member-flagged", { round: r, ...f });
       roundReports.push({
         round: r,
         committed: record.commits.length,
@@ -316,7 +330,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           balancedAccuracy: metrics.balancedAccuracy,
           loss: metrics.loss,
           rocAuc: metrics.rocAuc,
+          ...(backdoor ? { backdoorSuccess: backdoor.backdoorSuccess } : {}),
         },
+        flagged,
         bytes: { sparseMedian: median(sealedBytes), dense: policy.dimension * 4 },
         proveMsMedian: median(proveMs),
         trainMsMedian: median(trainMs),

@@ -55,7 +55,16 @@ export interface RoundReport {
   resolution?: "model-upheld" | "dispute-confirmed";
   abandonReason?: string;
   /** Quality of the model members train on after this round (the finalized one), on the held-out set. */
-  metrics: { macroF1: number; balancedAccuracy: number; loss: number; rocAuc?: number };
+  metrics: {
+    macroF1: number;
+    balancedAccuracy: number;
+    loss: number;
+    rocAuc?: number;
+    /** With `--attack backdoor`: the share of test failures, trigger stamped on, called "no failure". */
+    backdoorSuccess?: number;
+  };
+  /** Members the task's rule screened out this round (defenses), with the reason, as published. */
+  flagged: { member: string; reason: string; detail: string }[];
   bytes: { sparseMedian: number; dense: number };
   proveMsMedian: number;
   trainMsMedian: number;

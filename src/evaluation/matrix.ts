@@ -9,7 +9,7 @@
  * bounds, which the simulation applies to every update, malicious ones included; the `mean-unbounded`
  * baseline shows what happens without them.
  */
-import type { AggregationRule } from "../aggregation/index.js";
+import { DEFAULT_MIN_COSINE_PER_MILLE, type AggregationRule } from "../aggregation/index.js";
 import { AI4I_TRIGGER, poisonData, poisonDelta } from "../adversary/poisoning.js";
 import type { FederatedDataset, LabelledData } from "../learning/index.js";
 import { simulateFederation, type FederationPolicy, type MemberBehaviour } from "../research/index.js";
@@ -43,14 +43,20 @@ function ruleFor(defense: DefenseName, settings: FederationSettings): Aggregatio
     case "median":
       return { kind: "median" };
     case "clipped-mean":
+    case "server-clip":
       return { kind: "clipped-mean", clipL2: BigInt(settings.clipL2) };
+    case "screened-mean":
+      return {
+        kind: "screened-mean",
+        minCosinePerMille: settings.minCosinePerMille ?? DEFAULT_MIN_COSINE_PER_MILLE,
+      };
   }
 }
 
 /** The policy a cell's federation runs: the proof's bounds, or none (beyond int32) for the baseline. */
 function policyFor(defense: DefenseName, settings: FederationSettings): FederationPolicy {
   const bounds =
-    defense === "mean-unbounded"
+    defense === "mean-unbounded" || defense === "server-clip"
       ? { l2Bound: Number.MAX_SAFE_INTEGER, lInfBound: INT32_MAX }
       : { l2Bound: settings.l2Bound, lInfBound: settings.lInfBound };
   return {
@@ -159,6 +165,16 @@ export async function runAttackCell({
   const norms = (bad: boolean): number[] =>
     run.history.flatMap((r) => r.sent.filter((s) => isMalicious(s.member) === bad).map((s) => s.norm));
   const backdoor = await backdoorSuccessRate({ spec, params: run.params, test, trigger: AI4I_TRIGGER });
+  const maliciousMembers = members.map((_, i) => i).filter(isMalicious);
+  const flaggedEarly = new Set(run.history.slice(0, 5).flatMap((r) => r.flagged.map((f) => f.member)));
+  const honestRounds = run.history.reduce(
+    (t, r) => t + r.sent.filter((s) => !isMalicious(s.member)).length,
+    0,
+  );
+  const honestFlagged = run.history.reduce(
+    (t, r) => t + r.flagged.filter((f) => !isMalicious(f.member)).length,
+    0,
+  );
   return {
     attack,
     defense,
@@ -172,6 +188,12 @@ export async function runAttackCell({
     failureMissRate: backdoor.failureMissRate,
     honestNormMedian: median(norms(false)),
     maliciousNormMedian: median(norms(true)),
+    maliciousFlaggedByRound5:
+      maliciousMembers.length === 0
+        ? 0
+        : maliciousMembers.filter((m) => flaggedEarly.has(m)).length / maliciousMembers.length,
+    honestFlaggedRate: honestRounds === 0 ? 0 : honestFlagged / honestRounds,
+    flaggedPerRound: run.history.map((r) => r.flagged.map((f) => ({ member: f.member, reason: f.reason }))),
   };
 }
 

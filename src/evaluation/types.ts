@@ -30,9 +30,21 @@ export type AttackName = (typeof ATTACKS)[number];
  * How the round's updates are combined.
  * - `mean-unbounded`: the baseline without the proof: no norm bounds (nothing clips), plain mean;
  * - `mean-bounded`: plain mean, every update within the policy's L2 / L∞ bounds, as the proof enforces;
- * - `trimmed-mean`, `median`, `clipped-mean`: the robust rules, also on bounded updates.
+ * - `trimmed-mean`, `median`, `clipped-mean`: the robust rules, also on bounded updates;
+ * - `server-clip`: what an aggregator alone could do without any proof: no bounds on what members send,
+ *   the aggregator clips each update to `clipL2` and takes the mean (the baseline the proofs are judged by);
+ * - `screened-mean`: the defense (src/aggregation/rules/screened-mean.ts) on bounded updates: free riders
+ *   and opposing updates excluded, the rest clipped to the median norm.
  */
-export const DEFENSES = ["mean-unbounded", "mean-bounded", "trimmed-mean", "median", "clipped-mean"] as const;
+export const DEFENSES = [
+  "mean-unbounded",
+  "mean-bounded",
+  "trimmed-mean",
+  "median",
+  "clipped-mean",
+  "server-clip",
+  "screened-mean",
+] as const;
 export type DefenseName = (typeof DEFENSES)[number];
 
 /** The federation every cell runs: the task policy's fixed-point bounds and rule parameters, and training. */
@@ -49,8 +61,10 @@ export interface FederationSettings {
   readonly lInfBound: number;
   /** Values trimmed at each end per coordinate by `trimmed-mean`. */
   readonly trim: number;
-  /** `clipped-mean`'s clip, in fixed-point units. */
+  /** `clipped-mean`'s and `server-clip`'s clip, in fixed-point units. */
   readonly clipL2: number;
+  /** `screened-mean`'s cosine threshold in thousandths (default: the rule's drafting default). */
+  readonly minCosinePerMille?: number;
   readonly seed: number;
 }
 
@@ -75,4 +89,10 @@ export interface CellResult {
   readonly honestNormMedian: number;
   /** Median real-valued L2 norm of the updates malicious members sent (0 when there are none). */
   readonly maliciousNormMedian: number;
+  /** Share of the malicious members the rule's screen flagged at least once in rounds 1–5. */
+  readonly maliciousFlaggedByRound5: number;
+  /** Share of honest member-rounds the screen flagged (false positives). */
+  readonly honestFlaggedRate: number;
+  /** The screen's verdicts per round: `[round][i] = { member, reason }`. */
+  readonly flaggedPerRound: readonly (readonly { readonly member: number; readonly reason: string }[])[];
 }

@@ -11,6 +11,7 @@
  */
 import {
   computeRoundModel,
+  screenRound,
   validateRule,
   validateSparseUpdate,
   type MemberUpdate,
@@ -264,7 +265,9 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
       if (included) updates.push({ member: simulatedMemberAddress({ member: m }), update });
     }
     const previous = model;
-    const next = computeRoundModel({ previous, updates, rule: policy.rule, round });
+    // The rule's screen first, as the aggregator's and auditors' inputs apply it.
+    const screened = screenRound({ updates, rule: policy.rule, dimension: d });
+    const next = computeRoundModel({ previous, updates: screened.kept, rule: policy.rule, round });
     model = next.model;
     lastGlobalChange = realChange(next.delta, policy.scale);
     const perMember = (pick: (s: SentUpdate) => number): number =>
@@ -275,12 +278,17 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
       modelHash: next.hash,
       meanLocalLoss: meanOf(localLosses),
       sent,
+      flagged: screened.flagged.map((f) => ({
+        member: parseInt(f.member.slice(2), 16) - 1,
+        reason: f.reason,
+        detail: f.detail,
+      })),
       bytesPerMember: perMember((s) => s.wireBytes),
       payloadBytesPerMember: perMember((s) => s.payloadBytes),
       entriesPerMember: perMember((s) => s.entries),
     };
     history.push(record);
-    onRound?.(record, { previous, updates, model });
+    onRound?.(record, { previous, updates: screened.kept, model });
   }
   return {
     model,

@@ -120,6 +120,8 @@ export interface RoundRecord extends RoundEvaluation {
   /** Mean over the members that trained of their local cross-entropy after training. */
   readonly meanLocalLoss: number;
   readonly sent: readonly SentUpdate[];
+  /** Members the rule's screen left out this round (defenses such as `screened-mean`), by index. */
+  readonly flagged: readonly { readonly member: number; readonly reason: string; readonly detail: string }[];
   /** Means over all members (a member that sent nothing counts 0). */
   readonly bytesPerMember: number;
   readonly payloadBytesPerMember: number;

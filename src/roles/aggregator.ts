@@ -1,4 +1,9 @@
-import { computeRoundModel, ruleFromPolicy, type AggregationRule } from "../aggregation/index.js";
+import {
+  computeRoundModel,
+  ruleFromPolicy,
+  screenRound,
+  type AggregationRule,
+} from "../aggregation/index.js";
 import type { GlobalModel } from "../model/index.js";
 import {
   readRound,
@@ -190,7 +195,33 @@ export async function loadRoundInputs({
     roundPolicy,
     reader,
   });
-  return { roundPolicy, base, checks };
+  return { roundPolicy, base, checks: screenChecks({ checks, roundPolicy, dimension: base.params.length }) };
+}
+
+/**
+ * The policy rule's screen (a defense such as `screened-mean`) over the valid updates: the ones it leaves
+ * out become exclusions with its reason. Part of the inputs, so the aggregator and every auditor decide
+ * them the same way, from the same updates.
+ */
+export function screenChecks({
+  checks,
+  roundPolicy,
+  dimension,
+}: {
+  checks: UpdateCheck[];
+  roundPolicy: RoundPolicy;
+  dimension: number;
+}): UpdateCheck[] {
+  const { policy } = roundPolicy;
+  const rule = ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
+  const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
+  const { flagged } = screenRound({ updates: valid, rule, dimension });
+  if (flagged.length === 0) return checks;
+  const byMember = new Map(flagged.map((f) => [f.member, f]));
+  return checks.map((c) => {
+    const f = c.status === "valid" ? byMember.get(c.member) : undefined;
+    return f ? { member: c.member, status: "excluded", reason: f.reason, detail: f.detail } : c;
+  });
 }
 
 /**

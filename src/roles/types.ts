@@ -42,7 +42,8 @@ export interface RoundPolicy {
 }
 
 /** Why a committed update is left out, by the names of IFederatedRounds.ExclusionReason. */
-export type ExclusionReasonName = "Unopenable" | "Undecodable" | "CommitmentMismatch";
+export type ExclusionReasonName =
+  "Unopenable" | "Undecodable" | "CommitmentMismatch" | "FreeRider" | "Outlier";
 
 /** The outcome of checking one committed update: included with its decoded entries, or excluded. */
 export type UpdateCheck =

@@ -3,6 +3,7 @@
  * (`npm run mutation:contracts -- --only Consortium`): the exact second at which a voting window or a
  * policy closes, the edges of the policy bounds, and the auditor quorum when access is revoked.
  */
+import { MAX_RULE_ID } from "../../src/aggregation/index.js";
 import { expect } from "chai";
 import { network } from "hardhat";
 import { encodeProposal, Operation, Role, type ProposalAction } from "../../src/governance/index.js";
@@ -101,7 +102,13 @@ describe("Consortium: checks at their boundaries (mutation testing)", function (
 
   it("accepts a policy at the edges of its bounds: k = d and the last aggregation rule", async function () {
     const f = await networkHelpers.loadFixture(taskFixture);
-    const edges = { ...f.policy, dimension: 16, maxNonZeros: 16, aggregationRule: 4, ruleParameter: 1n };
+    const edges = {
+      ...f.policy,
+      dimension: 16,
+      maxNonZeros: 16,
+      aggregationRule: MAX_RULE_ID,
+      ruleParameter: 1n,
+    };
     await expect(f.govern({ kind: "UpdateTask", taskId: f.taskId, policy: edges })).to.emit(
       f.consortium,
       "TaskPolicySet",
@@ -109,8 +116,14 @@ describe("Consortium: checks at their boundaries (mutation testing)", function (
     const stored = await f.consortium.taskPolicy(f.taskId, await f.consortium.currentPolicyVersion(f.taskId));
     expect(stored.maxNonZeros).to.equal(16n);
     expect(stored.dimension).to.equal(16n);
-    expect(stored.aggregationRule).to.equal(4n);
-    await expect(f.govern({ kind: "UpdateTask", taskId: f.taskId, policy: { ...edges, aggregationRule: 5 } }))
+    expect(stored.aggregationRule).to.equal(BigInt(MAX_RULE_ID));
+    await expect(
+      f.govern({
+        kind: "UpdateTask",
+        taskId: f.taskId,
+        policy: { ...edges, aggregationRule: MAX_RULE_ID + 1 },
+      }),
+    )
       .to.be.revertedWithCustomError(f.consortium, "Consortium__InvalidPolicy")
       .withArgs("unknown aggregation rule");
     await expect(f.govern({ kind: "UpdateTask", taskId: f.taskId, policy: { ...edges, maxNonZeros: 17 } }))

@@ -259,6 +259,50 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     for (const m of ownReport.perMember) expect(m.macroF1).to.be.within(0, 1);
   });
 
+  it("--defense screened: a free rider is flagged every round, published as such, and the auditors agree", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-defense-"));
+    const run = await runCli([
+      "demo",
+      "--members",
+      "4",
+      "--rounds",
+      "2",
+      "--circuit",
+      "test",
+      "--attack",
+      "freeride",
+      "--malicious",
+      "1",
+      "--defense",
+      "screened",
+      "--out",
+      dir,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const defended = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    expect(defended.rule).to.equal("screened-mean");
+    const freeRider = defended.perMember.at(-1)!.member;
+    for (const r of defended.rounds) {
+      expect(r.status).to.equal("finalized");
+      expect(r.audit.every((a) => a.matches)).to.equal(true);
+      expect(r.flagged.map((f) => [f.member, f.reason])).to.deep.equal([[freeRider, "FreeRider"]]);
+      expect(r.rejected).to.deep.include({ member: freeRider, reason: "FreeRider" });
+    }
+    const conflicting = await runCli([
+      "demo",
+      "--defense",
+      "screened",
+      "--rule",
+      "median",
+      "--out",
+      join(dir, "x"),
+    ]);
+    expect(conflicting.code).to.equal(2);
+    expect(conflicting.stderr.trim()).to.equal(
+      "error: --defense screened is the screened-mean rule: drop --rule median",
+    );
+  });
+
   it("refuses an own-data demo that cannot run, before any chain or proof", async function () {
     const bad = await runCli(["demo", "--schema", "s.json", "--out", join(out, "bad")]);
     expect(bad.code).to.equal(2);

@@ -7,6 +7,7 @@ import {
   aggregate,
   computeRoundModel,
   ruleFromPolicy,
+  screenRound,
   type MemberUpdate,
 } from "../../src/aggregation/index.js";
 import {
@@ -24,6 +25,8 @@ interface GoldenCase {
   expectedDelta: { indices: number[]; values: number[] };
   expectedModelBytes: string;
   expectedModelHash: string;
+  /** Rules with a screen: the members it leaves out, in address order. */
+  expectedFlagged?: { member: string; reason: string }[];
 }
 
 interface GoldenGroup {
@@ -64,7 +67,7 @@ describe("aggregation golden vectors", function () {
         scale: group.scale,
         params: Int32Array.from(group.initialParams),
       };
-      const updates: MemberUpdate[] = group.updates.map((u) => ({
+      const all: MemberUpdate[] = group.updates.map((u) => ({
         member: u.member,
         update: {
           dimension: group.dimension,
@@ -84,6 +87,12 @@ describe("aggregation golden vectors", function () {
               ? undefined
               : Object.fromEntries(Object.entries(testCase.weights).map(([k, v]) => [k, BigInt(v)]));
           const rule = ruleFromPolicy({ ruleId: testCase.ruleId, param: BigInt(testCase.param), weights });
+          // A rule with a screen (a defense) leaves updates out first, as the roles' round inputs do.
+          const screened = screenRound({ updates: all, rule, dimension: group.dimension });
+          expect(screened.flagged.map((f) => ({ member: f.member, reason: f.reason }))).to.deep.equal(
+            testCase.expectedFlagged ?? [],
+          );
+          const updates = screened.kept;
           const delta = aggregate({ updates, rule, dimension: group.dimension });
           expect(Array.from(delta.indices)).to.deep.equal(testCase.expectedDelta.indices);
           expect(Array.from(delta.values)).to.deep.equal(testCase.expectedDelta.values);

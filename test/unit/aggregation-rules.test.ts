@@ -25,6 +25,7 @@ const SAMPLES: Record<AggregationRule["kind"], AggregationRule> = {
   "trimmed-mean": { kind: "trimmed-mean", trim: 2 },
   median: { kind: "median" },
   "clipped-mean": { kind: "clipped-mean", clipL2: 12_345n },
+  "screened-mean": { kind: "screened-mean", minCosinePerMille: 120 },
 };
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -45,8 +46,9 @@ describe("aggregation rule registry", function () {
       "trimmed-mean": 2,
       median: 3,
       "clipped-mean": 4,
+      "screened-mean": 5,
     });
-    expect(MAX_RULE_ID).to.equal(4);
+    expect(MAX_RULE_ID).to.equal(5);
   });
 
   it("has a sample for every registered rule, so each is checked below", function () {

@@ -56,11 +56,19 @@ function referenceAggregate(
     return row;
   });
   const n = BigInt(rows.length);
-  if (rule.kind === "clipped-mean") {
-    const c = rule.clipL2;
+  if (rule.kind === "clipped-mean" || rule.kind === "screened-mean") {
+    const floorSqrt = (s: bigint): bigint => {
+      const r = ceilSqrtRef(s);
+      return r * r === s ? r : r - 1n;
+    };
+    // screened-mean clips to the lower median of the integer norms (its screen runs before aggregate).
+    const norms = rows
+      .map((row) => floorSqrt(row.reduce((acc, v) => acc + v * v, 0n)))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const c = rule.kind === "clipped-mean" ? rule.clipL2 : norms[(norms.length - 1) >> 1]!;
     rows = rows.map((row) => {
       const s = row.reduce((acc, v) => acc + v * v, 0n);
-      if (s <= c * c) return row;
+      if (c === 0n || s <= c * c) return row;
       const r = ceilSqrtRef(s);
       return row.map((v) => (v < 0n ? -((-v * c) / r) : (v * c) / r));
     });
@@ -73,6 +81,7 @@ function referenceAggregate(
     switch (rule.kind) {
       case "mean":
       case "clipped-mean":
+      case "screened-mean":
         value = roundHalfAwayRef(
           column.reduce((a, b) => a + b, 0n),
           n,
@@ -783,6 +792,7 @@ describe("rules from the on-chain policy", function () {
       "trimmed-mean": 2,
       median: 3,
       "clipped-mean": 4,
+      "screened-mean": 5,
     });
   });
 
@@ -813,7 +823,9 @@ describe("rules from the on-chain policy", function () {
   });
 
   it("rejects unknown ids and parameters the rule does not take", function () {
-    expectCode(() => ruleFromPolicy({ ruleId: 5, param: 0n }), "unknown-rule-id");
+    expectCode(() => ruleFromPolicy({ ruleId: 6, param: 0n }), "unknown-rule-id");
+    expectCode(() => ruleFromPolicy({ ruleId: 5, param: 0n }), "bad-rule-param");
+    expectCode(() => ruleFromPolicy({ ruleId: 5, param: 1000n }), "bad-rule-param");
     expectCode(() => ruleFromPolicy({ ruleId: -1, param: 0n }), "unknown-rule-id");
     expectCode(() => ruleFromPolicy({ ruleId: 0, param: 1n }), "bad-rule-param");
     expectCode(() => ruleFromPolicy({ ruleId: 3, param: 2n }), "bad-rule-param");

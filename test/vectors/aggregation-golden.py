@@ -90,18 +90,73 @@ def clip(row, c):
     return [(abs(v) * c // r) * (1 if v >= 0 else -1) for v in row]
 
 
+def lower_median(xs):
+    s = sorted(xs)
+    return s[(len(s) - 1) // 2]
+
+
+def screen(group, t):
+    """screened-mean's screen (docs/aggregation.md): returns [(member, reason)] in member order."""
+    d = group["dimension"]
+    members = sorted(group["updates"], key=lambda u: u["member"].lower())
+    rows = [dense(u, d) for u in members]
+    n = len(rows)
+    if n < 3:
+        return []
+    sq = [sum(v * v for v in r) for r in rows]
+    norms = [math.isqrt(x) for x in sq]
+    med = lower_median(norms)
+    out = {}
+    for i in range(n):
+        if 10 * norms[i] < med:
+            out[i] = "FreeRider"
+    while True:
+        kept = [i for i in range(n) if i not in out]
+        if len(kept) < 3:
+            break
+        S = [sum(rows[i][j] for i in kept) for j in range(d)]
+        fresh = []
+        for i in kept:
+            others = [S[j] - rows[i][j] for j in range(d)]
+            D = sum(a * b for a, b in zip(rows[i], others))
+            L = sum(v * v for v in others)
+            shared = sum(1 for j in range(d) if rows[i][j] != 0 and others[j] != 0)
+            if L == 0 or sq[i] == 0 or 4 * shared < sum(1 for v in rows[i] if v != 0):
+                continue
+            strong = D * D * 10**6 >= t * t * sq[i] * L
+            if strong and D >= 0:
+                continue
+            cosine = float(D) / math.sqrt(float(sq[i]) * float(L))
+            fresh.append((cosine, i, "Outlier" if strong else "FreeRider"))
+        if not fresh:
+            break
+        worst = fresh[0]
+        for f in fresh[1:]:
+            if f[0] < worst[0]:
+                worst = f
+        out[worst[1]] = worst[2]
+    return [(members[i]["member"], out[i]) for i in sorted(out)]
+
+
 def aggregate(group, rule):
     d = group["dimension"]
     members = sorted(group["updates"], key=lambda u: u["member"].lower())
+    if rule["kind"] == "screened-mean":
+        flagged = {m for m, _ in screen(group, rule["t"])}
+        members = [u for u in members if u["member"] not in flagged]
     rows = [dense(u, d) for u in members]
     n = len(rows)
     kind = rule["kind"]
     if kind == "clipped-mean":
         rows = [clip(r, rule["clipL2"]) for r in rows]
+    if kind == "screened-mean":
+        c = lower_median([math.isqrt(sum(v * v for v in r)) for r in rows])
+        if c > 0:
+            rows = [clip(r, c) for r in rows]
     out = []
     for j in range(d):
         col = [r[j] for r in rows]
-        if kind in ("mean", "clipped-mean"):
+        if kind in ("mean", "clipped-mean", "screened-mean"):
             v = round_half_away(Fraction(sum(col), n))
         elif kind == "weighted-mean":
             w = [rule["weights"][u["member"].lower()] for u in members]
@@ -162,6 +217,7 @@ GROUPS = [
             {"ruleId": 2, "param": 2},
             {"ruleId": 3, "param": 0},
             {"ruleId": 4, "param": 6},
+            {"ruleId": 5, "param": 25},
         ],
     },
     {
@@ -187,11 +243,34 @@ GROUPS = [
             {"ruleId": 3, "param": 0},
             {"ruleId": 4, "param": 1 << 31},
             {"ruleId": 4, "param": 3},
+            {"ruleId": 5, "param": 25},
+        ],
+    },
+    {
+        "name": "screen: an empty and an opposing update flagged among four that agree; one on coordinates nobody else sent is not judged",
+        "task": 9,
+        "round": 5,
+        "scale": 4096,
+        "dimension": 12,
+        "initialParams": [10 * i - 40 for i in range(12)],
+        "updates": [
+            {"member": A("1"), "indices": [0, 1, 2, 3, 4], "values": [40, -30, 22, 15, -8]},
+            {"member": A("2"), "indices": [0, 1, 2, 3, 5], "values": [38, -28, 25, 11, 3]},
+            {"member": A("3"), "indices": [0, 1, 2, 4, 6], "values": [45, -35, 18, -5, 2]},
+            {"member": A("4"), "indices": [0, 1, 3, 4, 7], "values": [300, -260, 120, -60, 9]},
+            {"member": A("5"), "indices": [], "values": []},
+            {"member": A("6"), "indices": [0, 1, 2, 3], "values": [-41, 29, -24, -13]},
+            {"member": A("7"), "indices": [8, 9, 10, 11], "values": [37, -33, 29, 31]},
+        ],
+        "rules": [
+            {"ruleId": 0, "param": 0},
+            {"ruleId": 5, "param": 25},
+            {"ruleId": 5, "param": 999},
         ],
     },
 ]
 
-KINDS = {0: "mean", 1: "weighted-mean", 2: "trimmed-mean", 3: "median", 4: "clipped-mean"}
+KINDS = {0: "mean", 1: "weighted-mean", 2: "trimmed-mean", 3: "median", 4: "clipped-mean", 5: "screened-mean"}
 
 out_groups = []
 for g in GROUPS:
@@ -206,6 +285,8 @@ for g in GROUPS:
             rule["trim"] = r["param"]
         if kind == "clipped-mean":
             rule["clipL2"] = r["param"]
+        if kind == "screened-mean":
+            rule["t"] = r["param"]
         if kind == "weighted-mean":
             rule["weights"] = {k.lower(): v for k, v in r["weights"].items()}
         delta = aggregate(g, rule)
@@ -220,6 +301,8 @@ for g in GROUPS:
         }
         if "weights" in r:
             case["weights"] = {k: str(v) for k, v in r["weights"].items()}
+        if kind == "screened-mean":
+            case["expectedFlagged"] = [{"member": m, "reason": reason} for m, reason in screen(g, r["param"])]
         cases.append(case)
     out_groups.append(
         {

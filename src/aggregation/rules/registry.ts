@@ -6,6 +6,7 @@
 import { clippedMeanRule } from "./clipped-mean.js";
 import { meanRule } from "./mean.js";
 import { medianRule } from "./median.js";
+import { screenedMeanRule } from "./screened-mean.js";
 import { trimmedMeanRule } from "./trimmed-mean.js";
 import type { AggregationRuleDefinition } from "./types.js";
 import { weightedMeanRule } from "./weighted-mean.js";
@@ -16,6 +17,7 @@ export const AGGREGATION_RULES = [
   trimmedMeanRule,
   medianRule,
   clippedMeanRule,
+  screenedMeanRule,
 ] as const;
 
 type RuleOf<D> = D extends AggregationRuleDefinition<infer R> ? R : never;

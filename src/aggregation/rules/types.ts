@@ -31,6 +31,16 @@ export interface RuleDraftContext {
   readonly l2Bound: bigint;
 }
 
+/** Why a rule's screen leaves an update out (names of IFederatedRounds.ExclusionReason). */
+export type ScreenReason = "FreeRider" | "Outlier";
+
+/** One update a rule's screen leaves out: its position in `RuleInput.updates`, the reason, a detail. */
+export interface ScreenFlag {
+  readonly index: number;
+  readonly reason: ScreenReason;
+  readonly detail: string;
+}
+
 /** One aggregation rule: everything the rest of the system needs to know about it. */
 export interface AggregationRuleDefinition<R extends RuleShape> {
   /** The rule's name in `AggregationRule.kind`, the CLI and reports. */
@@ -54,6 +64,11 @@ export interface AggregationRuleDefinition<R extends RuleShape> {
   toParameter(rule: R): bigint;
   /** The parameter a drafted task gets when its author names only the rule. */
   defaultParameter(context: RuleDraftContext): bigint;
+  /**
+   * Updates to leave out before aggregating, decided deterministically from the updates alone (defenses:
+   * `screened-mean`). The aggregator publishes them as exclusions with the reason; auditors replay it.
+   */
+  screen?(input: RuleInput<R>): ScreenFlag[];
   /** The integer, bit-exact aggregation: sparse output, no zero entries, indices strictly increasing. */
   aggregate(input: RuleInput<R>): SparseUpdate;
 }

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
-import { DRAFTABLE_RULE_KINDS } from "../../aggregation/index.js";
+import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregation/index.js";
 import { loadDevOnly } from "../dev-dependency.js";
 import type { DemoDataOptions } from "../../demo/types.js";
 import { createLogger } from "../log.js";
@@ -41,6 +41,14 @@ function demoDataOptions(opts: Record<string, unknown>): DemoDataOptions | undef
   };
 }
 
+/** The task's rule: `--rule`, or `screened-mean` for `--defense screened` (which is that rule). */
+function demoRule(opts: Record<string, unknown>): AggregationRuleKind {
+  if (opts.defense !== "screened") return opts.rule as AggregationRuleKind;
+  if (opts.rule !== "mean" && opts.rule !== "screened-mean")
+    throw new Error(`--defense screened is the screened-mean rule: drop --rule ${String(opts.rule)}`);
+  return "screened-mean";
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
@@ -72,6 +80,15 @@ export function registerDemoCommand(program: Command): void {
     .option("--delimiter <char>", "the CSV delimiter of --data (default: ,)")
     .addOption(
       new Option("--rule <rule>", "aggregation rule").choices([...DRAFTABLE_RULE_KINDS]).default("mean"),
+    )
+    .addOption(
+      new Option(
+        "--defense <defense>",
+        "screened: the task's rule becomes screened-mean (free riders and opposing updates excluded and listed, " +
+          "the rest clipped to the median norm)",
+      )
+        .choices(["none", "screened"])
+        .default("none"),
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
@@ -107,7 +124,7 @@ export function registerDemoCommand(program: Command): void {
         rounds: opts.rounds as number,
         dataset: opts.dataset as "ai4i" | "supplychain",
         ...(data ? { data } : {}),
-        rule: opts.rule as "mean",
+        rule: demoRule(opts),
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
         tamperAggregator: opts.tamperAggregator as boolean,
