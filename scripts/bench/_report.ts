@@ -452,6 +452,33 @@ function ownDataBlock(results: Json): string {
   ].join("\n");
 }
 
+function defensesBlock(results: Json): string {
+  const d = result(results, "defenses");
+  if (!d) return "(defenses not measured in this run)";
+  const table_ = (d.table ?? {}) as Record<string, Record<string, Json>>;
+  const cell = (x: unknown, digits = 3): string => {
+    const s = x as Json | undefined;
+    return s ? `${num(s.mean, digits)} ± ${num(s.std, digits)}` : "–";
+  };
+  const rows: string[][] = [];
+  for (const [defense, byAttack] of Object.entries(table_)) {
+    for (const [attack, c] of Object.entries(byAttack)) {
+      rows.push([
+        defense,
+        attack,
+        cell(c.macroF1),
+        cell(c.backdoorSuccess, 2),
+        attack === "none" ? "–" : cell(c.maliciousFlaggedByRound5, 2),
+        cell(c.honestFlaggedRate, 3),
+      ]);
+    }
+  }
+  return table(
+    ["defense", "attack (30%)", "macro-F1", "backdoor success", "attackers flagged by round 5", "honest member-rounds flagged"],
+    rows,
+  );
+}
+
 /** Every generated block of docs/benchmarks.md, by name. */
 export function renderDocBlocks(results: Json): Record<string, string> {
   return {
@@ -462,6 +489,7 @@ export function renderDocBlocks(results: Json): Record<string, string> {
     zk: zkBlock(results),
     learning: learningBlock(results),
     "own-data": ownDataBlock(results),
+    defenses: defensesBlock(results),
     gas: gasBlock(results),
     rounds: roundsBlock(results),
     "attacks-f1": attacksBlock(results, "f1"),
