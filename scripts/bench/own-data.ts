@@ -90,7 +90,7 @@ async function schemaDataset(schema: DataSchema, seed: number, path = AI4I_DEFAU
     selectRows({ data: rows, rows: Uint32Array.from(p, (i) => split.train[i]!) }),
   );
   const spec = defaultModelForSchema({
-    features: rows.featureShape[0]!,
+    inputShape: rows.featureShape,
     classes: schema.label.classes.length,
     maxParams: 4096,
   });

@@ -14,7 +14,8 @@ export type DataErrorCode =
   | "unknown-category"
   | "unknown-class"
   | "missing-value"
-  | "bad-json";
+  | "bad-json"
+  | "duplicate-order";
 
 /**
  * A member's data file (or a schema) that cannot be used. The message names the file, the line and the

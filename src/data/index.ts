@@ -14,6 +14,7 @@ export {
   featureWidth,
   schemaColumns,
   schemaHash,
+  schemaInputShape,
   validateSchema,
   type BooleanFeature,
   type CategoricalFeature,

@@ -45,6 +45,12 @@ export interface DataSchema {
   readonly label: { readonly column: string; readonly classes: readonly string[] };
   /** Columns present in the files that the model does not use (identifiers, leaking columns). */
   readonly ignored?: readonly string[];
+  /**
+   * Time series: rows with the same `key` (a machine, a lot) ordered by the numeric `order` column (a
+   * timestamp, a stage) make sequences; every run of `steps` consecutive rows is one example shaped
+   * [steps, features], labelled with its last row's label. Rows of a key with fewer rows make none.
+   */
+  readonly sequence?: { readonly key: string; readonly order: string; readonly steps: number };
 }
 
 const BOOLEAN_TRUE = new Set(["true", "1", "yes"]);
@@ -65,9 +71,20 @@ export function featureWidth(schema: DataSchema): number {
   return width;
 }
 
+/** The shape of one example under the schema: [features], or [steps, features] for a time series. */
+export function schemaInputShape(schema: DataSchema): number[] {
+  const width = featureWidth(schema);
+  return schema.sequence ? [schema.sequence.steps, width] : [width];
+}
+
 /** Every column a record must have, in schema order: features, label, ignored. */
 export function schemaColumns(schema: DataSchema): string[] {
-  return [...schema.features.map((f) => f.name), schema.label.column, ...(schema.ignored ?? [])];
+  return [
+    ...schema.features.map((f) => f.name),
+    schema.label.column,
+    ...(schema.sequence ? [schema.sequence.key, schema.sequence.order] : []),
+    ...(schema.ignored ?? []),
+  ];
 }
 
 /** Canonical JSON of a schema (keys sorted, no whitespace): the bytes the schema hash is taken over. */
@@ -128,6 +145,20 @@ export function validateSchema({ schema, source = "schema" }: { schema: unknown;
         fail(`${where} ("${String(name)}"): type must be numeric, categorical or boolean`);
     }
   });
+  const sequence = s["sequence"];
+  if (sequence !== undefined) {
+    if (typeof sequence !== "object" || sequence === null) fail("sequence must be { key, order, steps }");
+    const q = sequence as Record<string, unknown>;
+    for (const field of ["key", "order"]) {
+      const c = q[field];
+      if (typeof c !== "string" || c === "") fail(`sequence.${field} must be a column name`);
+      if (seen.has(c as string)) fail(`column "${String(c)}" is used twice (sequence.${field})`);
+      seen.add(c as string);
+    }
+    const steps = q["steps"];
+    if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 2 || steps > 1024)
+      fail("sequence.steps must be an integer from 2 to 1024");
+  }
   const ignored = s["ignored"];
   if (ignored !== undefined) {
     if (!Array.isArray(ignored) || !ignored.every((c) => typeof c === "string"))

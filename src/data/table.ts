@@ -19,6 +19,9 @@ export interface DataSummary {
   readonly numeric: Readonly<Record<string, { min: number; max: number; mean: number }>>;
   /** Categorical and boolean columns: rows per value. */
   readonly counts: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Time-series schemas, when the rows were kept: sequence keys, and examples (windows) built. */
+  readonly sequences?: number;
+  readonly windows?: number;
 }
 
 /** Each row's value of a grouping column: `values[ofRow[i]]` is row i's. */
@@ -79,6 +82,11 @@ export async function scanRecords({
       column: groupBy,
       message: `cannot split by a column the schema does not list (features, label or ignored)`,
     });
+  const sequence = schema.sequence;
+  const seqKeys = new Map<string, number>();
+  const keyOf: number[] = [];
+  const orderOf: number[] = [];
+  const lineOf: number[] = [];
   const groupValues = new Map<string, number>();
   const groupOf: number[] = [];
   if (schema.label.classes.length > 256)
@@ -153,6 +161,27 @@ export async function scanRecords({
       columns.rows++;
     }
     classCounts[label]!++;
+    if (sequence) {
+      const keyText = cellText(record.cells.get(sequence.key) ?? null).trim();
+      if (keyText === "")
+        throw new DataError({ code: "missing-value", file, line, column: sequence.key, message: "is empty" });
+      const orderCell = record.cells.get(sequence.order) ?? null;
+      const orderText = cellText(orderCell).trim();
+      const order = typeof orderCell === "number" ? orderCell : orderText === "" ? Number.NaN : Number(orderText);
+      if (!Number.isFinite(order))
+        throw new DataError({
+          code: "not-a-number",
+          file,
+          line,
+          column: sequence.order,
+          message: `${JSON.stringify(orderText)} is not a finite number (the sequence order)`,
+        });
+      let k = seqKeys.get(keyText);
+      if (k === undefined) seqKeys.set(keyText, (k = seqKeys.size));
+      keyOf.push(k);
+      orderOf.push(order);
+      lineOf.push(line);
+    }
     if (groupBy !== undefined) {
       const value = cellText(record.cells.get(groupBy) ?? null).trim();
       let g = groupValues.get(value);
@@ -173,16 +202,76 @@ export async function scanRecords({
   const groups =
     groupBy !== undefined ? { column: groupBy, values: [...groupValues.keys()], ofRow: Uint32Array.from(groupOf) } : undefined;
   if (!columns) return { summary, ...(groups ? { groups } : {}) };
+  const flat: LabelledData = {
+    features: columns.features.slice(0, rows * width),
+    labels: columns.labels.slice(0, rows),
+    rows,
+    featureShape: [width],
+    classes: schema.label.classes.length,
+  };
+  if (!sequence) return { summary, ...(groups ? { groups } : {}), data: flat };
+  const windows = sequenceWindows({ flat, keyOf, orderOf, lineOf, steps: sequence.steps, file, column: sequence.order });
   return {
-    summary,
-    ...(groups ? { groups } : {}),
-    data: {
-      features: columns.features.slice(0, rows * width),
-      labels: columns.labels.slice(0, rows),
-      rows,
-      featureShape: [width],
-      classes: schema.label.classes.length,
-    },
+    summary: { ...summary, sequences: seqKeys.size, windows: windows.ends.length },
+    ...(groups ? { groups: { ...groups, ofRow: Uint32Array.from(windows.ends, (r) => groups.ofRow[r]!) } } : {}),
+    data: windows.data,
+  };
+}
+
+/**
+ * Examples of a time-series schema: rows grouped by key and sorted by order, every run of `steps`
+ * consecutive rows of a key one example [steps, width] labelled with its last row. `ends` holds each
+ * example's last row (for its group). Two rows of one key with the same order are refused.
+ */
+function sequenceWindows({
+  flat,
+  keyOf,
+  orderOf,
+  lineOf,
+  steps,
+  file,
+  column,
+}: {
+  flat: LabelledData;
+  keyOf: readonly number[];
+  orderOf: readonly number[];
+  lineOf: readonly number[];
+  steps: number;
+  file: string;
+  column: string;
+}): { data: LabelledData; ends: number[] } {
+  const width = flat.featureShape[0]!;
+  const byKey = new Map<number, number[]>();
+  keyOf.forEach((k, row) => {
+    let list = byKey.get(k);
+    if (!list) byKey.set(k, (list = []));
+    list.push(row);
+  });
+  const runs: number[][] = [];
+  for (const list of byKey.values()) {
+    list.sort((a, b) => orderOf[a]! - orderOf[b]! || a - b);
+    for (let i = 1; i < list.length; i++)
+      if (orderOf[list[i]!] === orderOf[list[i - 1]!])
+        throw new DataError({
+          code: "duplicate-order",
+          file,
+          line: lineOf[list[i]!]!,
+          column,
+          message: `${orderOf[list[i]!]} repeats the order of line ${lineOf[list[i - 1]!]} for the same sequence key`,
+        });
+    for (let end = steps - 1; end < list.length; end++) runs.push(list.slice(end - steps + 1, end + 1));
+  }
+  const features = new Float32Array(runs.length * steps * width);
+  const labels = new Uint8Array(runs.length);
+  runs.forEach((run, w) => {
+    run.forEach((row, t) =>
+      features.set(flat.features.subarray(row * width, (row + 1) * width), (w * steps + t) * width),
+    );
+    labels[w] = flat.labels[run[steps - 1]!]!;
+  });
+  return {
+    data: { features, labels, rows: runs.length, featureShape: [steps, width], classes: flat.classes },
+    ends: runs.map((run) => run[steps - 1]!),
   };
 }
 

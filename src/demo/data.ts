@@ -8,7 +8,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   createRng,
-  featureWidth,
+  schemaInputShape,
   permutation,
   inferSchema,
   scanRecords,
@@ -197,7 +197,7 @@ export async function loadDemoData({
   if (own.modelFile !== undefined) model = await readModelFile(own.modelFile);
   else {
     const spec = defaultModelForSchema({
-      features: featureWidth(schema),
+      inputShape: schemaInputShape(schema),
       classes: schema.label.classes.length,
       maxParams,
     });

@@ -160,23 +160,30 @@ export const MODEL_PRESETS: ReadonlyMap<string, ModelSpec> = new Map(
 
 /**
  * The model proposed for a schema when a task names none: the AI4I preset's architecture (sparse encoder
- * 64 → 16, a classifier) on the schema's features, the first layer narrowed until d fits `maxParams`
- * (the circuit's index range), so that the proposal can always be proven.
+ * 64 → 16, a classifier) on the schema's features — for a time series the quality preset's (an encoder
+ * at every step, an LSTM, a classifier) — narrowed until d fits `maxParams` (the circuit's index range),
+ * so that the proposal can always be proven.
  */
 export function defaultModelForSchema({
-  features,
+  inputShape,
   classes,
   maxParams,
 }: {
-  features: number;
+  /** [features], or [steps, features] for a time series (`schemaInputShape`). */
+  inputShape: readonly number[];
   classes: number;
   maxParams: number;
 }): ModelSpec {
-  for (const first of [64, 48, 32, 24, 16, 8]) {
+  const sequence = inputShape.length === 2;
+  const name = inputShape.join("x");
+  const candidates: { encoderUnits: number[]; recurrentUnits?: number }[] = sequence
+    ? [16, 12, 8, 4].map((u) => ({ encoderUnits: [u], recurrentUnits: u }))
+    : [64, 48, 32, 24, 16, 8].map((u) => ({ encoderUnits: [u, 16] }));
+  for (const c of candidates) {
     const spec = sparseEncoderSpec({
-      id: `default-sparse-mlp-${features}x${first}x16x${classes}`,
-      inputShape: [features],
-      encoderUnits: [first, 16],
+      id: `default-sparse-${sequence ? "lstm" : "mlp"}-${name}x${c.encoderUnits.join("x")}x${classes}`,
+      inputShape,
+      ...c,
       classes,
       l1Kernel: 1e-5,
       l1Activity: 1e-4,
@@ -184,7 +191,7 @@ export function defaultModelForSchema({
     if (spec.layout.reduce((n, t) => n + t.size, 0) <= maxParams) return spec;
   }
   throw new InvalidModelSpecError(
-    `no default model for ${features} features and ${classes} classes fits ${maxParams} parameters: ` +
+    `no default model for input [${inputShape.join(", ")}] and ${classes} classes fits ${maxParams} parameters: ` +
       "name a smaller model or a circuit with more indices",
   );
 }

@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
-import { featureWidth, schemaHash, type DataSchema } from "../data/schema.js";
+import { schemaHash, schemaInputShape, type DataSchema } from "../data/schema.js";
 import { loadModelSpec } from "./model.js";
 import { MODEL_PRESETS } from "./specs.js";
 import {
@@ -122,10 +122,10 @@ export async function readInitialWeights({
  * one score per class. Refused with both sides' numbers.
  */
 export function checkModelFitsSchema({ spec, schema }: { spec: ModelSpec; schema: DataSchema }): void {
-  const width = featureWidth(schema);
-  if (spec.inputShape.length !== 1 || spec.inputShape[0] !== width)
+  const shape = schemaInputShape(schema);
+  if (spec.inputShape.join("x") !== shape.join("x"))
     throw new InvalidModelSpecError(
-      `model "${spec.id}" takes input [${spec.inputShape.join(", ")}] but the schema gives ${width} features per row ` +
+      `model "${spec.id}" takes input [${spec.inputShape.join(", ")}] but the schema gives ${shape.length === 1 ? `${shape[0]} features per row` : `sequences of ${shape[0]} steps × ${shape[1]} features`} ` +
         `(numeric and boolean columns count 1, categorical ones their number of categories)`,
     );
   if (spec.classes !== schema.label.classes.length)

@@ -96,7 +96,7 @@ describe("cfl governance draft-task --schema --model", function () {
     const run = await runCli(base);
     expect(run.code, run.stderr).to.equal(0);
     const { policy } = JSON.parse(run.stdout) as { policy: { modelId: string } };
-    const spec = defaultModelForSchema({ features: 4, classes: 3, maxParams: 4096 });
+    const spec = defaultModelForSchema({ inputShape: [4], classes: 3, maxParams: 4096 });
     expect(policy.modelId).to.equal(
       taskModelId({ topologyHash: topologyHash(spec.topology), dataHash: schemaHash(SCHEMA) }),
     );

@@ -701,13 +701,13 @@ interface DraftOptions extends ConfigOption {
 /** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
 async function draftTaskModel({ opts, maxParams }: { opts: DraftOptions; maxParams: number }) {
   const learning = await import("../../learning/index.js");
-  const { canonicalJson, featureWidth, schemaHash } = await import("../../data/index.js");
+  const { canonicalJson, schemaHash, schemaInputShape } = await import("../../data/index.js");
   const schema = opts.schema !== undefined ? await loadSchema(opts.schema) : undefined;
   let model: Awaited<ReturnType<typeof learning.readModelFile>>;
   if (opts.model !== undefined) model = await learning.readModelFile(opts.model);
   else if (schema) {
     const spec = learning.defaultModelForSchema({
-      features: featureWidth(schema),
+      inputShape: schemaInputShape(schema),
       classes: schema.label.classes.length,
       maxParams,
     });

@@ -26,7 +26,7 @@ import {
 /** What a member trains on: its rows, and the task model they fit once the circuit's size is known. */
 async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
   const learning = await import("../../learning/index.js");
-  const { featureWidth, scanRecords, schemaHash } = await import("../../data/index.js");
+  const { scanRecords, schemaHash, schemaInputShape } = await import("../../data/index.js");
   if (member.data) {
     const files = member.data;
     const schema = await loadSchema(files.schemaFile);
@@ -44,7 +44,7 @@ async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
           ? await learning.readModelFile(files.modelFile)
           : (() => {
               const spec = learning.defaultModelForSchema({
-                features: featureWidth(schema),
+                inputShape: schemaInputShape(schema),
                 classes: schema.label.classes.length,
                 maxParams,
               });
