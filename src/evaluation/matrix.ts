@@ -68,9 +68,39 @@ function policyFor(defense: DefenseName, settings: FederationSettings): Federati
   };
 }
 
+/** The same update for every attacker of a round (see `scaling-adaptive`), built by the first of them. */
+function alignedAtBound({ boundReal, k }: { boundReal: number | undefined; k: number }): MemberBehaviour {
+  const shared = new Map<number, Float32Array>();
+  return {
+    transformDelta: ({ delta, round }) => {
+      let out = shared.get(round);
+      if (!out) {
+        // All the mass on the k largest coordinates, which top-k then sends whole.
+        const top = Array.from(delta.keys())
+          .sort((a, b) => Math.abs(delta[b]!) - Math.abs(delta[a]!) || a - b)
+          .slice(0, k);
+        const norm = Math.sqrt(top.reduce((a, i) => a + delta[i]! * delta[i]!, 0));
+        const target = boundReal === undefined ? 20 * norm : 0.99 * boundReal;
+        const factor = norm === 0 ? 0 : -target / norm;
+        out = new Float32Array(delta.length);
+        for (const i of top) out[i] = delta[i]! * factor;
+        shared.set(round, out);
+      }
+      return out;
+    },
+  };
+}
+
 /** What a malicious member does under `attack`, beyond poisoning its data. */
-function behaviourFor(attack: AttackName, seed: number): MemberBehaviour | undefined {
+function behaviourFor(
+  attack: AttackName,
+  seed: number,
+  boundReal: number | undefined,
+  k: number,
+): MemberBehaviour | undefined {
   switch (attack) {
+    case "scaling-adaptive":
+      return alignedAtBound({ boundReal, k });
     case "scaling":
     case "signflip":
     case "noise":
@@ -152,7 +182,13 @@ export async function runAttackCell({
       ? poisonData({ data, attack, trigger: AI4I_TRIGGER })
       : data,
   );
-  const behaviour = behaviourFor(attack, settings.seed);
+  const unbounded = defense === "mean-unbounded" || defense === "server-clip";
+  const behaviour = behaviourFor(
+    attack,
+    settings.seed,
+    unbounded ? undefined : settings.l2Bound / settings.scale,
+    settings.k,
+  );
   const run = await simulateFederation({
     spec,
     members,

@@ -12,7 +12,10 @@ import type { TrainingPolicy } from "../learning/index.js";
  * - `labelflip`: they train on their data with every label flipped;
  * - `backdoor`: they train on their data plus failure rows stamped with a trigger and labelled "no failure";
  * - `freeride-zero`: no training, an empty update (zero entries);
- * - `freeride-stale`: no training, the last global change passed off as their own update.
+ * - `freeride-stale`: no training, the last global change passed off as their own update;
+ * - `scaling-adaptive`: the strongest update the proof admits, aligned: every attacker sends the same
+ *   update, the first attacker's honest delta negated and scaled to 99% of the policy's L2 bound (without
+ *   a bound, 20 times its norm).
  */
 export const ATTACKS = [
   "none",
@@ -23,6 +26,7 @@ export const ATTACKS = [
   "backdoor",
   "freeride-zero",
   "freeride-stale",
+  "scaling-adaptive",
 ] as const;
 export type AttackName = (typeof ATTACKS)[number];
 

@@ -65,6 +65,24 @@ describe("evaluation: attack × defense simulation", function () {
     expect(mean.honestNormMedian).to.be.greaterThan(0);
   });
 
+  it("the adaptive scaling attack sends one update at the bound from every attacker; the screen flags them", async function () {
+    const fourMembers = { ...tiny, members: [...tiny.members, tiny.members[0]!] };
+    const bounded = await runAttackCell({
+      dataset: fourMembers,
+      attack: "scaling-adaptive",
+      defense: "screened-mean",
+      malicious: 1,
+      settings: SETTINGS,
+    });
+    const bound = SETTINGS.l2Bound / SETTINGS.scale;
+    // Just under the bound (quantisation shaves a little).
+    expect(bounded.maliciousNormMedian).to.be.within(0.95 * bound, bound);
+    expect(bounded.maliciousFlaggedByRound5).to.equal(1);
+    expect(bounded.flaggedPerRound.flat().every((f) => f.member === 3 && f.reason === "Outlier")).to.equal(
+      true,
+    );
+  });
+
   it("the proof's L2 bound caps what a scaling attacker sends", async function () {
     const bounded = await runAttackCell({
       dataset: tiny,
