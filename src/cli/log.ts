@@ -31,6 +31,16 @@ function stringify(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
+/** For a person: fractions to 4 significant digits (macroF1=0.2768, not 0.2768057081736701). */
+export function readable(value: unknown): unknown {
+  if (typeof value === "number" && !Number.isInteger(value) && Number.isFinite(value))
+    return Number(value.toPrecision(4));
+  if (Array.isArray(value)) return value.map(readable);
+  if (value !== null && typeof value === "object" && !(value instanceof Error))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, readable(v)]));
+  return value;
+}
+
 export function createLogger({ quiet = false }: { quiet?: boolean } = {}): Logger {
   const tty = process.stderr.isTTY === true;
   return (event, fields = {}) => {
@@ -38,7 +48,7 @@ export function createLogger({ quiet = false }: { quiet?: boolean } = {}): Logge
     const shown = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, loggable(v)]));
     if (tty) {
       const detail = Object.entries(shown)
-        .map(([k, v]) => `${k}=${typeof v === "string" ? v : stringify(v)}`)
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : stringify(readable(v))}`)
         .join(" ");
       writeLogLine(`• ${event}${detail ? "  " + detail : ""}`);
     } else {

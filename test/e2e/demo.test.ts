@@ -12,7 +12,8 @@ import {
   taskModelId,
   topologyHash,
 } from "../../src/learning/index.js";
-import { CHROMIUM_FLAGS, chromiumPath, runCli } from "./helpers.js";
+import { renderDemoSummary } from "../../src/cli/commands/demo-summary.js";
+import { CHROMIUM_FLAGS, chromiumPath, ROOT, runCli } from "./helpers.js";
 
 const exec = promisify(execFile);
 
@@ -328,6 +329,40 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(cell.stderr.trim().split("\n").at(-1)).to.equal(
       'error: bad.csv:3: column "temperature": "hot" is not a number',
     );
+  });
+
+  it("on a terminal, prints rounded progress and a closing table instead of JSON", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-tty-"));
+    const command = [process.execPath, join(ROOT, "bin", "cfl.js"), "demo", "--members", "3", "--rounds", "2"]
+      .concat(["--circuit", "test", "--out", dir])
+      .map((a) => `'${a}'`)
+      .join(" ");
+    // util-linux `script` gives the command a pseudo-terminal, as a person's shell would.
+    const { stdout } = await exec("script", ["-qec", command, "/dev/null"], {
+      timeout: 300_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(stdout).to.match(/round\s+commits\s+excluded\s+verdict\s+macro-F1/);
+    expect(stdout).to.match(
+      /macro-F1 on the shared test set: 0\.\d{3} before round 1 → 0\.\d{3} after round 2/,
+    );
+    expect(stdout).to.include(`report: ${dir}/report.json`);
+    expect(stdout).to.match(/• round-done {2}round=1 status=finalized macroF1=0\.\d{1,4}\b/);
+    expect(stdout).to.not.match(/macroF1=0\.\d{5,}/);
+    expect(stdout).to.not.include('{"out":');
+  });
+
+  it("renders the closing summary from the report: a row per round and each member's own score", function () {
+    const text = renderDemoSummary({ report, out });
+    const lines = text.split("\n");
+    const header = lines.findIndex((l) => l.startsWith("round"));
+    expect(
+      lines.slice(header + 2, header + 2 + report.rounds.length).map((l) => l.split(/\s+/)[0]),
+    ).to.deep.equal(report.rounds.map((r) => String(r.round)));
+    expect(text).to.include("resolved (dispute-confirmed)");
+    expect(text).to.include(report.rounds[0]!.metrics.macroF1.toFixed(3));
+    for (const m of report.perMember)
+      expect(text).to.include(`${m.member.slice(0, 8)}…${m.member.slice(-4)}`);
   });
 
   it("refuses bad options with one error line and a non-zero exit", async function () {

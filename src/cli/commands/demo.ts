@@ -5,6 +5,7 @@ import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregatio
 import { loadDevOnly } from "../dev-dependency.js";
 import type { DemoDataOptions } from "../../demo/types.js";
 import { createLogger } from "../log.js";
+import { renderDemoSummary } from "./demo-summary.js";
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -112,6 +113,7 @@ export function registerDemoCommand(program: Command): void {
     .option("--out <dir>", "where report.json, report.html and the IPFS blockstore go", "./demo-out")
     .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
     .option("--quiet", "no progress output", false)
+    .option("--json", "print the result as JSON (the default when stdout is not a terminal)", false)
     .action(async (opts: Record<string, unknown>) => {
       const { runDemo } = await loadDevOnly({
         needs: "hardhat/hre",
@@ -135,6 +137,10 @@ export function registerDemoCommand(program: Command): void {
         circuit: opts.circuit as string,
         log: createLogger({ quiet: opts.quiet as boolean }),
       });
+      if (opts.json !== true && process.stdout.isTTY === true) {
+        process.stdout.write(renderDemoSummary({ report, out: resolve(opts.out as string) }) + "\n");
+        return;
+      }
       const summary = report.rounds.map((r) => ({
         round: r.round,
         committed: r.committed,
