@@ -37,7 +37,7 @@ import { loadCircuitArtifacts, randomSalt, releaseZkWorkers, type PolicyBounds }
 const MEMBERS = 10;
 const MALICIOUS = [1, 3]; // 10% and 30%
 /** The demo's policy (k, scale and bounds); trim = the 30% the rules should withstand. */
-const MATRIX_SETTINGS: FederationSettings = {
+export const MATRIX_SETTINGS: FederationSettings = {
   rounds: 6,
   training: { epochs: 2, batchSize: 64, learningRate: 0.01, classWeighting: "sqrt" },
   k: 128,

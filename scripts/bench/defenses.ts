@@ -17,6 +17,7 @@ import { pathToFileURL } from "node:url";
 import { DEFAULT_MIN_COSINE_PER_MILLE } from "../../src/aggregation/index.js";
 import { runAttackCell, type AttackName, type CellResult, type DefenseName, type FederationSettings } from "../../src/evaluation/index.js";
 import { initBackend, loadDataset } from "../../src/learning/index.js";
+import { MATRIX_SETTINGS } from "./attacks.js";
 
 const MEMBERS = 10;
 const MALICIOUS = 3;
@@ -32,16 +33,9 @@ const ATTACKS: AttackName[] = [
   "scaling-adaptive",
   "backdoor",
 ];
-/** The attack matrix's settings (the demo's policy). */
+/** The attack matrix's settings (the demo's policy), with the screen's drafted threshold; seeds vary. */
 const SETTINGS: Omit<FederationSettings, "seed"> = {
-  rounds: 6,
-  training: { epochs: 2, batchSize: 64, learningRate: 0.01, classWeighting: "sqrt" },
-  k: 128,
-  scale: 4096,
-  l2Bound: 4 * 4096,
-  lInfBound: 2 ** 15 - 1,
-  trim: 3,
-  clipL2: 2 * 4096,
+  ...MATRIX_SETTINGS,
   minCosinePerMille: DEFAULT_MIN_COSINE_PER_MILLE,
 };
 
