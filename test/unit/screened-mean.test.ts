@@ -13,11 +13,13 @@ const D = 64;
 const RULE: AggregationRule = { kind: "screened-mean", minCosinePerMille: 25 };
 const member = (i: number): string => `0x${(i + 1).toString(16).padStart(40, "0")}`;
 
-/** An honest-looking update: a shared direction plus member noise, on the first `k` coordinates. */
+/** An honest-looking update: a shared direction plus as much of the member's own, on the first `k` coordinates. */
 function honest(i: number, k = 32): MemberUpdate {
   const rng = createRng(100 + i);
   const indices = Uint32Array.from({ length: k }, (_, j) => j);
-  const values = Int32Array.from(indices, (j) => Math.round(200 * Math.sin(j + 1) + 40 * (rng.next() - 0.5)));
+  const values = Int32Array.from(indices, (j) =>
+    Math.round(200 * Math.sin(j + 1) + 300 * (rng.next() - 0.5)),
+  );
   return { member: member(i), update: { dimension: D, indices, values } };
 }
 
@@ -54,6 +56,22 @@ describe("screened-mean's screen", function () {
     expect(flagged).to.deep.include([member(5), "FreeRider"]);
     expect(flagged).to.deep.include([member(6), "Outlier"]);
     expect(flagged.map(([m]) => m)).to.not.include.members(h.map((u) => u.member));
+  });
+
+  it("flags colluders that send copies of one update, which would otherwise make the honest look opposed", function () {
+    const h = [0, 1, 2, 3, 4, 5, 6].map((i) => honest(i));
+    // Three members send the same update, far from the honest direction and at a large norm.
+    const copy = (i: number): MemberUpdate =>
+      update(
+        i,
+        Array.from({ length: 32 }, (_, j) => [j, Math.round(-400 * Math.cos(3 * j))] as [number, number]),
+      );
+    const flagged = reasons([...h, copy(7), copy(8), copy(9)]);
+    expect(flagged).to.deep.equal([
+      [member(7), "Outlier"],
+      [member(8), "Outlier"],
+      [member(9), "Outlier"],
+    ]);
   });
 
   it("decides the same whatever order the updates arrive in", function () {

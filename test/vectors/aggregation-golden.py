@@ -110,6 +110,21 @@ def screen(group, t):
     for i in range(n):
         if 10 * norms[i] < med:
             out[i] = "FreeRider"
+    # Colluders: near-copies of another update, or opposed to most members (pairwise cosines as IEEE doubles).
+    cands = [i for i in range(n) if i not in out and sq[i] > 0]
+    if len(cands) >= 3:
+        outlier_at = (-4 * t) / 1000
+        stage = {}
+        for i in cands:
+            cos = sorted(
+                float(sum(a * b for a, b in zip(rows[i], rows[j]))) / math.sqrt(float(sq[i]) * float(sq[j]))
+                for j in cands
+                if j != i
+            )
+            agreement = cos[(len(cos) - 1) // 2]
+            if cos[-1] >= 0.99 or agreement <= outlier_at:
+                stage[i] = "Outlier"
+        out.update(stage)
     while True:
         kept = [i for i in range(n) if i not in out]
         if len(kept) < 3:
@@ -247,7 +262,7 @@ GROUPS = [
         ],
     },
     {
-        "name": "screen: an empty and an opposing update flagged among four that agree; one on coordinates nobody else sent is not judged",
+        "name": "screen: an empty, an opposing and a copied update flagged among members that agree; one on coordinates nobody else sent is not judged",
         "task": 9,
         "round": 5,
         "scale": 4096,
@@ -261,6 +276,7 @@ GROUPS = [
             {"member": A("5"), "indices": [], "values": []},
             {"member": A("6"), "indices": [0, 1, 2, 3], "values": [-41, 29, -24, -13]},
             {"member": A("7"), "indices": [8, 9, 10, 11], "values": [37, -33, 29, 31]},
+            {"member": A("8"), "indices": [0, 1, 2, 4, 6], "values": [90, -70, 36, -10, 4]},
         ],
         "rules": [
             {"ruleId": 0, "param": 0},

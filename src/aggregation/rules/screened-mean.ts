@@ -28,10 +28,31 @@ export interface ScreenedMeanRule {
   readonly minCosinePerMille: number;
 }
 
+/** Two members' updates this alike are taken for copies (collusion), not independent training. */
+export const DUPLICATE_COSINE = 0.99;
+
 /** The lower median of non-negative bigints (the ⌈n/2⌉-th smallest). */
 export function lowerMedian(values: readonly bigint[]): bigint {
   const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return sorted[(sorted.length - 1) >> 1] ?? 0n;
+}
+
+/** ⟨a, b⟩ of two sparse updates (indices strictly increasing), exact. */
+function sparseDot(a: SparseUpdate, b: SparseUpdate): bigint {
+  let total = 0n;
+  let i = 0;
+  let j = 0;
+  while (i < a.indices.length && j < b.indices.length) {
+    const x = a.indices[i]!;
+    const y = b.indices[j]!;
+    if (x === y) {
+      total += BigInt(a.values[i]!) * BigInt(b.values[j]!);
+      i++;
+      j++;
+    } else if (x < y) i++;
+    else j++;
+  }
+  return total;
 }
 
 /** ⟨a, S⟩, and how many of a's entries the others also sent (S − a ≠ 0 there). */
@@ -71,6 +92,42 @@ export function screenByAgreement({
         detail: `norm ${norms[i]} is below a tenth of the median norm ${median}`,
       });
       out.add(i);
+    }
+  }
+  // Colluders first: members sending (nearly) one update agree with each other and so with their sum, and
+  // would make the honest look opposed. Judged pairwise instead: an update whose lower-median cosine with
+  // the others is at most −4t/1000 pushes against most members (exact dot products; cosines as IEEE
+  // doubles, which every replay computes bit for bit).
+  const outlierAt = (-4 * minCosinePerMille) / 1000;
+  const candidates = updates.map((_, i) => i).filter((i) => !out.has(i) && squares[i]! > 0n);
+  if (candidates.length >= 3) {
+    for (const i of candidates) {
+      const cosines = candidates
+        .filter((j) => j !== i)
+        .map(
+          (j) =>
+            Number(sparseDot(updates[i]!, updates[j]!)) /
+            Math.sqrt(Number(squares[i]!) * Number(squares[j]!)),
+        )
+        .sort((x, y) => x - y);
+      const agreement = cosines[(cosines.length - 1) >> 1]!;
+      const closest = cosines[cosines.length - 1]!;
+      // Members training on their own data never send near-copies of each other's updates; colluders do.
+      if (closest >= DUPLICATE_COSINE) {
+        flags.push({
+          index: i,
+          reason: "Outlier",
+          detail: `a near-copy of another member's update (cosine ${closest.toFixed(3)} ≥ ${DUPLICATE_COSINE})`,
+        });
+        out.add(i);
+      } else if (agreement <= outlierAt) {
+        flags.push({
+          index: i,
+          reason: "Outlier",
+          detail: `opposes most members (median cosine ${agreement.toFixed(3)} ≤ ${outlierAt})`,
+        });
+        out.add(i);
+      }
     }
   }
   const t = BigInt(minCosinePerMille);
