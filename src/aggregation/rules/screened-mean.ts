@@ -4,8 +4,13 @@
  * Screen (before aggregating; flagged members are excluded and published with the reason):
  * 1. With n ≥ 3 updates, let r_i = ⌊√(Σ v²)⌋ be each update's integer L2 norm and m the lower median of
  *    the r_i. An update with 10·r_i < m is near-empty: **FreeRider**.
- * 2. Let S be the coordinate-wise sum of all n updates and, for update u_i, D_i = ⟨u_i, S − u_i⟩ and
- *    L_i = |S − u_i|² (exact integers). With t the rule parameter in thousandths, u_i agrees with the
+ * 2. Colluders, judged pairwise among the other non-zero updates (at least 3): an update whose largest
+ *    cosine with another is ≥ 0.99 (a near-copy) or whose lower-median cosine with the others is ≤ −4t/1000
+ *    (it pushes against most members) is an **Outlier**. Members that send one shared update agree with
+ *    their own sum, so the test below alone would find the honest opposed (the adaptive attack of the
+ *    defenses bench did exactly that).
+ * 3. Let S be the coordinate-wise sum of the remaining updates and, for update u_i, D_i = ⟨u_i, S − u_i⟩
+ *    and L_i = |S − u_i|² (exact integers). With t the rule parameter in thousandths, u_i agrees with the
  *    others when D_i ≥ 0 and D_i²·10⁶ ≥ t²·|u_i|²·L_i (cosine ≥ t/1000). Otherwise it is an **Outlier**
  *    when D_i < 0 with |cosine| ≥ t/1000 (it pushes against the others: sign flips) and a **FreeRider**
  *    when |cosine| < t/1000 (random directions, unrelated to the task). L_i = 0 (no other signal), or
