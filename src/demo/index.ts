@@ -188,6 +188,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     log("baseline", { macroF1: initialMetrics.macroF1, balancedAccuracy: initialMetrics.balancedAccuracy });
 
     const roundReports: RoundReport[] = [];
+    const roundsStarted = performance.now();
     for (let r = 1; r <= options.rounds; r++) {
       // A suspended aggregator cannot open rounds, and one that went silent is barred from the next one:
       // the consortium's other aggregator takes over, under the same task.
@@ -343,10 +344,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         },
         audit,
       });
+      // Time left from the rounds so far (training, proving, the chain and the audits together).
+      const perRound = (performance.now() - roundsStarted) / r;
       log("round-done", {
         round: r,
+        of: options.rounds,
         status,
         macroF1: Number(metrics.macroF1.toFixed(4)),
+        secondsLeft: Math.round((perRound * (options.rounds - r)) / 1000),
       });
     }
     // The final model on each member's own held-out rows, and as TF.js files.

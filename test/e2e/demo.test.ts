@@ -347,7 +347,9 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       /macro-F1 on the shared test set: 0\.\d{3} before round 1 → 0\.\d{3} after round 2/,
     );
     expect(stdout).to.include(`report: ${dir}/report.json`);
-    expect(stdout).to.match(/• round-done {2}round=1 status=finalized macroF1=0\.\d{1,4}\b/);
+    expect(stdout).to.match(
+      /• round-done {2}round=1 of=2 status=finalized macroF1=0\.\d{1,4} secondsLeft=\d+/,
+    );
     expect(stdout).to.not.match(/macroF1=0\.\d{5,}/);
     expect(stdout).to.not.include('{"out":');
   });
