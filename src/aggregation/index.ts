@@ -15,6 +15,7 @@ export {
   ruleDefinitionByKind,
   type AnyRuleDefinition,
 } from "./rules/registry.js";
+export { SCREEN_REASONS } from "./rules/types.js";
 export type {
   AggregationRuleDefinition,
   RuleDraftContext,

@@ -15,6 +15,7 @@ export {
   schemaColumns,
   schemaHash,
   schemaInputShape,
+  readSchemaFile,
   validateSchema,
   type BooleanFeature,
   type CategoricalFeature,

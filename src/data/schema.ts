@@ -8,6 +8,7 @@
  * computed from each member's rows: members then need to share nothing about their data to agree on it,
  * and the pinned schema hash fixes the features once for the task's life (docs/own-data.md).
  */
+import { readFile } from "node:fs/promises";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { canonicalJson } from "./canonical-json.js";
 import { DataError } from "./errors.js";
@@ -169,4 +170,21 @@ export function validateSchema({ schema, source = "schema" }: { schema: unknown;
     }
   }
   return schema as DataSchema;
+}
+
+/** Reads and checks a schema file. */
+export async function readSchemaFile(path: string): Promise<DataSchema> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new Error(`cannot read schema file ${path}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return validateSchema({ schema: parsed, source: path });
 }

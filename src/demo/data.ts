@@ -4,33 +4,24 @@
  * proposed for the schema). Every member's rows are split once more into what it trains on and a held-out
  * part of its own, on which the report scores the final model per member.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import {
   createRng,
-  schemaInputShape,
-  permutation,
   inferSchema,
+  permutation,
+  readSchemaFile,
   scanRecords,
-  schemaHash,
-  validateSchema,
   type DataSchema,
   type LabelledData,
   type RecordSource,
 } from "../data/index.js";
 import {
-  builtinDataHash,
-  checkModelFitsSchema,
-  defaultModelForSchema,
-  initialParams,
   loadDataset,
-  readInitialWeights,
-  readModelFile,
+  resolveTaskModel,
   selectRows,
   stratifiedSplit,
-  taskModelId,
-  topologyHash,
-  type ModelFile,
+  taskInitialParams,
   type ModelSpec,
 } from "../learning/index.js";
 import type { DemoOptions } from "./types.js";
@@ -56,8 +47,8 @@ export interface DemoData {
   readonly initialParams: Float32Array;
   /** Where the initial parameters came from. */
   readonly initialWeights: string;
-  /** Set for own data: the schema (and the file it was written to when inferred). */
-  readonly schema?: { readonly hash: string; readonly file?: string; readonly inferred: boolean };
+  /** Own data with `--label`: the file the inferred schema was written to. */
+  readonly schemaFile?: string;
   /** How members' rows were assigned: "stratified", "natural" or `column "<name>"`. */
   readonly split: string;
 }
@@ -99,16 +90,6 @@ function stratifiedShares({
   return shares.map((s) => Uint32Array.from(s).sort());
 }
 
-async function loadSchemaFile(path: string): Promise<DataSchema> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(path, "utf8"));
-  } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
-  }
-  return validateSchema({ schema: json, source: path });
-}
-
 /** Loads what the demo federates; `maxParams` is the circuit's index range (a proposed model fits it). */
 export async function loadDemoData({
   options,
@@ -123,19 +104,19 @@ export async function loadDemoData({
   if (!own) {
     const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
     const parts = dataset.members.map((m, i) => holdOut(m, options.seed * 100 + i));
-    const dataHash = builtinDataHash(options.dataset);
-    const hash = topologyHash(dataset.spec.topology);
+    const task = await resolveTaskModel({ dataset: options.dataset, maxParams });
+    const initial = await taskInitialParams({ model: task, seed: options.seed });
     return {
       name: options.dataset,
-      spec: dataset.spec,
+      spec: task.spec,
       members: parts.map((p) => p.train),
       holdouts: parts.map((p) => p.holdout),
       test: dataset.test,
-      modelId: taskModelId({ topologyHash: hash, dataHash }),
-      topologyHash: hash,
-      dataHash,
-      initialParams: initialParams({ spec: dataset.spec, seed: options.seed }),
-      initialWeights: `drawn from seed ${options.seed}`,
+      modelId: task.modelId,
+      topologyHash: task.topologyHash,
+      dataHash: task.dataHash,
+      initialParams: initial.params,
+      initialWeights: initial.from,
       split: "natural",
     };
   }
@@ -146,7 +127,7 @@ export async function loadDemoData({
   };
   let schema: DataSchema;
   let schemaFile: string | undefined;
-  if (own.schemaFile !== undefined) schema = await loadSchemaFile(own.schemaFile);
+  if (own.schemaFile !== undefined) schema = await readSchemaFile(own.schemaFile);
   else if (own.label !== undefined) {
     const inferred = await inferSchema({ source, label: own.label });
     schema = inferred.schema;
@@ -193,37 +174,24 @@ export async function loadDemoData({
   for (const [i, p] of parts.entries())
     if (p.train.rows === 0) throw new Error(`member ${i} has no rows to train on: use fewer --members`);
 
-  let model: ModelFile;
-  if (own.modelFile !== undefined) model = await readModelFile(own.modelFile);
-  else {
-    const spec = defaultModelForSchema({
-      inputShape: schemaInputShape(schema),
-      classes: schema.label.classes.length,
-      maxParams,
-    });
-    model = { spec, topologyHash: topologyHash(spec.topology) };
-  }
-  checkModelFitsSchema({ spec: model.spec, schema });
-  const withWeights = (model.weightPaths?.length ?? 0) > 0;
-  const dataHash = schemaHash(schema);
+  const task = await resolveTaskModel({
+    ...(own.modelFile !== undefined ? { modelFile: own.modelFile } : {}),
+    schema,
+    maxParams,
+  });
+  const initial = await taskInitialParams({ model: task, seed: options.seed });
   return {
     name: basename(own.path),
-    spec: model.spec,
+    spec: task.spec,
     members: parts.map((p) => p.train),
     holdouts: parts.map((p) => p.holdout),
     test: selectRows({ data: rows, rows: test }),
-    modelId: taskModelId({ topologyHash: model.topologyHash, dataHash }),
-    topologyHash: model.topologyHash,
-    dataHash,
-    initialParams: withWeights
-      ? await readInitialWeights({ model })
-      : initialParams({ spec: model.spec, seed: options.seed }),
-    initialWeights: withWeights ? "weights file" : `drawn from seed ${options.seed}`,
-    schema: {
-      hash: dataHash,
-      ...(schemaFile ? { file: schemaFile } : {}),
-      inferred: schemaFile !== undefined,
-    },
+    modelId: task.modelId,
+    topologyHash: task.topologyHash,
+    dataHash: task.dataHash,
+    initialParams: initial.params,
+    initialWeights: initial.from,
+    ...(schemaFile ? { schemaFile } : {}),
     split: groups ? `column "${groups.column}"` : "stratified",
   };
 }

@@ -18,6 +18,7 @@ import {
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import { evaluate, initBackend, modelArtifacts, paramCount, trainLocal } from "../learning/index.js";
+import { SCREEN_REASONS } from "../aggregation/index.js";
 import { backdoorSuccessRate } from "../evaluation/index.js";
 import { loadDemoData } from "./data.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
@@ -189,6 +190,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
     const roundReports: RoundReport[] = [];
     const roundsStarted = performance.now();
+    // The last finalized model's parameters, kept from each round's evaluation for the report's end.
+    let finalParams = params0;
     for (let r = 1; r <= options.rounds; r++) {
       // A suspended aggregator cannot open rounds, and one that went silent is barred from the next one:
       // the consortium's other aggregator takes over, under the same task.
@@ -298,18 +301,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         cid: current.cid,
         expectedHash: current.hash,
       });
-      const metrics = await evaluate({ spec, params: toFloatParams(model), data: dataset.test });
+      finalParams = toFloatParams(model);
+      const metrics = await evaluate({ spec, params: finalParams, data: dataset.test });
       const backdoor =
         options.attack === "backdoor"
           ? await backdoorSuccessRate({
               spec,
-              params: toFloatParams(model),
+              params: finalParams,
               test: dataset.test,
               trigger: AI4I_TRIGGER,
             })
           : undefined;
       const flagged = (aggregated?.excluded ?? [])
-        .filter((e) => e.reason === "FreeRider" || e.reason === "Outlier")
+        .filter((e) => (SCREEN_REASONS as readonly string[]).includes(e.reason))
         .map((e) => ({ member: e.member, reason: e.reason, detail: e.detail }));
       for (const f of flagged) log("member-flagged", { round: r, ...f });
       roundReports.push({
@@ -355,11 +359,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       });
     }
     // The final model on each member's own held-out rows, and as TF.js files.
-    const finalRef = await lastFinalizedModel({ env: aggregatorEnv });
-    const finalParams = toFloatParams(
-      (await fetchVerifiedModel({ env: aggregatorEnv, cid: finalRef.cid, expectedHash: finalRef.hash }))
-        .model,
-    );
     const perMember: DemoReport["perMember"] = [];
     for (const [i, holdout] of dataset.holdouts.entries()) {
       const macroF1 =
@@ -415,7 +414,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         parameters: params0.length,
         initialWeights: dataset.initialWeights,
         split: dataset.split,
-        ...(dataset.schema?.file ? { schemaFile: dataset.schema.file } : {}),
+        ...(dataset.schemaFile ? { schemaFile: dataset.schemaFile } : {}),
         modelJson,
       },
       perMember,

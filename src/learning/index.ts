@@ -79,9 +79,11 @@ export { loadDataset, selectRows, UnknownDatasetError, type DatasetPartition } f
 export {
   builtinDataHash,
   checkModelFitsSchema,
-  modelIdForSchema,
   readInitialWeights,
   readModelFile,
+  resolveTaskModel,
+  taskInitialParams,
   taskModelId,
   type ModelFile,
+  type TaskModel,
 } from "./task-model.js";

@@ -8,6 +8,7 @@ import { initBackend, tf } from "./backend.js";
 import {
   drawInitialParams,
   InvalidModelSpecError,
+  lstmLayerNames,
   runtimeTopology,
   withOffsets,
   type ActivityPenalty,
@@ -129,19 +130,9 @@ export function paramCount(spec: ModelSpec): number {
   return paramLayout(spec).reduce((total, t) => total + t.size, 0);
 }
 
-function lstmLayers(topology: LayersTopology): Set<string> {
-  const config = topology.config as { layers?: unknown } | unknown[];
-  const list = Array.isArray(config) ? config : Array.isArray(config?.layers) ? config.layers : [];
-  return new Set(
-    (list as { class_name?: string; config?: { name?: string } }[])
-      .filter((l) => l.class_name === "LSTM" && typeof l.config?.name === "string")
-      .map((l) => l.config!.name as string),
-  );
-}
-
 /** Initial parameters drawn in plain JavaScript from the seed: identical on every backend. */
 export function initialParams({ spec, seed }: { spec: ModelSpec; seed: number }): Float32Array {
-  return drawInitialParams({ layout: paramLayout(spec), lstmLayers: lstmLayers(spec.topology), seed });
+  return drawInitialParams({ layout: paramLayout(spec), lstmLayers: lstmLayerNames(spec.topology), seed });
 }
 
 /** A model instance on the current TF.js backend; call `dispose()` when done. */

@@ -10,8 +10,8 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
 import { schemaHash, schemaInputShape, type DataSchema } from "../data/schema.js";
-import { loadModelSpec } from "./model.js";
-import { MODEL_PRESETS } from "./specs.js";
+import { initialParams, loadModelSpec } from "./model.js";
+import { AI4I_MODEL_SPEC, defaultModelForSchema, MODEL_PRESETS, SUPPLYCHAIN_QUALITY_SPEC } from "./specs.js";
 import {
   InvalidModelSpecError,
   paramsFromWeights,
@@ -103,12 +103,7 @@ export async function readInitialWeights({
       }
     }),
   );
-  const data = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    data.set(c, offset);
-    offset += c.length;
-  }
+  const data = Buffer.concat(chunks);
   return paramsFromWeights({
     layout: model.spec.layout,
     specs: model.weightSpecs,
@@ -134,8 +129,77 @@ export function checkModelFitsSchema({ spec, schema }: { spec: ModelSpec; schema
     );
 }
 
-/** The modelId of a model file read under a schema; checks that the two fit. */
-export function modelIdForSchema({ model, schema }: { model: ModelFile; schema: DataSchema }): string {
-  checkModelFitsSchema({ spec: model.spec, schema });
-  return taskModelId({ topologyHash: model.topologyHash, dataHash: schemaHash(schema) });
+/** A task's model as every party resolves it: the model, what its data is, and the modelId they pin. */
+export interface TaskModel extends ModelFile {
+  readonly dataHash: string;
+  readonly modelId: string;
+}
+
+/** The preset a built-in data set's tasks train. */
+const BUILTIN_PRESETS = { ai4i: AI4I_MODEL_SPEC, supplychain: SUPPLYCHAIN_QUALITY_SPEC } as const;
+
+/**
+ * The task model of a drafter, a member or the demo, from the same inputs: `modelFile` (model.json or
+ * `preset:<name>`), else the model proposed for `schema` (sized to `maxParams`, the circuit's indices),
+ * else the built-in data set's preset. The model must read the schema's rows (or the data set's), and
+ * `modelId` pins both.
+ */
+export async function resolveTaskModel({
+  modelFile,
+  schema,
+  dataset = "ai4i",
+  maxParams,
+}: {
+  modelFile?: string;
+  schema?: DataSchema;
+  dataset?: "ai4i" | "supplychain";
+  maxParams: number;
+}): Promise<TaskModel> {
+  let model: ModelFile;
+  if (modelFile !== undefined) model = await readModelFile(modelFile);
+  else {
+    const spec = schema
+      ? defaultModelForSchema({
+          inputShape: schemaInputShape(schema),
+          classes: schema.label.classes.length,
+          maxParams,
+        })
+      : BUILTIN_PRESETS[dataset];
+    model = { spec, topologyHash: topologyHash(spec.topology) };
+  }
+  let dataHash: string;
+  if (schema) {
+    checkModelFitsSchema({ spec: model.spec, schema });
+    dataHash = schemaHash(schema);
+  } else {
+    const builtin = BUILTIN_PRESETS[dataset];
+    if (
+      model.spec.inputShape.join("x") !== builtin.inputShape.join("x") ||
+      model.spec.classes !== builtin.classes
+    )
+      throw new InvalidModelSpecError(
+        `model "${model.spec.id}" takes [${model.spec.inputShape.join(", ")}] → ${model.spec.classes} classes; ` +
+          `the ${dataset} data set gives [${builtin.inputShape.join(", ")}] → ${builtin.classes} (name the task's --schema)`,
+      );
+    dataHash = builtinDataHash(dataset);
+  }
+  return { ...model, dataHash, modelId: taskModelId({ topologyHash: model.topologyHash, dataHash }) };
+}
+
+/**
+ * A task's initial parameters: the weights files given (`--weights`) or those model.json's manifest
+ * names, else drawn from `seed`; with a line saying which.
+ */
+export async function taskInitialParams({
+  model,
+  files,
+  seed,
+}: {
+  model: ModelFile;
+  files?: readonly string[];
+  seed: number;
+}): Promise<{ params: Float32Array; from: string }> {
+  if ((files?.length ?? 0) > 0 || (model.weightPaths?.length ?? 0) > 0)
+    return { params: await readInitialWeights({ model, ...(files ? { files } : {}) }), from: "weights file" };
+  return { params: initialParams({ spec: model.spec, seed }), from: `drawn from seed ${seed}` };
 }

@@ -120,6 +120,15 @@ function layersOf(topology: LayersTopology, source: string): { layers: LayerEntr
   return { layers, sequential };
 }
 
+/** Names of a topology's LSTM layers (their bias gets the forget-gate ones in `drawInitialParams`). */
+export function lstmLayerNames(topology: LayersTopology): Set<string> {
+  return new Set(
+    layersOf(topology, "model")
+      .layers.filter((l) => l.class_name === "LSTM")
+      .map((l) => l.config["name"] as string),
+  );
+}
+
 /** Keras writes `L1` and `L2` regularizer classes; TF.js knows only `L1L2`. */
 function regularizerToTfjs(value: unknown): unknown {
   if (!isObject(value)) return value;

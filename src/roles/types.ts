@@ -3,6 +3,7 @@ import type { ConsortiumContracts } from "../chain/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import type { ContentStore } from "../storage/index.js";
 import type { CircuitArtifacts, CircuitParams } from "../zk/index.js";
+import type { ScreenReason } from "../aggregation/index.js";
 
 /** A reader's X25519 key pair, named by the reader's account address. */
 export interface ReaderKey {
@@ -42,8 +43,7 @@ export interface RoundPolicy {
 }
 
 /** Why a committed update is left out, by the names of IFederatedRounds.ExclusionReason. */
-export type ExclusionReasonName =
-  "Unopenable" | "Undecodable" | "CommitmentMismatch" | "FreeRider" | "Outlier";
+export type ExclusionReasonName = "Unopenable" | "Undecodable" | "CommitmentMismatch" | ScreenReason;
 
 /** The outcome of checking one committed update: included with its decoded entries, or excluded. */
 export type UpdateCheck =

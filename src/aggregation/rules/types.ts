@@ -32,7 +32,8 @@ export interface RuleDraftContext {
 }
 
 /** Why a rule's screen leaves an update out (names of IFederatedRounds.ExclusionReason). */
-export type ScreenReason = "FreeRider" | "Outlier";
+export const SCREEN_REASONS = ["FreeRider", "Outlier"] as const;
+export type ScreenReason = (typeof SCREEN_REASONS)[number];
 
 /** One update a rule's screen leaves out: its position in `RuleInput.updates`, the reason, a detail. */
 export interface ScreenFlag {

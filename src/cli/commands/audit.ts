@@ -4,6 +4,7 @@ import { requireFields } from "../../config/index.js";
 import { ExclusionReason, readTaskHistory } from "../../chain/index.js";
 import type { HistoryAuditRow, RoleEnvironment } from "../../roles/index.js";
 import { createLogger } from "../log.js";
+import { textTable } from "../text-table.js";
 import {
   announcePeers,
   configFrom,
@@ -46,13 +47,7 @@ export function renderAuditTable(
     `${r.attestations.matches}/${r.attestations.mismatches}`,
     r.verdict === "mismatch" ? "MISMATCH" : r.verdict,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((line) => line[i]!.length)));
-  const format = (cells: string[]): string =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
-  const lines = [format(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(format)];
+  const lines = textTable({ header, rows: body });
   for (const r of rows) {
     const reason = abandoned.get(r.round);
     if (reason) lines.push(`round ${r.round}: abandoned: ${reason}`);

@@ -4,12 +4,12 @@
  * file, line and column. Neither touches the chain.
  */
 import { Command, Option } from "commander";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import {
   inferSchema,
   scanRecords,
+  readSchemaFile,
   schemaHash,
-  validateSchema,
   type DataSchema,
   type RecordSource,
 } from "../../data/index.js";
@@ -29,23 +29,6 @@ function withSourceOptions(command: Command): Command {
 
 function sourceOf(path: string, opts: SourceOptions): RecordSource {
   return { path, format: opts.format, delimiter: opts.delimiter };
-}
-
-/** Reads and checks a schema file. */
-export async function loadSchema(path: string): Promise<DataSchema> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new Error(`cannot read schema file ${path}`, { cause: error });
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${path}: not JSON: ${(error as Error).message}`, { cause: error });
-  }
-  return validateSchema({ schema: parsed, source: path });
 }
 
 /** Prints a summary of a checked file (shared by `cfl data check` and `cfl member check-data`). */
@@ -89,6 +72,6 @@ export function registerDataCommands(program: Command): void {
       .argument("<file>", "a CSV (with a header) or JSON Lines file")
       .requiredOption("--schema <file>", "the task's data schema (JSON)"),
   ).action(async (file: string, opts: SourceOptions & { schema: string }) => {
-    await checkDataFile({ source: sourceOf(file, opts), schema: await loadSchema(opts.schema) });
+    await checkDataFile({ source: sourceOf(file, opts), schema: await readSchemaFile(opts.schema) });
   });
 }

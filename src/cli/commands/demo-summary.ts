@@ -4,16 +4,15 @@
  * instead (`--json`, or whenever stdout is not a terminal).
  */
 import type { DemoReport } from "../../demo/types.js";
+import { textTable } from "../text-table.js";
 
 const round3 = (x: number): string => x.toFixed(3);
 const thousands = (x: number): string => Math.round(x).toLocaleString("en-US");
 const short = (address: string): string => `${address.slice(0, 8)}…${address.slice(-4)}`;
 
+/** Every column but the first holds numbers or short verdicts: right-aligned. */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  ");
-  return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)];
+  return textTable({ header, rows, rightAligned: header.map((_, c) => c).slice(1), rule: "─" });
 }
 
 /** The summary as lines of text (no colour codes: it reads the same when copied). */

@@ -33,7 +33,7 @@ import {
   parseProposalPayload,
   ProposalPayloadError,
 } from "./governance-payloads.js";
-import { loadSchema } from "./data.js";
+import { readSchemaFile } from "../../data/index.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
 export { parseProposalPayload, ProposalPayloadError } from "./governance-payloads.js";
@@ -701,52 +701,30 @@ interface DraftOptions extends ConfigOption {
 /** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
 async function draftTaskModel({ opts, maxParams }: { opts: DraftOptions; maxParams: number }) {
   const learning = await import("../../learning/index.js");
-  const { canonicalJson, schemaHash, schemaInputShape } = await import("../../data/index.js");
-  const schema = opts.schema !== undefined ? await loadSchema(opts.schema) : undefined;
-  let model: Awaited<ReturnType<typeof learning.readModelFile>>;
-  if (opts.model !== undefined) model = await learning.readModelFile(opts.model);
-  else if (schema) {
-    const spec = learning.defaultModelForSchema({
-      inputShape: schemaInputShape(schema),
-      classes: schema.label.classes.length,
-      maxParams,
-    });
-    model = { spec, topologyHash: learning.topologyHash(spec.topology) };
-  } else {
-    const spec = opts.dataset === "ai4i" ? learning.AI4I_MODEL_SPEC : learning.SUPPLYCHAIN_QUALITY_SPEC;
-    model = { spec, topologyHash: learning.topologyHash(spec.topology) };
-  }
-  let dataHash: string;
-  if (schema) {
-    learning.checkModelFitsSchema({ spec: model.spec, schema });
-    dataHash = schemaHash(schema);
-  } else {
-    const builtin = opts.dataset === "ai4i" ? learning.AI4I_MODEL_SPEC : learning.SUPPLYCHAIN_QUALITY_SPEC;
-    if (
-      model.spec.inputShape.join("x") !== builtin.inputShape.join("x") ||
-      model.spec.classes !== builtin.classes
-    )
-      throw new Error(
-        `model "${model.spec.id}" takes [${model.spec.inputShape.join(", ")}] → ${model.spec.classes} classes; ` +
-          `the ${opts.dataset} data set gives [${builtin.inputShape.join(", ")}] → ${builtin.classes} (name the task's --schema)`,
-      );
-    dataHash = learning.builtinDataHash(opts.dataset);
-  }
-  const withWeights = (opts.weights?.length ?? 0) > 0 || (model.weightPaths?.length ?? 0) > 0;
-  const params = withWeights
-    ? await learning.readInitialWeights({ model, ...(opts.weights ? { files: opts.weights } : {}) })
-    : learning.initialParams({ spec: model.spec, seed: Number(opts.seed) });
+  const { canonicalJson } = await import("../../data/index.js");
+  const schema = opts.schema !== undefined ? await readSchemaFile(opts.schema) : undefined;
+  const model = await learning.resolveTaskModel({
+    ...(opts.model !== undefined ? { modelFile: opts.model } : {}),
+    ...(schema ? { schema } : {}),
+    dataset: opts.dataset,
+    maxParams,
+  });
+  const initial = await learning.taskInitialParams({
+    model,
+    ...(opts.weights ? { files: opts.weights } : {}),
+    seed: Number(opts.seed),
+  });
   const documents: Record<string, string> = {
     "model.json": canonicalJson({ format: "layers-model", modelTopology: model.spec.topology }),
   };
   if (schema) documents["schema.json"] = canonicalJson(schema);
   return {
     spec: model.spec,
-    params,
+    params: initial.params,
     topologyHash: model.topologyHash,
-    dataHash,
-    modelId: learning.taskModelId({ topologyHash: model.topologyHash, dataHash }),
-    weightsFrom: withWeights ? "weights file" : `drawn from seed ${opts.seed}`,
+    dataHash: model.dataHash,
+    modelId: model.modelId,
+    weightsFrom: initial.from,
     documents,
   };
 }

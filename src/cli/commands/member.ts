@@ -11,7 +11,8 @@ import {
 } from "../../config/index.js";
 import { generateReaderKeyPair } from "../../seal/index.js";
 import { createLogger } from "../log.js";
-import { checkDataFile, loadSchema } from "./data.js";
+import { readSchemaFile } from "../../data/index.js";
+import { checkDataFile } from "./data.js";
 import {
   announcePeers,
   configFrom,
@@ -26,10 +27,10 @@ import {
 /** What a member trains on: its rows, and the task model they fit once the circuit's size is known. */
 async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
   const learning = await import("../../learning/index.js");
-  const { scanRecords, schemaHash, schemaInputShape } = await import("../../data/index.js");
   if (member.data) {
     const files = member.data;
-    const schema = await loadSchema(files.schemaFile);
+    const schema = await readSchemaFile(files.schemaFile);
+    const { scanRecords } = await import("../../data/index.js");
     const { data } = await scanRecords({
       source: { path: files.path, format: files.format, delimiter: files.delimiter },
       schema,
@@ -38,39 +39,22 @@ async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
     return {
       data: data!,
       source: "member.data (schemaFile, modelFile)",
-      dataHash: schemaHash(schema),
-      model: async (maxParams: number) => {
-        const model = files.modelFile
-          ? await learning.readModelFile(files.modelFile)
-          : (() => {
-              const spec = learning.defaultModelForSchema({
-                inputShape: schemaInputShape(schema),
-                classes: schema.label.classes.length,
-                maxParams,
-              });
-              return { spec, topologyHash: learning.topologyHash(spec.topology) };
-            })();
-        return { ...model, modelId: learning.modelIdForSchema({ model, schema }) };
-      },
+      model: (maxParams: number) =>
+        learning.resolveTaskModel({
+          ...(files.modelFile !== undefined ? { modelFile: files.modelFile } : {}),
+          schema,
+          maxParams,
+        }),
     };
   }
   const name = member.dataset!;
   const index = member.partitionIndex ?? 0;
-  const all = learning.loadDataset({ name, members: member.partitions, seed: member.seed });
-  const data = all.members[index];
+  const data = learning.loadDataset({ name, members: member.partitions, seed: member.seed }).members[index];
   if (!data) throw new ConfigError("invalid-field", `member.partitionIndex ${index} has no data`);
-  const dataHash = learning.builtinDataHash(name);
-  const topologyHash = learning.topologyHash(all.spec.topology);
   return {
     data,
     source: `member.dataset ${name}`,
-    dataHash,
-    model: (_maxParams: number) =>
-      Promise.resolve({
-        spec: all.spec,
-        topologyHash,
-        modelId: learning.taskModelId({ topologyHash, dataHash }),
-      }),
+    model: (maxParams: number) => learning.resolveTaskModel({ dataset: name, maxParams }),
   };
 }
 
@@ -136,7 +120,7 @@ export function registerMemberCommands(program: Command): void {
       throw new ConfigError("missing-field", "member.data { path, schemaFile } is required in the config");
     await checkDataFile({
       source: { path: data.path, format: data.format, delimiter: data.delimiter },
-      schema: await loadSchema(data.schemaFile),
+      schema: await readSchemaFile(data.schemaFile),
     });
   });
 
@@ -184,7 +168,7 @@ export function registerMemberCommands(program: Command): void {
             throw new ConfigError(
               "invalid-field",
               `this member's model and data are not the task's: the policy pins modelId ${policy.modelId}, ` +
-                `${local.source} gives ${model.modelId} (model "${model.spec.id}", topology ${model.topologyHash}, data ${local.dataHash})`,
+                `${local.source} gives ${model.modelId} (model "${model.spec.id}", topology ${model.topologyHash}, data ${model.dataHash})`,
             );
           const beforeStep = await announcePeers({ connection, log });
           log("member-ready", {
