@@ -312,6 +312,9 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(both.stderr.trim()).to.equal(
       "error: --data needs exactly one of --schema <file> or --label <column>",
     );
+    const delimiter = await runCli(["demo", "--data", "x.csv", "--label", "y", "--delimiter", ";;"]);
+    expect(delimiter.code).to.equal(2);
+    expect(delimiter.stderr.trim()).to.equal("error: --delimiter must be one character");
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-bad-"));
     const data = join(dir, "bad.csv");
     await writeFile(data, "temperature,status\n61.5,ok\nhot,scrap\n70.1,ok\n");
