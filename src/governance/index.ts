@@ -7,3 +7,11 @@ export {
   type PolicyErrorCode,
 } from "./policy.js";
 export { draftTaskPolicy, DRAFT_DEFAULTS, type DraftModel, type TaskDraft } from "./draft.js";
+export {
+  parseProposalPayload,
+  ProposalPayloadError,
+  KIND_NAMES,
+  policySchema,
+  jsonReplacer,
+} from "./payloads.js";
+export { readProposals, type ProposalView, type ProposalState } from "./proposals.js";

@@ -19,6 +19,11 @@ import {
   validatePolicy,
   draftTaskPolicy,
   DRAFT_DEFAULTS,
+  jsonReplacer,
+  KIND_NAMES,
+  parseProposalPayload,
+  ProposalPayloadError,
+  readProposals,
   type CircuitShape,
   type ProposalAction,
   type TaskPolicy,
@@ -27,16 +32,10 @@ import { createReaderGroup, inspectEnvelope, type ReaderGroupBundle } from "../.
 import { VerifyingKeyRegistry__factory } from "../../../types/ethers-contracts/index.js";
 import { createLogger, writeLogLine } from "../log.js";
 import { planDisputeResolution, renderDisputePlan } from "./governance-disputes.js";
-import {
-  jsonReplacer,
-  KIND_NAMES,
-  parseProposalPayload,
-  ProposalPayloadError,
-} from "./governance-payloads.js";
 import { readSchemaFile } from "../../data/index.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
-export { parseProposalPayload, ProposalPayloadError } from "./governance-payloads.js";
+export { parseProposalPayload, ProposalPayloadError } from "../../governance/index.js";
 
 /** The consortium and rounds contracts bound to this governor's key. */
 async function governor(config: CflConfig, command = "cfl governance") {
@@ -540,29 +539,16 @@ export function registerGovernanceCommands(program: Command): void {
       const provider = await connectProvider({ config });
       try {
         const { consortium } = attachContracts({ addresses: checked.addresses, runner: provider });
-        const [created, approved, executed, expired] = await Promise.all([
-          consortium.queryFilter(consortium.filters.ProposalCreated()),
-          consortium.queryFilter(consortium.filters.ProposalApproved()),
-          consortium.queryFilter(consortium.filters.ProposalExecuted()),
-          consortium.queryFilter(consortium.filters.ProposalExpiredMarked()),
-        ]);
         const now = BigInt((await provider.getBlock("latest"))?.timestamp ?? 0);
-        const rows = created.map((e) => {
-          const id = e.args.proposalId;
-          const approvers = approved.filter((a) => a.args.proposalId === id).map((a) => a.args.governor);
-          const done = executed.some((x) => x.args.proposalId === id);
-          const markedExpired = expired.some((x) => x.args.proposalId === id);
-          const state = done ? "executed" : markedExpired || e.args.expiry < now ? "expired" : "pending";
-          return {
-            id: id.toString(),
-            kind: KIND_NAMES[Number(e.args.kind)] ?? String(e.args.kind),
-            proposer: e.args.proposer,
-            approvals: approvers.length,
-            approvers,
-            state,
-            expiry: e.args.expiry.toString(),
-          };
-        });
+        const rows = (await readProposals({ consortium, now })).map((p) => ({
+          id: p.id.toString(),
+          kind: p.kind,
+          proposer: p.proposer,
+          approvals: p.approvers.length,
+          approvers: p.approvers,
+          state: p.state,
+          expiry: p.expiry.toString(),
+        }));
         if (opts.json) {
           process.stdout.write(JSON.stringify({ proposals: rows }) + "\n");
         } else {

@@ -1,18 +1,12 @@
 /**
- * The JSON payloads of `cfl governance propose <kind> --json file`: one zod schema per proposal kind, so
- * that a malformed payload is refused with the field's name before anyone pays gas.
+ * The JSON payloads of a proposal: one zod schema per proposal kind, so that a malformed payload is refused
+ * with the field's name before anyone pays gas. `cfl governance propose <kind> --json file` and the web
+ * console's forms both parse through `parseProposalPayload`: one validation path.
  */
 import { getAddress, ZeroHash } from "ethers";
 import { z } from "zod";
-import { MAX_RULE_ID, RULE_IDS } from "../../aggregation/index.js";
-import {
-  EntityKind,
-  Operation,
-  ProposalKind,
-  Role,
-  type ProposalAction,
-  type ProposalKindName,
-} from "../../governance/index.js";
+import { MAX_RULE_ID, RULE_IDS } from "../aggregation/index.js";
+import { EntityKind, Operation, ProposalKind, Role, type ProposalAction, type ProposalKindName } from "./types.js";
 
 export class ProposalPayloadError extends Error {
   readonly code = "invalid-payload";
