@@ -16,7 +16,7 @@ export const LAYERS = [
   ["governance"],
   ["roles", "research"],
   ["adversary", "config", "consortium"],
-  ["evaluation", "harness"],
+  ["evaluation", "harness", "web"],
   ["demo"],
   ["cli"],
 ];

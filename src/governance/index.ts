@@ -15,3 +15,4 @@ export {
   jsonReplacer,
 } from "./payloads.js";
 export { readProposals, type ProposalView, type ProposalState } from "./proposals.js";
+export { registeredKey, checkPolicyOnChain } from "./onchain.js";

@@ -8,6 +8,7 @@ import { registerDeployCommand } from "./deploy.js";
 import { registerGovernanceCommands } from "./governance.js";
 import { registerMemberCommands } from "./member.js";
 import { registerUpdateCommands } from "./update.js";
+import { registerWebCommand } from "./web.js";
 import { registerZkCommands } from "./zk.js";
 
 /**
@@ -25,4 +26,5 @@ export function registerCommands(program: Command): void {
   registerAggregatorCommands(program);
   registerAuditorCommands(program);
   registerAuditCommand(program);
+  registerWebCommand(program);
 }

@@ -1,0 +1,56 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { requireFields } from "../../config/index.js";
+import { createLogger } from "../log.js";
+import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new InvalidArgumentError("--port must be 0..65535 (0: any free port)");
+  return n;
+}
+
+/** Resolves on Ctrl-C or a termination signal: the console serves until the operator stops it. */
+export function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+export function registerWebCommand(program: Command): void {
+  withConfigOption(
+    program
+      .command("web")
+      .description(
+        "serve the web console for governors, members and auditors on loopback: it reads the chain of the config's " +
+          "rpcUrl and addresses, and signs only through the visitor's browser wallet (no key reaches it)",
+      ),
+  )
+    .option("--port <n>", "port to listen on (0: any free port)", port, 8600)
+    .option("--host <address>", "interface to listen on", "127.0.0.1")
+    .option("--quiet", "print only the URL", false)
+    .action(async (opts: ConfigOption & { port: number; host: string; quiet: boolean }) => {
+      const config = configFrom(opts);
+      const { addresses } = requireFields({ config, fields: ["addresses"], command: "cfl web" });
+      const log = createLogger({ quiet: opts.quiet });
+      if (!LOOPBACK_HOSTS.has(opts.host))
+        log("warning", {
+          message: `--host ${opts.host}: the console is reachable from the network, not only this machine`,
+        });
+      const { startWebConsole } = await import("../../web/index.js");
+      const web = await startWebConsole({
+        chain: { url: config.rpcUrl },
+        addresses,
+        ...(config.taskId !== undefined ? { taskId: config.taskId } : {}),
+        host: opts.host,
+        port: opts.port,
+      });
+      log("web", { url: web.url, chain: config.rpcUrl, stop: "Ctrl-C" });
+      process.stdout.write(`${web.url}\n`);
+      await untilStopped();
+      await web.close();
+    });
+}

@@ -1,0 +1,295 @@
+/**
+ * The web console against a `hardhat node` on loopback, in headless Chromium with an injected EIP-1193
+ * wallet: governance by browser wallet (one governor proposes AdmitMember, a second approves and executes,
+ * the member appears), events from elsewhere appearing without a reload, a rejected transaction, a wallet on
+ * the wrong network, a contract revert by name, the CLI's own payload refusals, axe-core on every page, and
+ * the server's read-only JSON-RPC endpoint refusing to send from the node's unlocked accounts.
+ */
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hexlify, JsonRpcProvider } from "ethers";
+import type { Page } from "playwright-core";
+import { Consortium__factory } from "../../types/ethers-contracts/index.js";
+import { parseProposalPayload } from "../../src/governance/index.js";
+import { startWebConsole, type WebConsole } from "../../src/web/index.js";
+import { runCli } from "./helpers.js";
+import { devAccount, freePort, governanceClient, killAllChildren, startHardhatNode } from "./roles-helpers.js";
+import {
+  axeViolations,
+  launchConsoleBrowser,
+  screenshotPath,
+  type ConsoleBrowser,
+  type TestWalletState,
+} from "./web-helpers.js";
+
+const [A, B, C] = [devAccount(0), devAccount(1), devAccount(2)];
+const NEWCOMER = devAccount(7);
+
+describe("cfl web: the console in a browser, signing with the visitor's wallet", function () {
+  this.timeout(300_000);
+  let rpcUrl: string;
+  let addresses: { consortium: string; rounds: string };
+  let web: WebConsole;
+  let chrome: ConsoleBrowser | undefined;
+
+  before(async function () {
+    chrome = await launchConsoleBrowser();
+    if (!chrome) this.skip();
+    ({ rpcUrl } = await startHardhatNode(await freePort()));
+    const work = await mkdtemp(join(tmpdir(), "cfl-web-"));
+    const deployConfig = join(work, "deploy.json");
+    await writeFile(deployConfig, JSON.stringify({ rpcUrl }));
+    const deployed = await runCli(
+      [
+        "deploy",
+        "--development",
+        "--with",
+        "ethers",
+        "--governors",
+        [A.address, B.address, C.address].join(","),
+        "--quorum",
+        "2",
+        "--config",
+        deployConfig,
+        "--quiet",
+      ],
+      { env: { CFL_PRIVATE_KEY: A.privateKey } },
+    );
+    expect(deployed.code, deployed.stderr).to.equal(0);
+    const record = JSON.parse(deployed.stdout) as { consortium: string; rounds: string };
+    addresses = { consortium: record.consortium, rounds: record.rounds };
+    web = await startWebConsole({ chain: { url: rpcUrl }, addresses, pollMs: 250 });
+  });
+
+  after(async function () {
+    await chrome?.close();
+    await web?.close();
+    await killAllChildren();
+  });
+
+  const wallet = (account: string, chainId = "0x7a69"): TestWalletState => ({
+    account,
+    chainId,
+    rejectNext: false,
+    sent: [],
+  });
+
+  async function notice(page: Page, text: string | RegExp): Promise<string> {
+    const locator = page.locator(".notice", { hasText: text }).first();
+    try {
+      await locator.waitFor({ timeout: 60_000 });
+    } catch (error) {
+      const shown = await page.locator(".notice").allTextContents();
+      throw new Error(`no notice ${String(text)}; the page shows: ${JSON.stringify(shown)}`, { cause: error });
+    }
+    return (await locator.textContent()) ?? "";
+  }
+
+  async function connect(page: Page): Promise<void> {
+    await page.getByRole("button", { name: "Connect CFL Test Wallet" }).click();
+    await page.locator(".wallet strong", { hasNotText: "reading roles" }).waitFor();
+  }
+
+  it("is a read-only explorer without a wallet, and every page passes axe-core", async function () {
+    const { page, context, errors } = await chrome!.open({ rpcUrl });
+    await page.goto(web.url);
+    await page.getByRole("heading", { name: "Consortium" }).waitFor();
+    await page.getByText("No browser wallet found: read-only.").waitFor();
+    expect(await page.locator("section li code.address").count()).to.equal(3);
+    for (const [route, heading] of [
+      ["consortium", "Consortium"],
+      ["proposals", "Proposals"],
+      ["tasks", "Tasks and rounds"],
+      ["models", "Model history"],
+    ] as const) {
+      await page.goto(`${web.url}#/${route}`);
+      await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+      expect(await axeViolations(page), route).to.deep.equal([]);
+    }
+    await page.goto(`${web.url}#/proposals`);
+    await page.getByText("Connect a governor's wallet to propose").waitFor();
+    expect(await page.getByRole("button", { name: "Propose" }).count()).to.equal(0);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("one governor proposes AdmitMember, a second approves and executes, and the member appears", async function () {
+    const state = wallet(A.address);
+    const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+    await page.goto(`${web.url}#/proposals`);
+    await connect(page);
+    expect(await page.locator(".wallet strong").textContent()).to.equal("governor");
+    const encryptionKey = hexlify(randomBytes(32));
+    await page.getByLabel("Account").fill(NEWCOMER.address);
+    await page.getByRole("checkbox", { name: "member" }).check();
+    await page.getByLabel("Entity kind").selectOption("Recycler");
+    await page.getByLabel("Encryption key").fill(encryptionKey);
+    expect(await axeViolations(page), "proposal form").to.deep.equal([]);
+    const shot = screenshotPath("proposals");
+    if (shot) await page.screenshot({ path: shot, fullPage: true });
+    await page.getByRole("button", { name: "Propose" }).click();
+    await notice(page, "Proposal 1 created.");
+    await page.getByRole("button", { name: "Approve proposal 1" }).click();
+    await notice(page, "Proposal 1 approved.");
+    expect(await page.getByRole("button", { name: "Execute proposal 1" }).count(), "one approval of two").to.equal(0);
+
+    // The second governor, in the same wallet: the page follows accountsChanged.
+    state.account = B.address;
+    await page.evaluate((b) => (window as unknown as { __cflTestWalletEmit: (e: string, a: unknown) => void }).__cflTestWalletEmit("accountsChanged", [b]), B.address);
+    await page.getByRole("button", { name: "Approve proposal 1" }).click();
+    await notice(page, "Proposal 1 approved.");
+    await page.getByRole("button", { name: "Execute proposal 1" }).click();
+    await notice(page, "Proposal 1 executed.");
+    expect(await page.locator('tr[data-proposal="1"] .state').textContent()).to.equal("executed");
+    expect(state.sent, "propose, two approvals, execute").to.have.length(4);
+
+    await page.goto(`${web.url}#/consortium`);
+    const row = page.locator(`tr[data-member="${NEWCOMER.address}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).to.contain("member").and.contain("Recycler").and.contain("Active");
+    const consortiumShot = screenshotPath("consortium");
+    if (consortiumShot) await page.screenshot({ path: consortiumShot, fullPage: true });
+
+    // On chain, not only on the page.
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+    const member = await Consortium__factory.connect(addresses.consortium, provider).member(NEWCOMER.address);
+    provider.destroy();
+    expect(member.status).to.equal(1n);
+    expect(member.profile.encryptionKey).to.equal(encryptionKey);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("shows what others do on chain without a reload", async function () {
+    const { page, context, errors } = await chrome!.open({ rpcUrl });
+    await page.goto(`${web.url}#/consortium`);
+    const row = page.locator(`tr[data-member="${NEWCOMER.address}"]`);
+    await row.waitFor();
+    expect(await row.locator(".status").textContent()).to.equal("Active");
+    // Two governors suspend the member from their own scripts, not through this page.
+    const client = governanceClient({
+      rpcUrl,
+      consortium: addresses.consortium,
+      governorKeys: [A.privateKey, B.privateKey, C.privateKey],
+    });
+    try {
+      await client.govern({ kind: "SuspendMember", account: NEWCOMER.address });
+    } finally {
+      client.close();
+    }
+    await page.locator(`tr[data-member="${NEWCOMER.address}"] .status`, { hasText: "Suspended" }).waitFor({ timeout: 30_000 });
+    await page.getByText("is now Suspended").first().waitFor();
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("refuses a malformed payload with the CLI's own words, before any transaction", async function () {
+    const state = wallet(A.address);
+    const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+    await page.goto(`${web.url}#/proposals`);
+    await connect(page);
+    await page.getByLabel("Account").fill(NEWCOMER.address);
+    await page.getByRole("checkbox", { name: "auditor" }).check();
+    await page.getByLabel("Entity kind").selectOption("Supplier");
+    await page.getByLabel("Encryption key").fill("0x1234");
+    await page.getByRole("button", { name: "Propose" }).click();
+    const shown = await notice(page, "AdmitMember payload");
+    let cli = "";
+    try {
+      parseProposalPayload({
+        kind: "AdmitMember",
+        json: { account: NEWCOMER.address, roles: ["auditor"], kind: "Supplier", encryptionKey: "0x1234" },
+      });
+    } catch (error) {
+      cli = (error as Error).message;
+    }
+    expect(cli).to.contain("encryptionKey: must be 32 bytes hex");
+    expect(shown).to.equal(cli);
+    expect(state.sent).to.deep.equal([]);
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("a rejected transaction and a contract revert each show one clear message", async function () {
+    const state = wallet(A.address);
+    const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+    await page.goto(`${web.url}#/proposals`);
+    await connect(page);
+    // SetQuorum 5 with three governors: valid as a payload, refused by the contract when executed.
+    await page.getByLabel("Kind", { exact: true }).selectOption("SetQuorum");
+    await page.getByLabel("Quorum", { exact: true }).fill("5");
+    state.rejectNext = true;
+    await page.getByRole("button", { name: "Propose" }).click();
+    expect(await notice(page, "rejected")).to.equal("You rejected the request in your wallet; nothing was sent.");
+    expect(state.sent).to.deep.equal([]);
+    await page.getByRole("button", { name: "Propose" }).click();
+    await notice(page, /Proposal \d+ created\./);
+    const id = (await page.locator("tbody tr").first().getAttribute("data-proposal")) ?? "";
+    await page.getByRole("button", { name: `Approve proposal ${id}` }).click();
+    await notice(page, `Proposal ${id} approved.`);
+    state.account = C.address;
+    await page.evaluate((c) => (window as unknown as { __cflTestWalletEmit: (e: string, a: unknown) => void }).__cflTestWalletEmit("accountsChanged", [c]), C.address);
+    await page.getByRole("button", { name: `Approve proposal ${id}` }).click();
+    await notice(page, `Proposal ${id} approved.`);
+    await page.getByRole("button", { name: `Execute proposal ${id}` }).click();
+    expect(await notice(page, "Consortium__")).to.contain("Consortium__QuorumOutOfRange(quorum 5, governorCount 3)");
+    expect(await page.locator(`tr[data-proposal="${id}"] .state`).textContent()).to.equal("pending");
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("tells a wallet on another network to switch, and signs once it has", async function () {
+    const state = wallet(A.address, "0x1");
+    const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+    await page.goto(`${web.url}#/proposals`);
+    await connect(page);
+    const alert = await notice(page, "Your wallet is on chain 1");
+    expect(alert).to.contain("this consortium runs on chain 31337");
+    expect(await page.getByRole("button", { name: "Propose" }).count()).to.equal(0);
+    await page.getByRole("button", { name: "Switch network" }).click();
+    await page.getByRole("button", { name: "Propose" }).waitFor();
+    expect(state.chainId).to.equal("0x7a69");
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("serves a read-only JSON-RPC endpoint: nobody opening the page can send from the node's accounts", async function () {
+    const call = async (body: unknown, host?: string) => {
+      const response = await fetch(`${web.url}rpc`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(host ? { host } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.text()) };
+    };
+    const send = await call({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "eth_sendTransaction",
+      params: [{ from: A.address, to: B.address, value: "0x1" }],
+    });
+    expect(JSON.parse(send.body)).to.deep.include({
+      error: {
+        code: -32601,
+        message: "eth_sendTransaction is not served by the console's read-only endpoint: sign with your own wallet",
+      },
+    });
+    for (const method of ["eth_accounts", "eth_sign", "personal_sign", "hardhat_setBalance", "evm_mine"]) {
+      const reply = JSON.parse((await call({ jsonrpc: "2.0", id: 2, method, params: [] })).body) as { error?: { code: number } };
+      expect(reply.error?.code, method).to.equal(-32601);
+    }
+    const batch = JSON.parse(
+      (await call([
+        { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] },
+        { jsonrpc: "2.0", id: 2, method: "eth_sendRawTransaction", params: ["0x00"] },
+      ])).body,
+    ) as { result?: string; error?: { code: number } }[];
+    expect(batch[0]?.result).to.equal("0x7a69");
+    expect(batch[1]?.error?.code).to.equal(-32601);
+    const malformed = await call("not json{");
+    expect(malformed.status).to.equal(200);
+  });
+});
