@@ -155,6 +155,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const k = policy.maxNonZeros;
     log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
     const { taskId } = await createLocalTask({ consortium, policy });
+    await options.onChain?.({ provider: connection.provider, addresses, taskId });
 
     const envFor = (account: ConsortiumAccount): RoleEnvironment => ({
       signer: account.signer,
@@ -348,6 +349,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         },
         audit,
       });
+      options.onRound?.({ taskId, report: roundReports[roundReports.length - 1]! });
       // Time left from the rounds so far (training, proving, the chain and the audits together).
       const perRound = (performance.now() - roundsStarted) / r;
       log("round-done", {
@@ -429,6 +431,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     await writeFile(join(options.out, "report.json"), JSON.stringify(report, null, 2) + "\n");
     await writeFile(join(options.out, "report.html"), renderReportHtml(report));
     log("report", { json: join(options.out, "report.json"), html: join(options.out, "report.html") });
+    // The chain is still up here: `--web` keeps serving the console on it until the operator stops it.
+    await options.afterRounds?.(report);
     return report;
   } finally {
     await store.stop();

@@ -15,6 +15,13 @@ export interface DemoDataOptions {
   splitBy?: string;
 }
 
+/** The demo's in-process chain, as an EIP-1193 provider, with the consortium on it. */
+export interface DemoChain {
+  readonly provider: { request(args: { method: string; params?: unknown[] | object }): Promise<unknown> };
+  readonly addresses: { readonly consortium: string; readonly rounds: string };
+  readonly taskId: bigint;
+}
+
 /** Options of `cfl demo`. */
 export interface DemoOptions {
   members: number;
@@ -35,6 +42,12 @@ export interface DemoOptions {
   out: string;
   /** Circuit instance from circuits/instances.json (`demo` by default; `test` is smaller and faster). */
   circuit: string;
+  /** Called once the consortium and its task exist on the demo's chain (`--web` serves the console on it). */
+  onChain?: (chain: DemoChain) => Promise<void>;
+  /** Called after each round with its report. */
+  onRound?: (round: { taskId: bigint; report: RoundReport }) => void;
+  /** Called with the finished report while the chain still runs; the chain closes when it resolves. */
+  afterRounds?: (report: DemoReport) => Promise<void>;
   /** Progress lines (a TTY shows them; CI and pipes get structured JSON lines). */
   log: (event: string, fields?: Record<string, unknown>) => void;
 }

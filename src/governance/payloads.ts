@@ -6,7 +6,14 @@
 import { getAddress, ZeroHash } from "ethers";
 import { z } from "zod";
 import { MAX_RULE_ID, RULE_IDS } from "../aggregation/index.js";
-import { EntityKind, Operation, ProposalKind, Role, type ProposalAction, type ProposalKindName } from "./types.js";
+import {
+  EntityKind,
+  Operation,
+  ProposalKind,
+  Role,
+  type ProposalAction,
+  type ProposalKindName,
+} from "./types.js";
 
 export class ProposalPayloadError extends Error {
   readonly code = "invalid-payload";

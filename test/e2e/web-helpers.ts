@@ -55,7 +55,10 @@ const WALLET_INIT = `(() => {
 export interface ConsoleBrowser {
   browser: Browser;
   /** A page with the test wallet injected (`wallet` steers it), or without any wallet. */
-  open(options: { wallet?: TestWalletState; rpcUrl: string }): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
+  open(options: {
+    wallet?: TestWalletState;
+    rpcUrl: string;
+  }): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
   close(): Promise<void>;
 }
 
@@ -134,12 +137,17 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser | undefined
 /** axe-core's violations on the page as it is now (rule id and the first offending element). */
 export async function axeViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const result = await axe.run(document);
-    return result.violations.map((v) => `${v.id}: ${v.help} (${JSON.stringify(v.nodes[0]?.target)})`);
-  });
+  // Evaluated in the page (a string: this file is compiled without the DOM's types).
+  const violations = await page.evaluate<string[]>(
+    `axe.run(document).then((r) => r.violations.map((v) => v.id + ": " + v.help + " (" + JSON.stringify(v.nodes[0] && v.nodes[0].target) + ")"))`,
+  );
   return violations;
+}
+
+/** Tells the page the wallet switched accounts (EIP-1193 `accountsChanged`), as a wallet does. */
+export async function switchAccount(page: Page, wallet: TestWalletState, account: string): Promise<void> {
+  wallet.account = account;
+  await page.evaluate(`window.__cflTestWalletEmit("accountsChanged", [${JSON.stringify(account)}])`);
 }
 
 /** Where screenshots go: docs/web when CFL_WEB_SCREENSHOTS=1 (regenerating the docs' pictures). */

@@ -16,11 +16,18 @@ import { Consortium__factory } from "../../types/ethers-contracts/index.js";
 import { parseProposalPayload } from "../../src/governance/index.js";
 import { startWebConsole, type WebConsole } from "../../src/web/index.js";
 import { runCli } from "./helpers.js";
-import { devAccount, freePort, governanceClient, killAllChildren, startHardhatNode } from "./roles-helpers.js";
+import {
+  devAccount,
+  freePort,
+  governanceClient,
+  killAllChildren,
+  startHardhatNode,
+} from "./roles-helpers.js";
 import {
   axeViolations,
   launchConsoleBrowser,
   screenshotPath,
+  switchAccount,
   type ConsoleBrowser,
   type TestWalletState,
 } from "./web-helpers.js";
@@ -83,7 +90,9 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
       await locator.waitFor({ timeout: 60_000 });
     } catch (error) {
       const shown = await page.locator(".notice").allTextContents();
-      throw new Error(`no notice ${String(text)}; the page shows: ${JSON.stringify(shown)}`, { cause: error });
+      throw new Error(`no notice ${String(text)}; the page shows: ${JSON.stringify(shown)}`, {
+        cause: error,
+      });
     }
     return (await locator.textContent()) ?? "";
   }
@@ -134,11 +143,13 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await notice(page, "Proposal 1 created.");
     await page.getByRole("button", { name: "Approve proposal 1" }).click();
     await notice(page, "Proposal 1 approved.");
-    expect(await page.getByRole("button", { name: "Execute proposal 1" }).count(), "one approval of two").to.equal(0);
+    expect(
+      await page.getByRole("button", { name: "Execute proposal 1" }).count(),
+      "one approval of two",
+    ).to.equal(0);
 
     // The second governor, in the same wallet: the page follows accountsChanged.
-    state.account = B.address;
-    await page.evaluate((b) => (window as unknown as { __cflTestWalletEmit: (e: string, a: unknown) => void }).__cflTestWalletEmit("accountsChanged", [b]), B.address);
+    await switchAccount(page, state, B.address);
     await page.getByRole("button", { name: "Approve proposal 1" }).click();
     await notice(page, "Proposal 1 approved.");
     await page.getByRole("button", { name: "Execute proposal 1" }).click();
@@ -149,7 +160,10 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await page.goto(`${web.url}#/consortium`);
     const row = page.locator(`tr[data-member="${NEWCOMER.address}"]`);
     await row.waitFor();
-    expect(await row.textContent()).to.contain("member").and.contain("Recycler").and.contain("Active");
+    expect(await row.textContent())
+      .to.contain("member")
+      .and.contain("Recycler")
+      .and.contain("Active");
     const consortiumShot = screenshotPath("consortium");
     if (consortiumShot) await page.screenshot({ path: consortiumShot, fullPage: true });
 
@@ -180,7 +194,9 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     } finally {
       client.close();
     }
-    await page.locator(`tr[data-member="${NEWCOMER.address}"] .status`, { hasText: "Suspended" }).waitFor({ timeout: 30_000 });
+    await page
+      .locator(`tr[data-member="${NEWCOMER.address}"] .status`, { hasText: "Suspended" })
+      .waitFor({ timeout: 30_000 });
     await page.getByText("is now Suspended").first().waitFor();
     expect(errors).to.deep.equal([]);
     await context.close();
@@ -223,19 +239,22 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await page.getByLabel("Quorum", { exact: true }).fill("5");
     state.rejectNext = true;
     await page.getByRole("button", { name: "Propose" }).click();
-    expect(await notice(page, "rejected")).to.equal("You rejected the request in your wallet; nothing was sent.");
+    expect(await notice(page, "rejected")).to.equal(
+      "You rejected the request in your wallet; nothing was sent.",
+    );
     expect(state.sent).to.deep.equal([]);
     await page.getByRole("button", { name: "Propose" }).click();
     await notice(page, /Proposal \d+ created\./);
     const id = (await page.locator("tbody tr").first().getAttribute("data-proposal")) ?? "";
     await page.getByRole("button", { name: `Approve proposal ${id}` }).click();
     await notice(page, `Proposal ${id} approved.`);
-    state.account = C.address;
-    await page.evaluate((c) => (window as unknown as { __cflTestWalletEmit: (e: string, a: unknown) => void }).__cflTestWalletEmit("accountsChanged", [c]), C.address);
+    await switchAccount(page, state, C.address);
     await page.getByRole("button", { name: `Approve proposal ${id}` }).click();
     await notice(page, `Proposal ${id} approved.`);
     await page.getByRole("button", { name: `Execute proposal ${id}` }).click();
-    expect(await notice(page, "Consortium__")).to.contain("Consortium__QuorumOutOfRange(quorum 5, governorCount 3)");
+    expect(await notice(page, "Consortium__")).to.contain(
+      "Consortium__QuorumOutOfRange(quorum 5, governorCount 3)",
+    );
     expect(await page.locator(`tr[data-proposal="${id}"] .state`).textContent()).to.equal("pending");
     expect(errors).to.deep.equal([]);
     await context.close();
@@ -263,7 +282,7 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
         headers: { "content-type": "application/json", ...(host ? { host } : {}) },
         body: JSON.stringify(body),
       });
-      return { status: response.status, body: (await response.text()) };
+      return { status: response.status, body: await response.text() };
     };
     const send = await call({
       jsonrpc: "2.0",
@@ -274,18 +293,23 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     expect(JSON.parse(send.body)).to.deep.include({
       error: {
         code: -32601,
-        message: "eth_sendTransaction is not served by the console's read-only endpoint: sign with your own wallet",
+        message:
+          "eth_sendTransaction is not served by the console's read-only endpoint: sign with your own wallet",
       },
     });
     for (const method of ["eth_accounts", "eth_sign", "personal_sign", "hardhat_setBalance", "evm_mine"]) {
-      const reply = JSON.parse((await call({ jsonrpc: "2.0", id: 2, method, params: [] })).body) as { error?: { code: number } };
+      const reply = JSON.parse((await call({ jsonrpc: "2.0", id: 2, method, params: [] })).body) as {
+        error?: { code: number };
+      };
       expect(reply.error?.code, method).to.equal(-32601);
     }
     const batch = JSON.parse(
-      (await call([
-        { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] },
-        { jsonrpc: "2.0", id: 2, method: "eth_sendRawTransaction", params: ["0x00"] },
-      ])).body,
+      (
+        await call([
+          { jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] },
+          { jsonrpc: "2.0", id: 2, method: "eth_sendRawTransaction", params: ["0x00"] },
+        ])
+      ).body,
     ) as { result?: string; error?: { code: number } }[];
     expect(batch[0]?.result).to.equal("0x7a69");
     expect(batch[1]?.error?.code).to.equal(-32601);

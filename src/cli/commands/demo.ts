@@ -3,9 +3,11 @@ import { resolve } from "node:path";
 import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
 import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregation/index.js";
 import { loadDevOnly } from "../dev-dependency.js";
-import type { DemoDataOptions } from "../../demo/types.js";
-import { createLogger } from "../log.js";
+import type { DemoChain, DemoDataOptions, RoundReport } from "../../demo/types.js";
+import type { WebConsole } from "../../web/index.js";
+import { createLogger, type Logger } from "../log.js";
 import { renderDemoSummary } from "./demo-summary.js";
+import { untilStopped } from "./web.js";
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -112,6 +114,10 @@ export function registerDemoCommand(program: Command): void {
     )
     .option("--out <dir>", "where report.json, report.html and the IPFS blockstore go", "./demo-out")
     .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
+    .option(
+      "--web [port]",
+      "serve the web console on the demo's chain from the start (default port 8600), and keep it up after the rounds until Ctrl-C",
+    )
     .option("--quiet", "no progress output", false)
     .option("--json", "print the result as JSON (the default when stdout is not a terminal)", false)
     .action(async (opts: Record<string, unknown>) => {
@@ -121,6 +127,10 @@ export function registerDemoCommand(program: Command): void {
         load: () => import("../../demo/index.js"),
       });
       const data = demoDataOptions(opts);
+      const log = createLogger({ quiet: opts.quiet as boolean });
+      const out = resolve(opts.out as string);
+      const tableOnTty = opts.json !== true && process.stdout.isTTY === true;
+      const web = opts.web === undefined ? undefined : await demoConsole({ option: opts.web, log });
       const report = await runDemo({
         members: opts.members as number,
         rounds: opts.rounds as number,
@@ -135,10 +145,20 @@ export function registerDemoCommand(program: Command): void {
         seed: opts.seed as number,
         out: resolve(opts.out as string),
         circuit: opts.circuit as string,
-        log: createLogger({ quiet: opts.quiet as boolean }),
+        log,
+        ...(web
+          ? {
+              onChain: web.onChain,
+              onRound: web.onRound,
+              afterRounds: async (finished) => {
+                if (tableOnTty) process.stdout.write(renderDemoSummary({ report: finished, out }) + "\n");
+                await web.serveUntilStopped();
+              },
+            }
+          : {}),
       });
-      if (opts.json !== true && process.stdout.isTTY === true) {
-        process.stdout.write(renderDemoSummary({ report, out: resolve(opts.out as string) }) + "\n");
+      if (tableOnTty) {
+        if (!web) process.stdout.write(renderDemoSummary({ report, out }) + "\n");
         return;
       }
       const summary = report.rounds.map((r) => ({
@@ -153,8 +173,44 @@ export function registerDemoCommand(program: Command): void {
         rows: m.rows,
         macroF1: m.macroF1 === null ? null : Number(m.macroF1.toFixed(4)),
       }));
-      process.stdout.write(
-        JSON.stringify({ out: resolve(opts.out as string), rounds: summary, perMember }) + "\n",
-      );
+      process.stdout.write(JSON.stringify({ out, rounds: summary, perMember }) + "\n");
     });
+}
+
+/**
+ * `cfl demo --web`: the console served on the demo's in-process chain as soon as the task exists, fed the
+ * demo's own quality figures, and kept up after the rounds until the operator stops it.
+ */
+async function demoConsole({ option, log }: { option: unknown; log: Logger }) {
+  const port = option === true ? 8600 : Number(option);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError("--web takes a port 0..65535 (0: any free port)");
+  const { startWebConsole } = await import("../../web/index.js");
+  let web: WebConsole | undefined;
+  return {
+    onChain: async (chain: DemoChain): Promise<void> => {
+      web = await startWebConsole({
+        chain: { provider: chain.provider },
+        addresses: chain.addresses,
+        taskId: chain.taskId,
+        port,
+      });
+      log("web", { url: web.url, note: "the console follows the rounds live" });
+    },
+    onRound: ({ taskId, report }: { taskId: bigint; report: RoundReport }): void =>
+      web?.addQuality([
+        {
+          taskId: taskId.toString(),
+          round: report.round,
+          macroF1: report.metrics.macroF1,
+          source: "cfl demo, shared test set",
+        },
+      ]),
+    serveUntilStopped: async (): Promise<void> => {
+      if (!web) return;
+      log("web", { url: web.url, note: "the demo's chain stays up for the console: Ctrl-C to stop" });
+      await untilStopped();
+      await web.close();
+    },
+  };
 }

@@ -16,7 +16,6 @@ import {
   encodeProposal,
   MemberStatus,
   ProposalKind,
-  validatePolicy,
   draftTaskPolicy,
   DRAFT_DEFAULTS,
   jsonReplacer,
@@ -28,7 +27,6 @@ import {
   registeredKey,
   type CircuitShape,
   type ProposalAction,
-  type TaskPolicy,
 } from "../../governance/index.js";
 import { createReaderGroup, inspectEnvelope, type ReaderGroupBundle } from "../../seal/index.js";
 import { VerifyingKeyRegistry__factory } from "../../../types/ethers-contracts/index.js";

@@ -38,7 +38,11 @@ function useRoute(): string {
 }
 
 /** Polls for a receipt (plain reads: no subscription that a missed block could leave waiting forever). */
-async function receiptOf(provider: JsonRpcProvider, hash: string, pollMs: number): Promise<TransactionReceipt> {
+async function receiptOf(
+  provider: JsonRpcProvider,
+  hash: string,
+  pollMs: number,
+): Promise<TransactionReceipt> {
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
     const receipt = await provider.getTransactionReceipt(hash);
@@ -75,9 +79,13 @@ function App({ settings }: { settings: ConsoleSettings }) {
   const [busy, setBusy] = useState(false);
   const route = useRoute();
 
+  const [quality, setQuality] = useState(settings.quality);
   const refresh = useCallback(async () => {
     try {
       setSnapshot(await loadSnapshot({ contracts, provider }));
+      // Figures the host measured since the page loaded (the demo evaluates after each round).
+      const latest = await fetch("/console.json");
+      if (latest.ok) setQuality(((await latest.json()) as ConsoleSettings).quality);
       setReadError(undefined);
     } catch (error) {
       setReadError(`Cannot read the chain: ${describeRevert(error)}`);
@@ -202,7 +210,7 @@ function App({ settings }: { settings: ConsoleSettings }) {
   };
 
   const session: Session | undefined = snapshot && {
-    settings,
+    settings: { ...settings, quality },
     snapshot,
     contracts,
     provider,
@@ -237,7 +245,11 @@ function App({ settings }: { settings: ConsoleSettings }) {
               >{`${connection.account.slice(0, 8)}…${connection.account.slice(-6)}`}</code>
               {` via ${connection.wallet.info.name}: `}
               <strong>
-                {!snapshot ? "reading roles…" : roles.length > 0 ? roles.join(", ") : "no role in this consortium (read-only)"}
+                {!snapshot
+                  ? "reading roles…"
+                  : roles.length > 0
+                    ? roles.join(", ")
+                    : "no role in this consortium (read-only)"}
               </strong>
             </p>
           ) : wallets.length > 0 ? (
