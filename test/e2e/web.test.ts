@@ -21,6 +21,7 @@ import {
   freePort,
   governanceClient,
   killAllChildren,
+  spawnCfl,
   startHardhatNode,
 } from "./roles-helpers.js";
 import {
@@ -315,5 +316,50 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     expect(batch[1]?.error?.code).to.equal(-32601);
     const malformed = await call("not json{");
     expect(malformed.status).to.equal(200);
+  });
+
+  it("cfl web serves the console from a role's config until Ctrl-C, and refuses a config it cannot serve with one line", async function () {
+    const work = await mkdtemp(join(tmpdir(), "cfl-web-cli-"));
+    const config = join(work, "auditor.json");
+    await writeFile(config, JSON.stringify({ rpcUrl, addresses, taskId: "1" }));
+    const served = spawnCfl("cfl web", ["web", "--config", config, "--port", "0", "--quiet"]);
+    const deadline = Date.now() + 60_000;
+    while (!served.stdout().includes("\n") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    const url = served.stdout().trim();
+    expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url);
+    expect(page.status).to.equal(200);
+    expect(page.headers.get("content-security-policy")).to.contain("default-src 'none'");
+    expect(await page.text()).to.contain('<div id="app"></div>');
+    const settings = (await (await fetch(`${url}console.json`)).json()) as Record<string, unknown>;
+    expect(settings).to.deep.include({ chainId: "31337", taskId: "1", addresses });
+    // A page on another host name (DNS rebinding) is refused.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      void import("node:http").then(({ get }) =>
+        get(`${url}console.json`, { headers: { host: "attacker.example:80" } }, (res) =>
+          resolve(res.statusCode ?? 0),
+        ).on("error", reject),
+      );
+    });
+    expect(rebound).to.equal(421);
+    served.process.kill("SIGINT");
+    expect(await served.exited).to.equal(0);
+
+    const oneLine = async (body: object, text: string) => {
+      const file = join(work, `bad-${Math.random().toString(36).slice(2)}.json`);
+      await writeFile(file, JSON.stringify(body));
+      const run = await runCli(["web", "--config", file, "--port", "0"]);
+      expect(run.code, run.stderr).to.not.equal(0);
+      expect(run.stderr.trimEnd().split("\n"), run.stderr).to.have.length(1);
+      expect(run.stderr).to.match(/^error: /);
+      expect(run.stderr).to.contain(text);
+    };
+    await oneLine({ rpcUrl }, "addresses");
+    await oneLine({ rpcUrl: `http://127.0.0.1:${await freePort()}`, addresses }, "cannot reach the chain at");
+    await oneLine(
+      { rpcUrl, addresses: { consortium: NEWCOMER.address, rounds: addresses.rounds } },
+      `no contract at the consortium address ${NEWCOMER.address}`,
+    );
   });
 });
