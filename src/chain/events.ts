@@ -70,6 +70,7 @@ export async function readTaskHistory({
       included: [...e.args.included],
       excluded: e.args.excluded.map((x) => ({ member: x.member, reason: Number(x.reason) })),
       blockNumber: e.blockNumber,
+      transactionHash: e.transactionHash,
     };
   }
   for (const e of attested) {
@@ -77,6 +78,7 @@ export async function readTaskHistory({
       auditor: e.args.auditor,
       matches: e.args.matches,
       replayedModelHash: e.args.replayedModelHash,
+      transactionHash: e.transactionHash,
     });
   }
   for (const e of disputed) get(e.args.round).disputed = true;

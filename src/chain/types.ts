@@ -64,12 +64,14 @@ export interface PublishedAggregate {
   included: string[];
   excluded: { member: string; reason: number }[];
   blockNumber: number;
+  transactionHash: string;
 }
 
 export interface Attestation {
   auditor: string;
   matches: boolean;
   replayedModelHash: string;
+  transactionHash: string;
 }
 
 /** Everything the chain's events say about one round: what auditors and `cfl audit` replay from. */

@@ -119,7 +119,18 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
       await page.getByRole("heading", { name: heading, exact: true }).waitFor();
       expect(await axeViolations(page), route).to.deep.equal([]);
     }
-    await page.goto(`${web.url}#/proposals`);
+    // Keyboard only: Tab reaches the navigation, Enter follows it.
+    await page.goto(`${web.url}#/consortium`);
+    await page.getByRole("heading", { name: "Consortium" }).waitFor();
+    let focused = "";
+    for (let i = 0; i < 10 && focused !== "Proposals"; i++) {
+      await page.keyboard.press("Tab");
+      focused = await page.evaluate<string>(
+        "document.activeElement ? document.activeElement.textContent : ''",
+      );
+    }
+    expect(focused, "Tab reaches the Proposals link").to.equal("Proposals");
+    await page.keyboard.press("Enter");
     await page.getByText("Connect a governor's wallet to propose").waitFor();
     expect(await page.getByRole("button", { name: "Propose" }).count()).to.equal(0);
     expect(errors).to.deep.equal([]);

@@ -94,8 +94,9 @@ function Round({ record, task, you }: { record: RoundRecord; task: TaskView; you
         <div class="small">
           <p>
             Published model <Hash value={record.published.modelHash} /> at{" "}
-            <CidLink cid={record.published.modelCid} />, block {record.published.blockNumber}:{" "}
-            {record.published.included.length} included
+            <CidLink cid={record.published.modelCid} />, block {record.published.blockNumber} (
+            <TxLink hash={record.published.transactionHash} />
+            ): {record.published.included.length} included
             {record.published.excluded.length > 0 ? `, ${record.published.excluded.length} excluded` : ""}.
           </p>
           {record.published.excluded.length > 0 ? (
@@ -114,7 +115,7 @@ function Round({ record, task, you }: { record: RoundRecord; task: TaskView; you
           {record.attestations.map((a) => (
             <li key={a.auditor}>
               Auditor <Address value={a.auditor} you={you} />{" "}
-              {a.matches ? "attested a match" : "attested a MISMATCH"}
+              {a.matches ? "attested a match" : "attested a MISMATCH"} <TxLink hash={a.transactionHash} />
             </li>
           ))}
         </ul>
