@@ -7,6 +7,7 @@
  */
 import { decodeRevert, describeRevert } from "../chain/revert.js";
 import { redactSecrets } from "../config/redact.js";
+import { ProgressTracker, renderProgressBar } from "./progress.js";
 
 export type Logger = (event: string, fields?: Record<string, unknown>) => void;
 
@@ -22,9 +23,21 @@ function loggable(value: unknown): unknown {
   return value;
 }
 
+/** The progress bar on screen (a TTY's last line, without a newline), redrawn after each log line. */
+let barOnScreen: string | undefined;
+const CLEAR_LINE = "\r\x1b[2K";
+
 /** Writes one line to stderr with every secret masked: the single sink of the CLI's and roles' logs. */
 export function writeLogLine(line: string): void {
+  if (barOnScreen !== undefined) process.stderr.write(CLEAR_LINE);
   process.stderr.write(redactSecrets(line) + "\n");
+  if (barOnScreen !== undefined) process.stderr.write(barOnScreen);
+}
+
+/** Draws (or, with undefined, removes) the progress bar on the terminal's last line. */
+function drawBar(text: string | undefined): void {
+  process.stderr.write(CLEAR_LINE + (text ?? ""));
+  barOnScreen = text;
 }
 
 function stringify(value: unknown): string {
@@ -41,10 +54,29 @@ export function readable(value: unknown): unknown {
   return value;
 }
 
+/**
+ * The event a long step reports its progress with: `{ phase, done, total }`. On a terminal it is a bar
+ * redrawn in place with the time left; machine-read logs leave it out (they get the steps' own events).
+ */
+export const PROGRESS_EVENT = "progress";
+
 export function createLogger({ quiet = false }: { quiet?: boolean } = {}): Logger {
   const tty = process.stderr.isTTY === true;
+  const tracker = new ProgressTracker();
   return (event, fields = {}) => {
     if (quiet) return;
+    if (event === PROGRESS_EVENT) {
+      if (!tty) return;
+      const update = { phase: String(fields.phase), done: Number(fields.done), total: Number(fields.total) };
+      const step = typeof fields.step === "string" ? fields.step : undefined;
+      // A finished phase leaves the screen: the step's own line (or the next phase's bar) follows.
+      drawBar(
+        update.done >= update.total
+          ? undefined
+          : renderProgressBar({ ...update, step, secondsLeft: tracker.secondsLeft(update) }),
+      );
+      return;
+    }
     const shown = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, loggable(v)]));
     if (tty) {
       const detail = Object.entries(shown)

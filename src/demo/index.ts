@@ -110,7 +110,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   await rm(storePath, { recursive: true, force: true });
   const store = await createHeliaStore({ path: storePath });
   try {
-    const dataset = await loadDemoData({ options, maxParams: 2 ** artifacts.params.IDX_BITS, log });
+    const dataset = await loadDemoData({
+      options,
+      maxParams: 2 ** artifacts.params.IDX_BITS,
+      maxEntries: artifacts.params.K,
+      log,
+    });
     const spec = dataset.spec;
     log("data", {
       name: dataset.name,
@@ -205,28 +210,41 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         ),
       };
       const trainMs: number[] = [];
+      // Each member trains, then proves and commits: two units of the round's first bar.
+      const members = memberEnvs.length;
+      let unitsDone = 0;
+      const memberProgress = (step: string): void =>
+        log("progress", { phase: `round ${r}/${options.rounds}`, step, done: unitsDone, total: 2 * members });
       const { round, committed } = await commitLocalRound({
         aggregator: aggregatorReader,
         artifacts,
         durationSeconds: 3600,
         onStep: (step) => {
           if (step === "open") log("round-open", { round: r, aggregator: aggregatorEnv.address });
+          if (step === "commit") {
+            unitsDone++;
+            if (unitsDone < 2 * members) memberProgress(`member ${unitsDone / 2 + 1} of ${members} trains`);
+            else memberProgress("members committed");
+          }
         },
         members: memberEnvs.map((env, i) => ({
           env,
           residual: residuals.get(env.address),
           ...(options.attack === "seal-split" && malicious.has(env.address) ? { seal: sealToOtherKey } : {}),
           delta: async (round: bigint) => {
+            if (i === 0) memberProgress(`member 1 of ${members} trains`);
             const base = await loadTrainingBase({ env, round });
             const t0 = performance.now();
             const trained = await trainLocal({
               spec,
               globalParams: base.params,
               data: memberData[i]!,
-              policy: TRAINING,
+              policy: dataset.training ?? TRAINING,
               seed: options.seed * 10_000 + r * 100 + i,
             });
             trainMs.push(performance.now() - t0);
+            unitsDone++;
+            memberProgress(`member ${i + 1} of ${members} proves and commits`);
             return malicious.has(env.address)
               ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
               : trained.delta;
@@ -262,6 +280,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         for (const [i, env] of auditorEnvs.entries())
           if (await isActive(env.address))
             activeAuditors.push({ env, reader: consortium.readerKeyOf(consortium.auditors[i]!) });
+        log("progress", {
+          phase: `round ${r}/${options.rounds}`,
+          step: "closing on chain",
+          done: 0,
+          total: 3,
+        });
         const concluded = await concludeLocalRound({
           round,
           aggregator: aggregatorReader,
@@ -269,6 +293,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           seams: tamperingAggregator({ tamper, groupSecretKey: aggregatorReader.reader.secretKey }),
           advanceTime: (seconds) => networkHelpers.time.increase(seconds),
           onStep: (step) => {
+            const next = {
+              close: [1, "aggregator publishes"],
+              aggregate: [2, "auditors replay and attest"],
+            } as const;
+            const chainStep =
+              step === "close" || step === "aggregate"
+                ? next[step]
+                : step === "audit"
+                  ? [3, "done"]
+                  : undefined;
+            if (chainStep)
+              log("progress", {
+                phase: `round ${r}/${options.rounds}`,
+                step: chainStep[1],
+                done: chainStep[0],
+                total: 3,
+              });
             if (step === "aggregate")
               log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
           },

@@ -29,6 +29,8 @@ export interface DemoOptions {
   dataset: "ai4i" | "supplychain";
   /** Own records instead of a built-in data set (`--data`). */
   data?: DemoDataOptions;
+  /** The model for a built-in data set (model.json or preset:<name>); with `data`, `data.modelFile`. */
+  model?: string;
   /** A draftable rule (`DRAFTABLE_RULE_KINDS`). */
   rule: AggregationRuleKind;
   attack: PoisoningAttack;

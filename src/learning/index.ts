@@ -58,6 +58,7 @@ export {
   type WeightSpec,
 } from "./topology.js";
 export {
+  AI4I_COMPACT_MODEL_SPEC,
   AI4I_MODEL_SPEC,
   defaultModelForSchema,
   MODEL_PRESETS,

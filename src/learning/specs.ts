@@ -130,6 +130,20 @@ export const AI4I_MODEL_SPEC: ModelSpec = sparseEncoderSpec({
 });
 
 /**
+ * AI4I on a circuit that proves few entries per update (the `test` circuit, k ≤ 16): the same features into
+ * a narrow encoder (10 → 4 → 2, d = 54), so that 16 entries a round are a real share of the model and the
+ * quick demo visibly learns.
+ */
+export const AI4I_COMPACT_MODEL_SPEC: ModelSpec = sparseEncoderSpec({
+  id: "ai4i-compact-mlp-v1",
+  inputShape: [AI4I_FEATURE_NAMES.length],
+  encoderUnits: [4],
+  classes: 2,
+  l1Kernel: 0,
+  l1Activity: 0,
+});
+
+/**
  * Next-stage quality class of a lot from its last 6 stages: the seed's sparse encoder at every stage
  * (21 → 8), an LSTM (8 units), a classifier over normal / warning / critical (d = 747).
  */
@@ -155,7 +169,10 @@ export const SUPPLYCHAIN_ROUTE_SPEC: ModelSpec = sparseEncoderSpec({
 
 /** Every preset by name (`--model preset:<name>`). */
 export const MODEL_PRESETS: ReadonlyMap<string, ModelSpec> = new Map(
-  [AI4I_MODEL_SPEC, SUPPLYCHAIN_QUALITY_SPEC, SUPPLYCHAIN_ROUTE_SPEC].map((s) => [s.id, s]),
+  [AI4I_MODEL_SPEC, AI4I_COMPACT_MODEL_SPEC, SUPPLYCHAIN_QUALITY_SPEC, SUPPLYCHAIN_ROUTE_SPEC].map((s) => [
+    s.id,
+    s,
+  ]),
 );
 
 /**

@@ -31,6 +31,10 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       "3",
       "--circuit",
       "test",
+      // The protocol checks below want the AI4I preset (sparse bytes below dense); the quick path's own
+      // compact model is checked by the terminal test.
+      "--model",
+      "preset:ai4i-sparse-mlp-v1",
       "--tamper-aggregator",
       "--seed",
       "11",
@@ -334,7 +338,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     );
   });
 
-  it("on a terminal, prints rounded progress and a closing table instead of JSON", async function () {
+  it("on a terminal, prints progress bars and a closing table instead of JSON; the quick path visibly learns", async function () {
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-tty-"));
     const command = [process.execPath, join(ROOT, "bin", "cfl.js"), "demo", "--members", "3", "--rounds", "2"]
       .concat(["--circuit", "test", "--out", dir])
@@ -355,6 +359,12 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     );
     expect(stdout).to.not.match(/macroF1=0\.\d{5,}/);
     expect(stdout).to.not.include('{"out":');
+    // Progress bars, redrawn in place: members training and proving, then the chain's steps.
+    expect(stdout).to.match(/round 1\/2 · member 2 of 3 trains\s+\[█+░+\] 2\/6/);
+    expect(stdout).to.match(/round 2\/2 · auditors replay and attest\s+\[█+░+\] 2\/3/);
+    expect(stdout).to.match(
+      /macro-F1 on the shared test set: 0\.\d{3} before round 1 → 0\.\d{3} after round 2 \(\+0\.[1-9]/,
+    );
   });
 
   it("renders the closing summary from the report: a row per round and each member's own score", function () {

@@ -162,6 +162,7 @@ describe("cfl demo --data: splits that leave a member without data are refused b
       loadDemoData({
         options: options({ data: { path: join(dir, "parts.csv"), label: "status", splitBy: "site" } }),
         maxParams: 4096,
+        maxEntries: 128,
         log: () => undefined,
       }),
     );
@@ -173,6 +174,7 @@ describe("cfl demo --data: splits that leave a member without data are refused b
       loadDemoData({
         options: options({ members: 8, data: { path: join(dir, "tiny.csv"), label: "status" } }),
         maxParams: 4096,
+        maxEntries: 128,
         log: () => undefined,
       }),
     );

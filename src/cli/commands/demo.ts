@@ -24,7 +24,7 @@ function demoDataOptions(opts: Record<string, unknown>): DemoDataOptions | undef
   const str = (key: string) => (typeof opts[key] === "string" ? opts[key] : undefined);
   const path = str("data");
   if (path === undefined) {
-    for (const flag of ["schema", "label", "model", "splitBy", "delimiter"])
+    for (const flag of ["schema", "label", "splitBy", "delimiter"])
       if (opts[flag] !== undefined)
         throw new Error(`--${flag.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} needs --data <file>`);
     return undefined;
@@ -74,7 +74,8 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       "--model <file>",
-      "the task's model for --data: a TF.js model.json or preset:<name> (default: one proposed for the schema)",
+      "the task's model: a TF.js model.json or preset:<name> (default: with --data one proposed for the schema; " +
+        "on a built-in data set its preset, or its compact preset when the circuit proves 16 entries or fewer)",
     )
     .option(
       "--split-by <column>",
@@ -136,6 +137,9 @@ export function registerDemoCommand(program: Command): void {
         rounds: opts.rounds as number,
         dataset: opts.dataset as "ai4i" | "supplychain",
         ...(data ? { data } : {}),
+        ...(!data && typeof opts.model === "string"
+          ? { model: opts.model.startsWith("preset:") ? opts.model : resolve(opts.model) }
+          : {}),
         rule: demoRule(opts),
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
