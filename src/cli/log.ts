@@ -73,7 +73,12 @@ export function createLogger({ quiet = false }: { quiet?: boolean } = {}): Logge
       drawBar(
         update.done >= update.total
           ? undefined
-          : renderProgressBar({ ...update, step, secondsLeft: tracker.secondsLeft(update) }),
+          : renderProgressBar({
+              ...update,
+              step,
+              secondsLeft:
+                typeof fields.secondsLeft === "number" ? fields.secondsLeft : tracker.secondsLeft(update),
+            }),
       );
       return;
     }

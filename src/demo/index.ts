@@ -42,7 +42,7 @@ import {
 } from "../adversary/index.js";
 import { MemberStatus } from "../governance/index.js";
 import { createHeliaStore } from "../storage/index.js";
-import { loadCircuitArtifacts, releaseZkWorkers } from "../zk/index.js";
+import { loadCircuitArtifacts, onSetupProgress, releaseZkWorkers } from "../zk/index.js";
 import { renderReportHtml } from "./report.js";
 import type { DemoOptions, DemoReport, RoundReport } from "./types.js";
 
@@ -81,7 +81,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
 
   log("backend", { backend: await initBackend() });
   log("circuit", { instance: options.circuit, note: "setting up on first use (cached afterwards)" });
-  const artifacts = await loadCircuitArtifacts({ instance: options.circuit });
+  // A first run builds the circuit (seconds with the committed development key): a bar on a terminal.
+  onSetupProgress((update) => log("progress", { ...update }));
+  const artifacts = await loadCircuitArtifacts({ instance: options.circuit }).finally(() =>
+    onSetupProgress(undefined),
+  );
   log("circuit-ready", { constraints: artifacts.constraints, maxEntries: artifacts.params.K });
 
   log("chain", { network: "hardhat in-process" });

@@ -41,6 +41,7 @@ export {
   releaseZkWorkers,
 } from "./prove.js";
 export { loadCircuitArtifacts } from "./artifacts.js";
+export { onSetupProgress, type SetupProgress } from "./setup/log.js";
 export { canonicalJson, vkeyHash } from "./canonical.js";
 export {
   verifyingKeyWords,

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import * as snarkjs from "snarkjs";
 import { vkeyHash as hashVkey } from "../canonical.js";
@@ -11,8 +11,9 @@ import { ZkSetupError } from "../errors.js";
 import type { CircuitInstance } from "../types.js";
 import { verifyingKeyHash, verifyingKeyWords } from "../verifying-key.js";
 import { ptauPath, zkCacheRoot } from "./cache.js";
-import { CIRCUITS_DIR, REPO_ROOT, verifierContractName } from "./instances.js";
-import { progress, snarkjsLogger } from "./log.js";
+import { CIRCUITS_DIR, KEYS_DIR, LOCK_PATH, REPO_ROOT, verifierContractName } from "./instances.js";
+import { readLock, type LockEntry } from "./lock.js";
+import { progress, reportSetupProgress, snarkjsLogger } from "./log.js";
 import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, ensurePreparedPtau } from "./ptau.js";
 import { renderVerifier } from "./verifier.js";
 
@@ -62,6 +63,8 @@ export interface InstanceBuild {
   readonly keyWords: readonly bigint[];
   /** keccak256(abi.encodePacked(keyWords)): the registry's key hash. */
   readonly keyHash: string;
+  /** sha256 of the proving key file (the lock records it; the committed copy must match it). */
+  readonly zkeySha256: string;
 }
 
 interface BuildManifest {
@@ -125,6 +128,32 @@ function headerLines(instance: CircuitInstance, hash: string): string[] {
   ];
 }
 
+/** The setup's four steps (compile, phase 1, phase 2, verifier) as progress for a bar. */
+function setupStep({
+  instance,
+  step,
+  done,
+  secondsLeft,
+}: {
+  instance: string;
+  step: string;
+  done: number;
+  secondsLeft?: number;
+}): void {
+  reportSetupProgress({
+    phase: `circuit ${instance} setup`,
+    step,
+    done,
+    total: 4,
+    ...(secondsLeft !== undefined ? { secondsLeft } : {}),
+  });
+}
+
+/** Measured on a 2-core machine of this kind (npm run zk:setup demo, 2026-12-02): 447 s for power 14. */
+const PTAU_SECONDS_AT_POWER_14 = 450;
+/** Same run: phase 2 (groth16 setup and beacon) took 27.5 s for 9,027 constraints. */
+const PHASE2_SECONDS_PER_CONSTRAINT = 0.003;
+
 function seconds(since: number): number {
   return Math.round((Date.now() - since) / 100) / 10;
 }
@@ -149,7 +178,49 @@ async function loadBuild(dir: string, instance: CircuitInstance, ptauFile: strin
     verifierSource: await readFile(join(dir, `${verifierContractName(instance.name)}.sol`), "utf8"),
     keyWords,
     keyHash: verifyingKeyHash(keyWords),
+    zkeySha256: await sha256File(join(dir, `${instance.name}.zkey`)),
   };
+}
+
+async function sha256File(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}
+
+/** Where `npm run zk:setup` commits an instance's development proving key. */
+export function committedZkeyPath(instance: string, keysDir: string = KEYS_DIR): string {
+  return join(keysDir, `${instance}.zkey`);
+}
+
+/**
+ * The committed development proving key of an instance, when it belongs to this exact circuit: the lock's
+ * circuit hash equals this build's and the file's sha256 equals the lock's. A committed key of another
+ * circuit (sources or compiler changed) is ignored, to be regenerated; one whose bytes differ from the lock
+ * is refused, loudly: it is not the key `npm run zk:check` vouched for.
+ */
+async function committedZkey({
+  instance,
+  hash,
+  keysDir,
+  lockPath,
+}: {
+  instance: CircuitInstance;
+  hash: string;
+  keysDir: string;
+  lockPath: string;
+}): Promise<{ path: string; entry: LockEntry } | undefined> {
+  const path = committedZkeyPath(instance.name, keysDir);
+  if (!existsSync(path)) return undefined;
+  const entry = (await readLock(lockPath)).instances[instance.name];
+  if (entry?.circuitHash !== hash || entry.zkeySha256 === undefined) return undefined;
+  const actual = await sha256File(path);
+  if (actual !== entry.zkeySha256)
+    throw new ZkSetupError(
+      `${relative(REPO_ROOT, path)} has sha256 ${actual}, the lock records ${entry.zkeySha256}: ` +
+        `restore it (git checkout -- ${relative(REPO_ROOT, path)}) or regenerate it with npm run zk:setup ${instance.name}`,
+    );
+  return { path, entry };
 }
 
 /** Compiles a circom main file with the circom2 WASM compiler (it only sees paths relative to the cwd). */
@@ -210,10 +281,21 @@ export async function ensureInstanceBuilt({
   instance,
   buildRoot = zkCacheRoot(),
   ptauRoot = zkCacheRoot(),
+  useCommittedKey = true,
+  keysDir = KEYS_DIR,
+  lockPath = LOCK_PATH,
 }: {
   instance: CircuitInstance;
   buildRoot?: string;
   ptauRoot?: string;
+  /**
+   * Take the committed development proving key (checked against the lock) instead of running phase 1 and
+   * phase 2: a first run in seconds instead of minutes. `npm run zk:check` turns it off, since it is what
+   * vouches for that key by regenerating it.
+   */
+  useCommittedKey?: boolean;
+  keysDir?: string;
+  lockPath?: string;
 }): Promise<InstanceBuild> {
   const hash = await circuitHash({ instance });
   const dir = join(buildRoot, `${instance.name}-${hash.slice(0, 16)}`);
@@ -224,7 +306,10 @@ export async function ensureInstanceBuilt({
   // Callers in one process share a cold build instead of racing on the same directories.
   const pending = inFlightBuilds.get(dir);
   if (pending !== undefined) return pending;
-  const build = buildInstance({ instance, hash, dir, ptauRoot }).finally(() => inFlightBuilds.delete(dir));
+  const committed = useCommittedKey ? await committedZkey({ instance, hash, keysDir, lockPath }) : undefined;
+  const build = buildInstance({ instance, hash, dir, ptauRoot, committed }).finally(() =>
+    inFlightBuilds.delete(dir),
+  );
   inFlightBuilds.set(dir, build);
   return build;
 }
@@ -236,11 +321,13 @@ async function buildInstance({
   hash,
   dir,
   ptauRoot,
+  committed,
 }: {
   instance: CircuitInstance;
   hash: string;
   dir: string;
   ptauRoot: string;
+  committed: { path: string; entry: LockEntry } | undefined;
 }): Promise<InstanceBuild> {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await rm(tmp, { recursive: true, force: true });
@@ -249,6 +336,7 @@ async function buildInstance({
   try {
     let t = Date.now();
     progress(`${instance.name}: compiling circuit (K=${instance.parameters.K})`);
+    setupStep({ instance: instance.name, step: "compiling the circuit", done: 0 });
     const { r1csPath } = await compileInstance({ instance, outDir: tmp });
     timings.compile = seconds(t);
     const info = await snarkjs.r1cs.info(r1csPath);
@@ -259,30 +347,61 @@ async function buildInstance({
       );
     }
 
-    t = Date.now();
-    const ptauFile = await ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot });
-    timings.ptau = seconds(t);
-
-    t = Date.now();
-    const zkeyInit = join(tmp, `${instance.name}.init.zkey`);
     const zkeyPath = join(tmp, `${instance.name}.zkey`);
-    progress(`${instance.name}: phase 2 key (groth16 setup)`);
-    await snarkjs.zKey.newZKey(r1csPath, ptauFile, zkeyInit, snarkjsLogger(`${instance.name} zkey`));
-    progress(`${instance.name}: phase 2 development beacon`);
-    const beaconOk = await snarkjs.zKey.beacon(
-      zkeyInit,
-      zkeyPath,
-      "circular-fl development-only beacon",
-      DEV_BEACON_HASH,
-      DEV_BEACON_ITERATIONS_EXP,
-      snarkjsLogger(`${instance.name} beacon`),
-    );
-    if (beaconOk === false) throw new ZkSetupError(`phase 2 beacon failed for ${instance.name}`);
-    await rm(zkeyInit, { force: true });
-    timings.phase2 = seconds(t);
+    const ptauFile = ptauPath(instance.ptauPower, ptauRoot);
+    if (committed) {
+      progress(`${instance.name}: the committed development key (sha256 matches the lock), no setup to run`);
+      await copyFile(committed.path, zkeyPath);
+      setupStep({ instance: instance.name, step: "keys", done: 3 });
+    } else {
+      t = Date.now();
+      // Both phases run inside snarkjs with no progress of their own: the bar counts down from what they
+      // took on a 2-core machine of this kind, scaled by the ptau power and the constraint count.
+      const expected =
+        (existsSync(ptauFile) ? 0 : PTAU_SECONDS_AT_POWER_14 * 2 ** (instance.ptauPower - 14)) +
+        PHASE2_SECONDS_PER_CONSTRAINT * info.nConstraints;
+      const tick = (step: string, done: number) => () =>
+        setupStep({
+          instance: instance.name,
+          step,
+          done,
+          secondsLeft: Math.max(1, expected - (Date.now() - t) / 1000),
+        });
+      let ticker = setInterval(tick("phase 1 (development ptau)", 1), 1000);
+      try {
+        await ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot });
+      } finally {
+        clearInterval(ticker);
+      }
+      timings.ptau = seconds(t);
+      ticker = setInterval(tick("phase 2 (proving key)", 2), 1000);
+
+      const phase2Started = Date.now();
+      const zkeyInit = join(tmp, `${instance.name}.init.zkey`);
+      progress(`${instance.name}: phase 2 key (groth16 setup)`);
+      await snarkjs.zKey.newZKey(r1csPath, ptauFile, zkeyInit, snarkjsLogger(`${instance.name} zkey`));
+      progress(`${instance.name}: phase 2 development beacon`);
+      const beaconOk = await snarkjs.zKey.beacon(
+        zkeyInit,
+        zkeyPath,
+        "circular-fl development-only beacon",
+        DEV_BEACON_HASH,
+        DEV_BEACON_ITERATIONS_EXP,
+        snarkjsLogger(`${instance.name} beacon`),
+      );
+      if (beaconOk === false) throw new ZkSetupError(`phase 2 beacon failed for ${instance.name}`);
+      await rm(zkeyInit, { force: true });
+      clearInterval(ticker);
+      timings.phase2 = seconds(phase2Started);
+      setupStep({ instance: instance.name, step: "verifier", done: 3 });
+    }
 
     const vkey = await snarkjs.zKey.exportVerificationKey(zkeyPath);
     const vkHash = hashVkey(vkey);
+    if (committed && vkHash !== committed.entry.vkeyHash)
+      throw new ZkSetupError(
+        `the committed key of ${instance.name} gives verifying-key hash ${vkHash}, the lock records ${committed.entry.vkeyHash}`,
+      );
     await writeFile(join(tmp, "vkey.json"), `${JSON.stringify(vkey, null, 2)}\n`);
     const keyWords = verifyingKeyWords(vkey);
     const keyWordsJson = {
@@ -310,6 +429,7 @@ async function buildInstance({
       if (!existsSync(join(dir, "manifest.json"))) throw err;
     }
     progress(`${instance.name}: setup done (${JSON.stringify(timings)}), vkey hash ${vkHash}`);
+    setupStep({ instance: instance.name, step: "done", done: 4 });
     return loadBuild(dir, instance, ptauFile);
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -4,6 +4,7 @@ export {
   compileCircuit,
   compileInstance,
   SETUP_PROCEDURE_VERSION,
+  committedZkeyPath,
 } from "./build.js";
 export type { InstanceBuild } from "./build.js";
 export { zkCacheRoot, ptauPath } from "./cache.js";

@@ -17,6 +17,11 @@ export interface LockEntry {
   readonly keyHash: string;
   readonly verifier: string;
   readonly verifierSha256: string;
+  /**
+   * sha256 of the development proving key committed beside the key file (circuits/keys/<name>.zkey): a new
+   * machine takes it instead of running the setup, once its bytes and circuit hash match this entry.
+   */
+  readonly zkeySha256: string;
 }
 
 export interface LockFile {
@@ -41,6 +46,7 @@ export function lockEntryFor(build: InstanceBuild): LockEntry {
     keyHash: build.keyHash,
     verifier: relative(REPO_ROOT, verifierPath(build.instance.name)),
     verifierSha256: createHash("sha256").update(build.verifierSource).digest("hex"),
+    zkeySha256: build.zkeySha256,
   };
 }
 

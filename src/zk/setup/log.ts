@@ -17,3 +17,24 @@ export function snarkjsLogger(prefix: string): SnarkjsLogger {
     error: (m) => progress(`${prefix}: ERROR ${m}`),
   };
 }
+
+/** A step of a circuit's setup, for a progress bar: `done` of `total` steps. */
+export interface SetupProgress {
+  readonly phase: string;
+  readonly step: string;
+  readonly done: number;
+  readonly total: number;
+  /** The setup's own estimate, where the steps' pace says nothing (one long opaque step). */
+  readonly secondsLeft?: number;
+}
+
+let setupReporter: ((update: SetupProgress) => void) | undefined;
+
+/** Where setup progress goes (the CLI draws a bar on a terminal); undefined stops reporting. */
+export function onSetupProgress(reporter: ((update: SetupProgress) => void) | undefined): void {
+  setupReporter = reporter;
+}
+
+export function reportSetupProgress(update: SetupProgress): void {
+  setupReporter?.(update);
+}

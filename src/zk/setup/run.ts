@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { ZkDriftError } from "../errors.js";
 import type { CircuitInstance } from "../types.js";
-import { ensureInstanceBuilt, type InstanceBuild } from "./build.js";
+import { committedZkeyPath, ensureInstanceBuilt, type InstanceBuild } from "./build.js";
 import {
   findInstance,
   KEYS_DIR,
@@ -35,6 +36,9 @@ export async function runSetup({ instances }: { instances: readonly string[] }):
     await writeFile(verifierPath(instance.name), build.verifierSource);
     await mkdir(KEYS_DIR, { recursive: true });
     await writeKeyFile({ build });
+    // The development proving key itself, so that a new machine skips the minutes of setup (its sha256
+    // goes into the lock, and zk:check regenerates it).
+    await copyFile(build.zkeyPath, committedZkeyPath(instance.name));
     await writeLockEntry({ build });
     progress(
       `${instance.name}: ${build.constraints} constraints, verifier ${relative(REPO_ROOT, verifierPath(instance.name))}, ` +
@@ -68,7 +72,8 @@ export async function checkSetup({
   try {
     const lock = await readLock(lockPath);
     for (const instance of await selectInstances(instances)) {
-      const build = await ensureInstanceBuilt({ instance, buildRoot: scratch });
+      // A full regeneration: the committed proving key is what this check vouches for, never its input.
+      const build = await ensureInstanceBuilt({ instance, buildRoot: scratch, useCommittedKey: false });
       const file = join(verifiersDir, basename(verifierPath(instance.name)));
       const rel = relative(REPO_ROOT, verifierPath(instance.name));
       if (!existsSync(file)) {
@@ -86,6 +91,14 @@ export async function checkSetup({
         throw new ZkDriftError(
           `${keyRel} differs from a regeneration; run npm run zk:setup ${instance.name}`,
         );
+      }
+      const zkeyFile = committedZkeyPath(instance.name, keysDir);
+      const zkeyRel = relative(REPO_ROOT, committedZkeyPath(instance.name));
+      if (!existsSync(zkeyFile)) {
+        throw new ZkDriftError(`${zkeyRel} is missing; run npm run zk:setup ${instance.name}`);
+      }
+      if (createHash("sha256").update(await readFile(zkeyFile)).digest("hex") !== build.zkeySha256) {
+        throw new ZkDriftError(`${zkeyRel} differs from a regeneration; run npm run zk:setup ${instance.name}`);
       }
       const committed = lock.instances[instance.name];
       const expected = lockEntryFor(build);
