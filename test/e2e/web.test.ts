@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { hexlify, JsonRpcProvider } from "ethers";
 import type { Page } from "playwright-core";
 import { Consortium__factory } from "../../types/ethers-contracts/index.js";
-import { parseProposalPayload } from "../../src/governance/index.js";
+import { draftTaskPolicy, jsonReplacer, parseProposalPayload } from "../../src/governance/index.js";
+import { committedDevelopmentKey } from "../../src/zk/index.js";
 import { startWebConsole, type WebConsole } from "../../src/web/index.js";
 import { runCli } from "./helpers.js";
 import {
@@ -268,6 +269,64 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
       "Consortium__QuorumOutOfRange(quorum 5, governorCount 3)",
     );
     expect(await page.locator(`tr[data-proposal="${id}"] .state`).textContent()).to.equal("pending");
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("a task policy is checked against its registered circuit: refused with the numbers, then proposed", async function () {
+    const key = await committedDevelopmentKey({ instance: "test" });
+    const client = governanceClient({
+      rpcUrl,
+      consortium: addresses.consortium,
+      governorKeys: [A.privateKey, B.privateKey, C.privateKey],
+    });
+    try {
+      await client.govern({
+        kind: "RegisterVerifyingKey",
+        words: key.words,
+        shape: key.shape,
+        developmentOnly: true,
+      });
+    } finally {
+      client.close();
+    }
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+    const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+    provider.destroy();
+    const policy = draftTaskPolicy({
+      model: {
+        name: "web-test",
+        dimension: 1000,
+        hash: hexlify(randomBytes(32)),
+        cid: "bafkreidummycidforthewebconsoletest",
+      },
+      verifyingKey: { keyHash: key.keyHash, shape: key.shape },
+      readers: { key: hexlify(randomBytes(32)), addresses: [B.address] },
+      now,
+    });
+    const state = wallet(A.address);
+    const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+    await page.goto(`${web.url}#/proposals`);
+    await connect(page);
+    await page.getByLabel("Kind", { exact: true }).selectOption("CreateTask");
+    await page.getByText("What each bound of the policy means").click();
+    await page.getByText("2×lInfBound must fit the circuit's value bits").waitFor();
+    const field = page.getByLabel("Task policy (JSON)");
+    await field.fill(JSON.stringify({ ...policy, maxNonZeros: 200 }, jsonReplacer));
+    await page.getByRole("button", { name: "Propose" }).click();
+    expect(await notice(page, "exceeds")).to.equal(
+      "invalid task policy: maxNonZeros 200 exceeds the circuit's 16 entries",
+    );
+    expect(state.sent).to.deep.equal([]);
+    expect(await axeViolations(page), "policy form").to.deep.equal([]);
+    await field.fill(JSON.stringify(policy, jsonReplacer));
+    await page.getByRole("button", { name: "Propose" }).click();
+    await notice(page, /Proposal \d+ created\./);
+    expect(await page.locator("tbody tr").first().locator("td").nth(1).textContent()).to.equal("CreateTask");
+    expect(await axeViolations(page), "proposals with history").to.deep.equal([]);
+    await page.goto(`${web.url}#/consortium`);
+    await page.getByRole("heading", { name: "Members" }).waitFor();
+    expect(await axeViolations(page), "consortium with members and history").to.deep.equal([]);
     expect(errors).to.deep.equal([]);
     await context.close();
   });
