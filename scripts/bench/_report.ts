@@ -303,6 +303,25 @@ function sparseBlock(results: Json): string {
   );
 }
 
+function largeBlock(results: Json): string {
+  const large = result(results, "large");
+  if (!large) return "(large not measured in this run)";
+  return table(
+    ["d", "k", "dense float32", "wire bytes", "of which header", "sealed (reader group, any number of readers)", "dense / sealed", "sealed per reader (v1), 3 readers", "dense / sealed v1"],
+    ((large.results ?? []) as Json[]).map((r) => [
+      num(r.dimension),
+      num(r.k),
+      num(at(r, "bytes.denseFloat32")),
+      num(at(r, "bytes.wire")),
+      num(at(r, "bytes.wireHeader")),
+      num(at(r, "bytes.sealedReaderGroup")),
+      `${num(at(r, "bytes.denseOverSealed"), 1)}×`,
+      num(at(r, "bytes.sealedThreeReadersPerReaderWraps")),
+      `${num(at(r, "bytes.denseOverSealedPerReaderWraps"), 1)}×`,
+    ]),
+  );
+}
+
 function aggregationBlock(results: Json): string {
   const agg = result(results, "aggregation");
   if (!agg) return "(aggregation not measured in this run)";
@@ -485,6 +504,7 @@ export function renderDocBlocks(results: Json): Record<string, string> {
     machine: machineBlock(results),
     headline: headlineBlock(results),
     sparse: sparseBlock(results),
+    large: largeBlock(results),
     aggregation: aggregationBlock(results),
     zk: zkBlock(results),
     learning: learningBlock(results),

@@ -22,7 +22,7 @@ const SEED = 0x5eed;
 const MEMBER = "0x" + "42".repeat(20);
 const MIN_SECONDS = 0.3;
 
-function gaussianDelta(seed: number, d: number): Float32Array {
+export function gaussianDelta(seed: number, d: number): Float32Array {
   let state = seed >>> 0;
   const uniform = (): number => {
     state ^= state << 13;
