@@ -224,6 +224,36 @@ function NewProposal({ session }: { session: Session }) {
   );
 }
 
+/** Approve or execute one proposal through the wallet. */
+function ProposalAction({
+  session,
+  id,
+  verb,
+}: {
+  session: Session;
+  id: bigint;
+  verb: "approve" | "execute";
+}) {
+  const [title, ing, ed] =
+    verb === "approve" ? ["Approve", "Approving", "approved"] : ["Execute", "Executing", "executed"];
+  return (
+    <button
+      type="button"
+      disabled={session.busy}
+      aria-label={`${title} proposal ${id}`}
+      onClick={() =>
+        void session.send({
+          label: `${ing} proposal ${id}`,
+          build: (c) => (verb === "approve" ? c.consortium.approve(id) : c.consortium.execute(id)),
+          done: () => `Proposal ${id} ${ed}.`,
+        })
+      }
+    >
+      {title}
+    </button>
+  );
+}
+
 function ProposalRow({ session, p }: { session: Session; p: ProposalView }) {
   const { snapshot, account } = session;
   const approvedByMe =
@@ -253,38 +283,8 @@ function ProposalRow({ session, p }: { session: Session; p: ProposalView }) {
         <TxLink hash={p.transactionHash} />
       </td>
       <td>
-        {actions && !approvedByMe ? (
-          <button
-            type="button"
-            disabled={session.busy}
-            aria-label={`Approve proposal ${p.id}`}
-            onClick={() =>
-              void session.send({
-                label: `Approving proposal ${p.id}`,
-                build: (c) => c.consortium.approve(p.id),
-                done: () => `Proposal ${p.id} approved.`,
-              })
-            }
-          >
-            Approve
-          </button>
-        ) : null}
-        {actions && enough ? (
-          <button
-            type="button"
-            disabled={session.busy}
-            aria-label={`Execute proposal ${p.id}`}
-            onClick={() =>
-              void session.send({
-                label: `Executing proposal ${p.id}`,
-                build: (c) => c.consortium.execute(p.id),
-                done: () => `Proposal ${p.id} executed.`,
-              })
-            }
-          >
-            Execute
-          </button>
-        ) : null}
+        {actions && !approvedByMe ? <ProposalAction session={session} id={p.id} verb="approve" /> : null}
+        {actions && enough ? <ProposalAction session={session} id={p.id} verb="execute" /> : null}
       </td>
     </tr>
   );
