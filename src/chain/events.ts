@@ -45,6 +45,7 @@ export async function readTaskHistory({
       baseModelCid: e.args.baseModelCid,
       baseModelHash: e.args.baseModelHash,
       deadline: e.args.deadline,
+      openedIn: e.transactionHash,
       commits: [],
       closed: false,
       attestations: [],

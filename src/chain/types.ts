@@ -83,6 +83,8 @@ export interface RoundRecord {
   baseModelCid: string;
   baseModelHash: string;
   deadline: bigint;
+  /** The transaction that opened the round. */
+  openedIn: string;
   commits: CommittedUpdate[];
   closed: boolean;
   published?: PublishedAggregate;

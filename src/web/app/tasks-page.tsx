@@ -76,8 +76,9 @@ function Round({ record, task, you }: { record: RoundRecord; task: TaskView; you
         </span>
       </h3>
       <p class="small">
-        Aggregator <Address value={record.aggregator} you={you} />, policy version {record.policyVersion},
-        base model <Hash value={record.baseModelHash} />
+        Opened (<TxLink hash={record.openedIn} />) by aggregator{" "}
+        <Address value={record.aggregator} you={you} />, policy version {record.policyVersion}, base model{" "}
+        <Hash value={record.baseModelHash} />
         {record.abandoned ? `; abandoned: ${record.abandoned}` : ""}
       </p>
       <details>
@@ -99,6 +100,16 @@ function Round({ record, task, you }: { record: RoundRecord; task: TaskView; you
             ): {record.published.included.length} included
             {record.published.excluded.length > 0 ? `, ${record.published.excluded.length} excluded` : ""}.
           </p>
+          <details>
+            <summary>{`${record.published.included.length} included`}</summary>
+            <ul class="plain">
+              {record.published.included.map((m) => (
+                <li key={m}>
+                  <Address value={m} you={you} />
+                </li>
+              ))}
+            </ul>
+          </details>
           {record.published.excluded.length > 0 ? (
             <ul class="plain">
               {record.published.excluded.map((x) => (
