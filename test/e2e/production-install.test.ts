@@ -135,7 +135,7 @@ describe("cfl after npm ci --omit=dev (no development dependencies)", function (
     );
   });
 
-  it("deploys with ethers factories to a hardhat node, then proposes, approves, executes and lists by governance", async function () {
+  it("deploys with ethers factories to a hardhat node, proposes, approves, executes and lists by governance, and serves the web console", async function () {
     ({ child: node, rpcUrl } = await startHardhatNode(await freePort()));
     const env = { CFL_PRIVATE_KEY: governor.privateKey };
     const deployConfig = join(work, "deploy.json");
@@ -190,5 +190,41 @@ describe("cfl after npm ci --omit=dev (no development dependencies)", function (
       state: "executed",
       approvals: 1,
     });
+
+    // The web console builds and serves from the production install (esbuild and Preact are dependencies).
+    const web = spawn(
+      process.execPath,
+      [join(tree, "bin", "cfl.js"), "web", "--config", config, "--port", "0", "--quiet"],
+      {
+        cwd: work,
+        env: childEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      let out = "";
+      let err = "";
+      web.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      web.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const deadline = Date.now() + 120_000;
+      while (!out.includes("\n") && web.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const url = out.trim();
+      expect(url, err).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      const script = await fetch(`${url}app.js`);
+      expect(script.status).to.equal(200);
+      expect((await script.text()).length).to.be.greaterThan(100_000);
+      const chainId = (await (
+        await fetch(`${url}rpc`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        })
+      ).json()) as { result: string };
+      expect(chainId.result).to.equal("0x7a69");
+    } finally {
+      web.kill("SIGINT");
+      await new Promise((r) => web.once("exit", r));
+    }
   });
 });
