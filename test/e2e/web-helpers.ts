@@ -58,6 +58,8 @@ export interface ConsoleBrowser {
   open(options: {
     wallet?: TestWalletState;
     rpcUrl: string;
+    /** false: the page runs under the console's own Content Security Policy (no axe-core injection then). */
+    bypassCSP?: boolean;
   }): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
   close(): Promise<void>;
 }
@@ -85,9 +87,9 @@ export async function launchConsoleBrowser(): Promise<ConsoleBrowser | undefined
   });
   return {
     browser,
-    async open({ wallet, rpcUrl }) {
-      // bypassCSP only so that the test can inject axe-core; the console itself runs under its CSP.
-      const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    async open({ wallet, rpcUrl, bypassCSP = true }) {
+      // bypassCSP only so that the test can inject axe-core; one test runs the console under its own CSP.
+      const context = await browser.newContext({ bypassCSP, viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];
       if (wallet) {
         await context.exposeFunction("__cflTestWallet", async (raw: string): Promise<string> => {

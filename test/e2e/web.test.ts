@@ -138,6 +138,31 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await context.close();
   });
 
+  it("runs under its own Content Security Policy: every page renders with nothing blocked", async function () {
+    const { page, context, errors } = await chrome!.open({ rpcUrl, bypassCSP: false });
+    for (const [route, heading] of [
+      ["consortium", "Governors"],
+      ["proposals", "All proposals"],
+      ["tasks", "Tasks and rounds"],
+      ["models", "Model history"],
+    ] as const) {
+      await page.goto(`${web.url}#/${route}`);
+      await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+    }
+    expect(errors, "nothing of the console's own is blocked").to.deep.equal([]);
+    // A script injected by a page on the way (or a CDN) is refused by the policy.
+    const injected = await page.evaluate<string>(
+      `new Promise((resolve) => { const s = document.createElement("script"); s.src = "http://127.0.0.1:9/x.js"; ` +
+        `s.onerror = () => resolve("blocked"); s.onload = () => resolve("loaded"); document.head.appendChild(s); })`,
+    );
+    expect(injected).to.equal("blocked");
+    expect(
+      errors.some((e) => e.includes("Content Security Policy")),
+      "the refusal names the policy",
+    ).to.equal(true);
+    await context.close();
+  });
+
   it("one governor proposes AdmitMember, a second approves and executes, and the member appears", async function () {
     const state = wallet(A.address);
     const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
