@@ -59,6 +59,7 @@ export {
 } from "./topology.js";
 export {
   AI4I_COMPACT_MODEL_SPEC,
+  AI4I_LARGE_MODEL_SPEC,
   AI4I_MODEL_SPEC,
   defaultModelForSchema,
   MODEL_PRESETS,

@@ -144,6 +144,20 @@ export const AI4I_COMPACT_MODEL_SPEC: ModelSpec = sparseEncoderSpec({
 });
 
 /**
+ * AI4I on a model of real size (10 → 384 → 256 → 2, d = 103,298), for watching the whole protocol on the
+ * `large` circuit instance (d ≤ 2^20): `cfl demo --circuit large --model preset:ai4i-large-mlp-v1`. Not a
+ * better model for AI4I's ten features; a realistic parameter count.
+ */
+export const AI4I_LARGE_MODEL_SPEC: ModelSpec = sparseEncoderSpec({
+  id: "ai4i-large-mlp-v1",
+  inputShape: [AI4I_FEATURE_NAMES.length],
+  encoderUnits: [384, 256],
+  classes: 2,
+  l1Kernel: 1e-5,
+  l1Activity: 0,
+});
+
+/**
  * Next-stage quality class of a lot from its last 6 stages: the seed's sparse encoder at every stage
  * (21 → 8), an LSTM (8 units), a classifier over normal / warning / critical (d = 747).
  */
@@ -169,10 +183,13 @@ export const SUPPLYCHAIN_ROUTE_SPEC: ModelSpec = sparseEncoderSpec({
 
 /** Every preset by name (`--model preset:<name>`). */
 export const MODEL_PRESETS: ReadonlyMap<string, ModelSpec> = new Map(
-  [AI4I_MODEL_SPEC, AI4I_COMPACT_MODEL_SPEC, SUPPLYCHAIN_QUALITY_SPEC, SUPPLYCHAIN_ROUTE_SPEC].map((s) => [
-    s.id,
-    s,
-  ]),
+  [
+    AI4I_MODEL_SPEC,
+    AI4I_COMPACT_MODEL_SPEC,
+    AI4I_LARGE_MODEL_SPEC,
+    SUPPLYCHAIN_QUALITY_SPEC,
+    SUPPLYCHAIN_ROUTE_SPEC,
+  ].map((s) => [s.id, s]),
 );
 
 /**

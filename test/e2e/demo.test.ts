@@ -380,6 +380,31 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       expect(text).to.include(`${m.member.slice(0, 8)}…${m.member.slice(-4)}`);
   });
 
+  it("runs the whole protocol on a model of real size: the large instance (d <= 2^20) and a 103k-parameter preset", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-large-"));
+    const run = await runCli(
+      [
+        "demo",
+        "--circuit",
+        "large",
+        "--model",
+        "preset:ai4i-large-mlp-v1",
+        "--members",
+        "3",
+        "--rounds",
+        "1",
+      ].concat(["--out", dir]),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    const large = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    expect(large.task.parameters).to.equal(103_298);
+    expect(large.circuit).to.include({ instance: "large", maxEntries: 128 });
+    expect(large.rounds[0]).to.include({ status: "finalized", committed: 3 });
+    expect(large.rounds[0]!.bytes.dense).to.equal(4 * 103_298);
+    expect(large.rounds[0]!.bytes.sparseMedian).to.be.lessThan(1_000);
+    expect((await stat(join(dir, "weights.bin"))).size).to.equal(4 * 103_298);
+  });
+
   it("refuses bad options with one error line and a non-zero exit", async function () {
     const run = await runCli(["demo", "--members", "1"]);
     expect(run.code).to.equal(2);

@@ -18,6 +18,7 @@ getContractFactory(name: 'IFederatedRounds', signerOrOptions?: ethers.Signer | F
 getContractFactory(name: 'IVerifyingKeyRegistry', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.IVerifyingKeyRegistry__factory>
 getContractFactory(name: 'VerifyingKeyRegistryHarness', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.VerifyingKeyRegistryHarness__factory>
 getContractFactory(name: 'DemoUpdateVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.DemoUpdateVerifier__factory>
+getContractFactory(name: 'LargeUpdateVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.LargeUpdateVerifier__factory>
 getContractFactory(name: 'TestUpdateVerifier', signerOrOptions?: ethers.Signer | FactoryOptions): Promise<Contracts.TestUpdateVerifier__factory>
 
   getContractAt(name: 'Consortium', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.Consortium>
@@ -28,6 +29,7 @@ getContractAt(name: 'IFederatedRounds', address: string | ethers.Addressable, si
 getContractAt(name: 'IVerifyingKeyRegistry', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.IVerifyingKeyRegistry>
 getContractAt(name: 'VerifyingKeyRegistryHarness', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.VerifyingKeyRegistryHarness>
 getContractAt(name: 'DemoUpdateVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.DemoUpdateVerifier>
+getContractAt(name: 'LargeUpdateVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.LargeUpdateVerifier>
 getContractAt(name: 'TestUpdateVerifier', address: string | ethers.Addressable, signer?: ethers.Signer): Promise<Contracts.TestUpdateVerifier>
 
   deployContract(name: 'Consortium', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Consortium>
@@ -38,6 +40,7 @@ deployContract(name: 'IFederatedRounds', signerOrOptions?: ethers.Signer | Deplo
 deployContract(name: 'IVerifyingKeyRegistry', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.IVerifyingKeyRegistry>
 deployContract(name: 'VerifyingKeyRegistryHarness', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.VerifyingKeyRegistryHarness>
 deployContract(name: 'DemoUpdateVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.DemoUpdateVerifier>
+deployContract(name: 'LargeUpdateVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.LargeUpdateVerifier>
 deployContract(name: 'TestUpdateVerifier', signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.TestUpdateVerifier>
 
   deployContract(name: 'Consortium', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.Consortium>
@@ -48,6 +51,7 @@ deployContract(name: 'IFederatedRounds', args: any[], signerOrOptions?: ethers.S
 deployContract(name: 'IVerifyingKeyRegistry', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.IVerifyingKeyRegistry>
 deployContract(name: 'VerifyingKeyRegistryHarness', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.VerifyingKeyRegistryHarness>
 deployContract(name: 'DemoUpdateVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.DemoUpdateVerifier>
+deployContract(name: 'LargeUpdateVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.LargeUpdateVerifier>
 deployContract(name: 'TestUpdateVerifier', args: any[], signerOrOptions?: ethers.Signer | DeployContractOptions): Promise<Contracts.TestUpdateVerifier>
 
     // default types

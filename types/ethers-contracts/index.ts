@@ -24,5 +24,7 @@ export type { VerifyingKeyRegistryHarness } from './test/VerifyingKeyRegistryHar
 export { VerifyingKeyRegistryHarness__factory } from './factories/test/VerifyingKeyRegistryHarness__factory.js';
 export type { DemoUpdateVerifier } from './verifiers/DemoUpdateVerifier.js';
 export { DemoUpdateVerifier__factory } from './factories/verifiers/DemoUpdateVerifier__factory.js';
+export type { LargeUpdateVerifier } from './verifiers/LargeUpdateVerifier.js';
+export { LargeUpdateVerifier__factory } from './factories/verifiers/LargeUpdateVerifier__factory.js';
 export type { TestUpdateVerifier } from './verifiers/TestUpdateVerifier.js';
 export { TestUpdateVerifier__factory } from './factories/verifiers/TestUpdateVerifier__factory.js';

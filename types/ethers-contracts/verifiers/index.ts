@@ -2,4 +2,5 @@
 /* tslint:disable */
 /* eslint-disable */
 export type { DemoUpdateVerifier } from './DemoUpdateVerifier.js';
+export type { LargeUpdateVerifier } from './LargeUpdateVerifier.js';
 export type { TestUpdateVerifier } from './TestUpdateVerifier.js';

@@ -2,4 +2,5 @@
 /* tslint:disable */
 /* eslint-disable */
 export { DemoUpdateVerifier__factory } from './DemoUpdateVerifier__factory.js';
+export { LargeUpdateVerifier__factory } from './LargeUpdateVerifier__factory.js';
 export { TestUpdateVerifier__factory } from './TestUpdateVerifier__factory.js';
