@@ -97,8 +97,14 @@ export async function checkSetup({
       if (!existsSync(zkeyFile)) {
         throw new ZkDriftError(`${zkeyRel} is missing; run npm run zk:setup ${instance.name}`);
       }
-      if (createHash("sha256").update(await readFile(zkeyFile)).digest("hex") !== build.zkeySha256) {
-        throw new ZkDriftError(`${zkeyRel} differs from a regeneration; run npm run zk:setup ${instance.name}`);
+      if (
+        createHash("sha256")
+          .update(await readFile(zkeyFile))
+          .digest("hex") !== build.zkeySha256
+      ) {
+        throw new ZkDriftError(
+          `${zkeyRel} differs from a regeneration; run npm run zk:setup ${instance.name}`,
+        );
       }
       const committed = lock.instances[instance.name];
       const expected = lockEntryFor(build);
