@@ -3,6 +3,7 @@ export {
   PolicyError,
   validatePolicy,
   encodeProposal,
+  decodeProposal,
   policyFromChain,
   type PolicyErrorCode,
 } from "./policy.js";
@@ -16,3 +17,4 @@ export {
 } from "./payloads.js";
 export { readProposals, type ProposalView, type ProposalState } from "./proposals.js";
 export { registeredKey, checkPolicyOnChain } from "./onchain.js";
+export { describeProposal, describeProposalPayload } from "./describe.js";

@@ -214,3 +214,90 @@ export function policyFromChain(raw: object): TaskPolicy {
   }
   return out as unknown as TaskPolicy;
 }
+
+/**
+ * The governance action a proposal's (kind, payload) carries: the inverse of `encodeProposal`, so that a
+ * governor sees what it approves (the web console's proposal list), decoded from the chain's bytes alone.
+ * Throws `PolicyError` for an unknown kind or a payload that does not decode.
+ */
+export function decodeProposal({ kind, payload }: { kind: number; payload: string }): ProposalAction {
+  const name = (Object.keys(ProposalKind) as (keyof typeof ProposalKind)[]).find(
+    (k) => ProposalKind[k] === kind,
+  );
+  if (name === undefined) throw new PolicyError("policy-field", `unknown proposal kind ${kind}`);
+  const decode = (types: readonly (string | ParamType)[]) => {
+    try {
+      return coder.decode(types, payload);
+    } catch (error) {
+      throw new PolicyError(
+        "policy-field",
+        `${name} payload does not decode: ${(error as Error).message.split("\n")[0]}`,
+      );
+    }
+  };
+  switch (name) {
+    case "AdmitMember": {
+      const [account, profile] = decode(["address", MEMBER_PROFILE_TUPLE]);
+      const p = profile as unknown as {
+        roles: bigint;
+        kind: bigint;
+        encryptionKey: string;
+        metadataHash: string;
+      };
+      return {
+        kind: name,
+        account: String(account),
+        profile: {
+          roles: Number(p.roles),
+          kind: Number(p.kind),
+          encryptionKey: p.encryptionKey,
+          metadataHash: p.metadataHash,
+        },
+      };
+    }
+    case "SuspendMember":
+    case "ReinstateMember":
+    case "RemoveMember":
+      return { kind: name, account: String(decode(["address"])[0]) };
+    case "AddGovernor":
+    case "RemoveGovernor":
+      return { kind: name, governor: String(decode(["address"])[0]) };
+    case "SetQuorum":
+      return { kind: name, quorum: Number(decode(["uint256"])[0]) };
+    case "CreateTask":
+      return { kind: name, policy: policyFromChain(decode([TASK_POLICY_TYPE])[0] as object) };
+    case "UpdateTask": {
+      const [taskId, policy] = decode(["uint256", TASK_POLICY_TYPE]);
+      return { kind: name, taskId: BigInt(taskId as bigint), policy: policyFromChain(policy as object) };
+    }
+    case "GrantTaskAccess":
+    case "RevokeTaskAccess": {
+      const [taskId, account] = decode(["uint256", "address"]);
+      return { kind: name, taskId: BigInt(taskId as bigint), account: String(account) };
+    }
+    case "RegisterVerifyingKey": {
+      const [words, shape, developmentOnly] = decode(["uint256[]", CIRCUIT_SHAPE_TUPLE, "bool"]);
+      const s = shape as unknown as { maxEntries: bigint; indexBits: bigint; valueBits: bigint };
+      return {
+        kind: name,
+        words: [...(words as readonly bigint[])],
+        shape: {
+          maxEntries: Number(s.maxEntries),
+          indexBits: Number(s.indexBits),
+          valueBits: Number(s.valueBits),
+        },
+        developmentOnly: Boolean(developmentOnly),
+      };
+    }
+    case "ResolveDispute": {
+      const [taskId, round, upholdModel, suspend] = decode(["uint256", "uint256", "bool", "address[]"]);
+      return {
+        kind: name,
+        taskId: BigInt(taskId as bigint),
+        round: BigInt(round as bigint),
+        upholdModel: Boolean(upholdModel),
+        suspend: [...(suspend as readonly string[])],
+      };
+    }
+  }
+}

@@ -193,6 +193,10 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await page.getByRole("button", { name: "Execute proposal 1" }).click();
     await notice(page, "Proposal 1 executed.");
     expect(await page.locator('tr[data-proposal="1"] .state').textContent()).to.equal("executed");
+    // What the governors approved, decoded from the chain's payload bytes.
+    expect(await page.locator('tr[data-proposal="1"]').textContent()).to.contain(
+      `admit ${NEWCOMER.address.slice(0, 8)}…${NEWCOMER.address.slice(-6)} as member (Recycler)`,
+    );
     expect(state.sent, "propose, two approvals, execute").to.have.length(4);
 
     await page.goto(`${web.url}#/consortium`);

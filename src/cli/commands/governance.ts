@@ -23,6 +23,7 @@ import {
   parseProposalPayload,
   ProposalPayloadError,
   readProposals,
+  describeProposalPayload,
   checkPolicyOnChain,
   registeredKey,
   type CircuitShape,
@@ -502,13 +503,14 @@ export function registerGovernanceCommands(program: Command): void {
           approvers: p.approvers,
           state: p.state,
           expiry: p.expiry.toString(),
+          what: describeProposalPayload(p),
         }));
         if (opts.json) {
           process.stdout.write(JSON.stringify({ proposals: rows }) + "\n");
         } else {
           const lines = rows.map(
             (r) =>
-              `${r.id.padEnd(4)} ${r.kind.padEnd(20)} ${r.state.padEnd(9)} approvals=${r.approvals}  proposer=${r.proposer}`,
+              `${r.id.padEnd(4)} ${r.kind.padEnd(20)} ${r.state.padEnd(9)} approvals=${r.approvals}  proposer=${r.proposer}  ${r.what}`,
           );
           process.stdout.write(["id   kind                 state     approvals", ...lines].join("\n") + "\n");
         }

@@ -3,6 +3,7 @@ import { Consortium__factory } from "../../../types/ethers-contracts/index.js";
 import { checkPolicyOnChain } from "../../governance/onchain.js";
 import { KIND_NAMES, parseProposalPayload } from "../../governance/payloads.js";
 import { encodeProposal } from "../../governance/policy.js";
+import { describeProposalPayload } from "../../governance/describe.js";
 import type { ProposalView } from "../../governance/proposals.js";
 import type { ProposalKindName } from "../../governance/types.js";
 import {
@@ -264,6 +265,7 @@ function ProposalRow({ session, p }: { session: Session; p: ProposalView }) {
     <tr data-proposal={p.id.toString()}>
       <td>{p.id.toString()}</td>
       <td>{p.kind}</td>
+      <td class="small">{describeProposalPayload(p)}</td>
       <td>
         <Address value={p.proposer} you={account} />
       </td>
@@ -314,6 +316,7 @@ export function ProposalsPage({ session }: { session: Session }) {
               <tr>
                 <th scope="col">Id</th>
                 <th scope="col">Kind</th>
+                <th scope="col">What it does</th>
                 <th scope="col">Proposer</th>
                 <th scope="col">Approvals</th>
                 <th scope="col">State</th>
