@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hexlify, JsonRpcProvider } from "ethers";
+import { AbiCoder, hexlify, JsonRpcProvider, Wallet } from "ethers";
 import type { Page } from "playwright-core";
 import { Consortium__factory } from "../../types/ethers-contracts/index.js";
 import { draftTaskPolicy, jsonReplacer, parseProposalPayload } from "../../src/governance/index.js";
@@ -371,6 +371,34 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await page.getByRole("button", { name: "Switch network" }).click();
     await page.getByRole("button", { name: "Propose" }).waitFor();
     expect(state.chainId).to.equal("0x7a69");
+    expect(errors).to.deep.equal([]);
+    await context.close();
+  });
+
+  it("offers what anyone may do only when the contract would accept it: marking an expired proposal", async function () {
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    const proposer = new Wallet(A.privateKey, provider);
+    const consortium = Consortium__factory.connect(addresses.consortium, proposer);
+    await (await consortium.propose(6, AbiCoder.defaultAbiCoder().encode(["uint256"], [1]), 60n)).wait();
+    const id = (await consortium.proposalCount()).toString();
+    const state = wallet(C.address);
+    const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+    await page.goto(`${web.url}#/proposals`);
+    await connect(page);
+    await page.locator(`tr[data-proposal="${id}"] .state`, { hasText: "pending" }).waitFor();
+    expect(
+      await page.getByRole("button", { name: `Mark proposal ${id} expired` }).count(),
+      "not yet",
+    ).to.equal(0);
+    // The voting period passes on the chain's clock.
+    await provider.send("evm_increaseTime", [3600]);
+    await provider.send("evm_mine", []);
+    provider.destroy();
+    await page.getByRole("button", { name: `Mark proposal ${id} expired` }).click();
+    await notice(page, `Proposal ${id} marked expired.`);
+    expect(await page.locator(`tr[data-proposal="${id}"] .state`).textContent()).to.equal("expired");
+    await page.getByRole("button", { name: `Mark proposal ${id} expired` }).waitFor({ state: "detached" });
+    expect(state.sent).to.have.length(1);
     expect(errors).to.deep.equal([]);
     await context.close();
   });

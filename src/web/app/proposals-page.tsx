@@ -14,6 +14,7 @@ import {
   type FormField,
   type FormValues,
 } from "./forms.js";
+import { AnyoneAction } from "./anyone-action.js";
 import type { Session } from "./session.js";
 import { ENTITY_KINDS, ROLE_NAMES } from "./snapshot.js";
 import { Address, formatSeconds, Notice, Section, TxLink } from "./ui.js";
@@ -287,6 +288,16 @@ function ProposalRow({ session, p }: { session: Session; p: ProposalView }) {
       <td>
         {actions && !approvedByMe ? <ProposalAction session={session} id={p.id} verb="approve" /> : null}
         {actions && enough ? <ProposalAction session={session} id={p.id} verb="execute" /> : null}
+        {p.state === "expired" ? (
+          <AnyoneAction
+            session={session}
+            label="Mark expired"
+            title={`Mark proposal ${p.id} expired`}
+            dryRun={(c, from) => c.consortium.markExpired.staticCall(p.id, { from })}
+            build={(c) => c.consortium.markExpired(p.id)}
+            done={`Proposal ${p.id} marked expired.`}
+          />
+        ) : null}
       </td>
     </tr>
   );

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { roundOutcome, ExclusionReason, type RoundRecord } from "../../chain/types.js";
 import { ruleDefinitionById } from "../../aggregation/rules/registry.js";
 import type { TaskPolicy } from "../../governance/types.js";
+import { AnyoneAction } from "./anyone-action.js";
 import type { Session } from "./session.js";
 import type { TaskView } from "./snapshot.js";
 import { Address, CidLink, Hash, Section, TxLink } from "./ui.js";
@@ -64,7 +65,75 @@ export function TaskPicker({
   );
 }
 
-function Round({ record, task, you }: { record: RoundRecord; task: TaskView; you?: string | undefined }) {
+/** What anyone may do to move this round on, offered only when the contract would accept it now. */
+function RoundActions({ session, record }: { session: Session; record: RoundRecord }) {
+  const { taskId, round } = record;
+  const status = roundOutcome(record);
+  const name = `round ${round} of task ${taskId}`;
+  const candidates = [
+    ...(status === "open"
+      ? [{ label: "Close", verb: "Close", call: "closeRound" as const, done: `Round ${round} closed.` }]
+      : []),
+    ...(status === "published"
+      ? [
+          {
+            label: "Finalize",
+            verb: "Finalize",
+            call: "finalizeRound" as const,
+            done: `Round ${round} finalized.`,
+          },
+        ]
+      : []),
+    ...(status === "closed" || status === "published"
+      ? [
+          {
+            label: "Abandon",
+            verb: "Abandon",
+            call: "abandonRound" as const,
+            done: `Round ${round} abandoned.`,
+          },
+        ]
+      : []),
+    ...(status === "disputed"
+      ? [
+          {
+            label: "Apply governance's resolution",
+            verb: "Apply the resolution of",
+            call: "resolveDispute" as const,
+            done: `Resolution of round ${round} applied.`,
+          },
+        ]
+      : []),
+  ];
+  if (candidates.length === 0) return null;
+  return (
+    <p>
+      {candidates.map((a) => (
+        <AnyoneAction
+          key={a.call}
+          session={session}
+          label={a.label}
+          title={`${a.verb} ${name}`}
+          dryRun={(c, from) => c.rounds[a.call].staticCall(taskId, round, { from })}
+          build={(c) => c.rounds[a.call](taskId, round)}
+          done={a.done}
+        />
+      ))}
+    </p>
+  );
+}
+
+function Round({
+  record,
+  task,
+  you,
+  session,
+}: {
+  record: RoundRecord;
+  task: TaskView;
+  you?: string | undefined;
+  session: Session;
+}) {
   const status = roundOutcome(record);
   const resolution = task.resolutions.get(record.round.toString());
   return (
@@ -131,6 +200,7 @@ function Round({ record, task, you }: { record: RoundRecord; task: TaskView; you
           ))}
         </ul>
       ) : null}
+      <RoundActions session={session} record={record} />
       {record.disputed ? (
         <p class="small">
           Disputed
@@ -188,7 +258,13 @@ export function TasksPage({ session }: { session: Session }) {
         ) : (
           <ol class="timeline">
             {rounds.map((r) => (
-              <Round key={r.round.toString()} record={r} task={task} you={session.account} />
+              <Round
+                key={r.round.toString()}
+                record={r}
+                task={task}
+                you={session.account}
+                session={session}
+              />
             ))}
           </ol>
         )}
