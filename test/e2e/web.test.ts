@@ -10,9 +10,13 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AbiCoder, hexlify, JsonRpcProvider, Wallet } from "ethers";
+import { AbiCoder, hexlify, JsonRpcProvider, Wallet, ZeroHash } from "ethers";
 import type { Page } from "playwright-core";
-import { Consortium__factory } from "../../types/ethers-contracts/index.js";
+import {
+  Consortium__factory,
+  FederatedRounds__factory,
+  VerifyingKeyRegistry__factory,
+} from "../../types/ethers-contracts/index.js";
 import { draftTaskPolicy, jsonReplacer, parseProposalPayload } from "../../src/governance/index.js";
 import { committedDevelopmentKey } from "../../src/zk/index.js";
 import { startWebConsole, type WebConsole } from "../../src/web/index.js";
@@ -401,6 +405,82 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     expect(state.sent).to.have.length(1);
     expect(errors).to.deep.equal([]);
     await context.close();
+  });
+
+  it("offers to close a round anyone may close once its deadline passed, and shows it end", async function () {
+    const aggregator = devAccount(8);
+    const auditor = devAccount(9);
+    const key = await committedDevelopmentKey({ instance: "test" });
+    const client = governanceClient({
+      rpcUrl,
+      consortium: addresses.consortium,
+      governorKeys: [A.privateKey, B.privateKey, C.privateKey],
+    });
+    const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+    try {
+      const registry = VerifyingKeyRegistry__factory.connect(
+        await Consortium__factory.connect(addresses.consortium, provider).verifyingKeys(),
+        provider,
+      );
+      if (!(await registry.isRegistered(key.keyHash)))
+        await client.govern({
+          kind: "RegisterVerifyingKey",
+          words: key.words,
+          shape: key.shape,
+          developmentOnly: true,
+        });
+      // An aggregator and an auditor (the policy's attestation quorum needs an auditor among its readers).
+      for (const [account, roles] of [
+        [aggregator.address, 2],
+        [auditor.address, 4],
+      ] as const)
+        await client.govern({
+          kind: "AdmitMember",
+          account,
+          profile: { roles, kind: 1, encryptionKey: hexlify(randomBytes(32)), metadataHash: ZeroHash },
+        });
+      const now = BigInt((await provider.getBlock("latest"))!.timestamp);
+      const modelHash = hexlify(randomBytes(32));
+      const policy = draftTaskPolicy({
+        model: { name: "web-round", dimension: 1000, hash: modelHash, cid: "bafkreiwebroundmodel" },
+        verifyingKey: { keyHash: key.keyHash, shape: key.shape },
+        readers: { key: hexlify(randomBytes(32)), addresses: [aggregator.address, auditor.address] },
+        now,
+        settings: { minParticipants: 1, attestationQuorum: 1 },
+      });
+      await client.govern({ kind: "CreateTask", policy });
+      const consortium = Consortium__factory.connect(addresses.consortium, provider);
+      const taskId = await consortium.taskCount();
+      await client.govern({ kind: "GrantTaskAccess", taskId, account: aggregator.address });
+      const rounds = FederatedRounds__factory.connect(
+        addresses.rounds,
+        new Wallet(aggregator.privateKey, provider),
+      );
+      await (await rounds.openRound(taskId, "bafkreiwebroundmodel", modelHash, now + 600n)).wait();
+
+      const state = wallet(C.address);
+      const { page, context, errors } = await chrome!.open({ rpcUrl, wallet: state });
+      await page.goto(`${web.url}#/tasks`);
+      await connect(page);
+      const picker = page.getByLabel("Task", { exact: true });
+      if ((await picker.count()) > 0) await picker.selectOption(taskId.toString());
+      await page.locator('li[data-round="1"] .badge[data-status="open"]').waitFor();
+      const close = page.getByRole("button", { name: `Close round 1 of task ${taskId}` });
+      expect(await close.count(), "before the deadline only the aggregator may close").to.equal(0);
+      await provider.send("evm_increaseTime", [700]);
+      await provider.send("evm_mine", []);
+      await close.click();
+      await notice(page, "Round 1 closed.");
+      // Closed without minParticipants commits: the contract ends it as abandoned.
+      await page.locator('li[data-round="1"] .badge[data-status="abandoned"]').waitFor();
+      expect(await close.count()).to.equal(0);
+      expect(await axeViolations(page), "tasks with a round").to.deep.equal([]);
+      expect(errors).to.deep.equal([]);
+      await context.close();
+    } finally {
+      client.close();
+      provider.destroy();
+    }
   });
 
   it("serves a read-only JSON-RPC endpoint: nobody opening the page can send from the node's accounts", async function () {
