@@ -14,7 +14,7 @@ import { ptauPath, zkCacheRoot } from "./cache.js";
 import { CIRCUITS_DIR, KEYS_DIR, LOCK_PATH, REPO_ROOT, verifierContractName } from "./instances.js";
 import { readLock, type LockEntry } from "./lock.js";
 import { progress, reportSetupProgress, snarkjsLogger } from "./log.js";
-import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, ensurePreparedPtau } from "./ptau.js";
+import { DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP, ensurePreparedPtau, sha256File } from "./ptau.js";
 import { renderVerifier } from "./verifier.js";
 
 const require = createRequire(import.meta.url);
@@ -63,8 +63,6 @@ export interface InstanceBuild {
   readonly keyWords: readonly bigint[];
   /** keccak256(abi.encodePacked(keyWords)): the registry's key hash. */
   readonly keyHash: string;
-  /** sha256 of the proving key file (the lock records it; the committed copy must match it). */
-  readonly zkeySha256: string;
 }
 
 interface BuildManifest {
@@ -178,14 +176,7 @@ async function loadBuild(dir: string, instance: CircuitInstance, ptauFile: strin
     verifierSource: await readFile(join(dir, `${verifierContractName(instance.name)}.sol`), "utf8"),
     keyWords,
     keyHash: verifyingKeyHash(keyWords),
-    zkeySha256: await sha256File(join(dir, `${instance.name}.zkey`)),
   };
-}
-
-async function sha256File(path: string): Promise<string> {
-  return createHash("sha256")
-    .update(await readFile(path))
-    .digest("hex");
 }
 
 /** Where `npm run zk:setup` commits an instance's development proving key. */
@@ -360,38 +351,46 @@ async function buildInstance({
       const expected =
         (existsSync(ptauFile) ? 0 : PTAU_SECONDS_AT_POWER_14 * 2 ** (instance.ptauPower - 14)) +
         PHASE2_SECONDS_PER_CONSTRAINT * info.nConstraints;
-      const tick = (step: string, done: number) => () =>
-        setupStep({
-          instance: instance.name,
-          step,
-          done,
-          secondsLeft: Math.max(1, expected - (Date.now() - t) / 1000),
-        });
-      let ticker = setInterval(tick("phase 1 (development ptau)", 1), 1000);
-      try {
-        await ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot });
-      } finally {
-        clearInterval(ticker);
-      }
+      // The countdown stops with the step, however it ends: a failed phase must not keep the process alive.
+      const counting = async <T>(step: string, done: number, work: () => Promise<T>): Promise<T> => {
+        const ticker = setInterval(
+          () =>
+            setupStep({
+              instance: instance.name,
+              step,
+              done,
+              secondsLeft: Math.max(1, expected - (Date.now() - t) / 1000),
+            }),
+          1000,
+        );
+        try {
+          return await work();
+        } finally {
+          clearInterval(ticker);
+        }
+      };
+      await counting("phase 1 (development ptau)", 1, () =>
+        ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot }),
+      );
       timings.ptau = seconds(t);
-      ticker = setInterval(tick("phase 2 (proving key)", 2), 1000);
 
       const phase2Started = Date.now();
-      const zkeyInit = join(tmp, `${instance.name}.init.zkey`);
-      progress(`${instance.name}: phase 2 key (groth16 setup)`);
-      await snarkjs.zKey.newZKey(r1csPath, ptauFile, zkeyInit, snarkjsLogger(`${instance.name} zkey`));
-      progress(`${instance.name}: phase 2 development beacon`);
-      const beaconOk = await snarkjs.zKey.beacon(
-        zkeyInit,
-        zkeyPath,
-        "circular-fl development-only beacon",
-        DEV_BEACON_HASH,
-        DEV_BEACON_ITERATIONS_EXP,
-        snarkjsLogger(`${instance.name} beacon`),
-      );
-      if (beaconOk === false) throw new ZkSetupError(`phase 2 beacon failed for ${instance.name}`);
-      await rm(zkeyInit, { force: true });
-      clearInterval(ticker);
+      await counting("phase 2 (proving key)", 2, async () => {
+        const zkeyInit = join(tmp, `${instance.name}.init.zkey`);
+        progress(`${instance.name}: phase 2 key (groth16 setup)`);
+        await snarkjs.zKey.newZKey(r1csPath, ptauFile, zkeyInit, snarkjsLogger(`${instance.name} zkey`));
+        progress(`${instance.name}: phase 2 development beacon`);
+        const beaconOk = await snarkjs.zKey.beacon(
+          zkeyInit,
+          zkeyPath,
+          "circular-fl development-only beacon",
+          DEV_BEACON_HASH,
+          DEV_BEACON_ITERATIONS_EXP,
+          snarkjsLogger(`${instance.name} beacon`),
+        );
+        if (beaconOk === false) throw new ZkSetupError(`phase 2 beacon failed for ${instance.name}`);
+        await rm(zkeyInit, { force: true });
+      });
       timings.phase2 = seconds(phase2Started);
       setupStep({ instance: instance.name, step: "verifier", done: 3 });
     }

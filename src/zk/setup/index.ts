@@ -22,6 +22,6 @@ export { keyFileFor, keyFilePath, readKeyFile, renderKeyFile, writeKeyFile } fro
 export type { VerifyingKeyFile, VerifyingKeyRecord } from "./keyfile.js";
 export { readLock, renderLock, writeLockEntry, lockEntryFor, verifierPath } from "./lock.js";
 export type { LockEntry, LockFile } from "./lock.js";
-export { ensurePreparedPtau, DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./ptau.js";
+export { ensurePreparedPtau, sha256File, DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./ptau.js";
 export { renderVerifier } from "./verifier.js";
 export { runSetup, checkSetup } from "./run.js";

@@ -5,6 +5,7 @@ import { join, relative } from "node:path";
 import type { CircuitParams } from "../types.js";
 import type { InstanceBuild } from "./build.js";
 import { LOCK_PATH, REPO_ROOT, VERIFIERS_DIR, verifierContractName } from "./instances.js";
+import { sha256File } from "./ptau.js";
 
 /** What circuits/instances.lock.json records per instance (generated, committed, drift-checked). */
 export interface LockEntry {
@@ -36,7 +37,7 @@ export function verifierPath(instance: string): string {
   return join(VERIFIERS_DIR, `${verifierContractName(instance)}.sol`);
 }
 
-export function lockEntryFor(build: InstanceBuild): LockEntry {
+export async function lockEntryFor(build: InstanceBuild): Promise<LockEntry> {
   return {
     circuitHash: build.circuitHash,
     params: { ...build.instance.parameters },
@@ -46,7 +47,7 @@ export function lockEntryFor(build: InstanceBuild): LockEntry {
     keyHash: build.keyHash,
     verifier: relative(REPO_ROOT, verifierPath(build.instance.name)),
     verifierSha256: createHash("sha256").update(build.verifierSource).digest("hex"),
-    zkeySha256: build.zkeySha256,
+    zkeySha256: await sha256File(build.zkeyPath),
   };
 }
 
@@ -69,7 +70,7 @@ export async function writeLockEntry({ build }: { build: InstanceBuild }): Promi
   const lock = await readLock();
   const next: LockFile = {
     $comment: LOCK_COMMENT,
-    instances: { ...lock.instances, [build.instance.name]: lockEntryFor(build) },
+    instances: { ...lock.instances, [build.instance.name]: await lockEntryFor(build) },
   };
   await writeFile(LOCK_PATH, await renderLock(next));
 }

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +16,7 @@ import {
 import { keyFilePath, renderKeyFile, writeKeyFile } from "./keyfile.js";
 import { lockEntryFor, readLock, renderLock, verifierPath, writeLockEntry } from "./lock.js";
 import { progress } from "./log.js";
+import { sha256File } from "./ptau.js";
 
 async function selectInstances(names: readonly string[]): Promise<CircuitInstance[]> {
   if (names.length === 0) return readInstanceRegistry();
@@ -97,17 +97,13 @@ export async function checkSetup({
       if (!existsSync(zkeyFile)) {
         throw new ZkDriftError(`${zkeyRel} is missing; run npm run zk:setup ${instance.name}`);
       }
-      if (
-        createHash("sha256")
-          .update(await readFile(zkeyFile))
-          .digest("hex") !== build.zkeySha256
-      ) {
+      const expected = await lockEntryFor(build);
+      if ((await sha256File(zkeyFile)) !== expected.zkeySha256) {
         throw new ZkDriftError(
           `${zkeyRel} differs from a regeneration; run npm run zk:setup ${instance.name}`,
         );
       }
       const committed = lock.instances[instance.name];
-      const expected = lockEntryFor(build);
       if (committed === undefined || JSON.stringify(committed) !== JSON.stringify(expected)) {
         throw new ZkDriftError(
           `circuits/instances.lock.json entry "${instance.name}" differs from a regeneration; run npm run zk:setup ${instance.name}`,
