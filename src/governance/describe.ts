@@ -3,8 +3,18 @@ import { decodeProposal } from "./policy.js";
 import { EntityKind, ProposalKind, Role, type ProposalAction } from "./types.js";
 
 const short = (value: string): string => `${value.slice(0, 8)}…${value.slice(-6)}`;
-const KIND_NAMES = Object.fromEntries(Object.entries(EntityKind).map(([name, id]) => [id, name]));
-const ROLE_NAMES = Object.entries(Role) as [string, number][];
+
+/** The name an IConsortium enum value has in one of the governance tables (`EntityKind`, `MemberStatus`). */
+export function nameOf(table: Readonly<Record<string, number>>, id: number): string | undefined {
+  return Object.keys(table).find((name) => table[name] === id);
+}
+
+/** The roles a profile's bits hold, lowercase as proposal payloads write them (`Role`). */
+export function roleNames(roles: number): string[] {
+  return Object.entries(Role)
+    .filter(([, bit]) => (roles & bit) !== 0)
+    .map(([name]) => name.toLowerCase());
+}
 
 /**
  * One line saying what a governance action does, for the governor about to approve it (the web console's
@@ -13,12 +23,10 @@ const ROLE_NAMES = Object.entries(Role) as [string, number][];
 export function describeProposal(action: ProposalAction): string {
   switch (action.kind) {
     case "AdmitMember": {
-      const roles = ROLE_NAMES.filter(([, bit]) => (action.profile.roles & bit) !== 0).map(([n]) =>
-        n.toLowerCase(),
-      );
+      const roles = roleNames(action.profile.roles);
       return (
         `admit ${short(String(action.account))} as ${roles.join(", ") || "no role"} ` +
-        `(${KIND_NAMES[action.profile.kind] ?? action.profile.kind}), encryption key ${short(String(action.profile.encryptionKey))}`
+        `(${nameOf(EntityKind, action.profile.kind) ?? action.profile.kind}), encryption key ${short(String(action.profile.encryptionKey))}`
       );
     }
     case "SuspendMember":

@@ -17,4 +17,4 @@ export {
 } from "./payloads.js";
 export { readProposals, type ProposalView, type ProposalState } from "./proposals.js";
 export { registeredKey, checkPolicyOnChain } from "./onchain.js";
-export { describeProposal, describeProposalPayload } from "./describe.js";
+export { describeProposal, describeProposalPayload, nameOf, roleNames } from "./describe.js";

@@ -49,7 +49,13 @@ interface JsonRpcRequest {
   params?: unknown;
 }
 
-type Forward = (request: { method: string; params: unknown[] }) => Promise<unknown>;
+/** A JSON-RPC answer from the chain: its result or its error object, as the chain sent them. */
+interface RpcOutcome {
+  result?: unknown;
+  error?: unknown;
+}
+
+type Forward = (request: { method: string; params: unknown[] }) => Promise<RpcOutcome>;
 
 function forwarder(chain: ChainUpstream): Forward {
   if ("provider" in chain) {
@@ -63,7 +69,7 @@ function forwarder(chain: ChainUpstream): Forward {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: next++, method, params }),
     });
-    const body = (await response.json()) as { result?: unknown; error?: unknown };
+    const body = (await response.json()) as RpcOutcome;
     return "error" in body ? { error: body.error } : { result: body.result };
   };
 }
@@ -84,11 +90,7 @@ async function answer(request: JsonRpcRequest, forward: Forward): Promise<object
     };
   const params = Array.isArray(request.params) ? (request.params as unknown[]) : [];
   try {
-    const outcome = (await forward({ method: request.method, params })) as {
-      result?: unknown;
-      error?: unknown;
-    };
-    return { jsonrpc: "2.0", id, ...outcome };
+    return { jsonrpc: "2.0", id, ...(await forward({ method: request.method, params })) };
   } catch (error) {
     const e = error as { code?: unknown; message?: unknown; data?: unknown };
     return {
@@ -120,7 +122,8 @@ function allowedHost(host: string | undefined, port: number): boolean {
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase());
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+/** Interfaces that only this machine reaches (anything else gets a warning from `cfl web`). */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Starts the console; resolves once it listens. */
 export async function startWebConsole(options: WebConsoleOptions): Promise<WebConsole> {
@@ -128,9 +131,9 @@ export async function startWebConsole(options: WebConsoleOptions): Promise<WebCo
   const forward = forwarder(options.chain);
   const where = "url" in options.chain ? ` at ${options.chain.url}` : "";
   const ask = async (method: string, params: unknown[]): Promise<unknown> => {
-    let outcome: { result?: unknown; error?: unknown };
+    let outcome: RpcOutcome;
     try {
-      outcome = (await forward({ method, params })) as { result?: unknown; error?: unknown };
+      outcome = await forward({ method, params });
     } catch (error) {
       throw new Error(`cannot reach the chain${where}: ${(error as Error).message}`, { cause: error });
     }
@@ -173,7 +176,7 @@ export async function startWebConsole(options: WebConsoleOptions): Promise<WebCo
   let port = 0;
   const server = createServer((req, res) => {
     void (async () => {
-      if (LOOPBACK.has(host) && !allowedHost(req.headers.host, port))
+      if (LOOPBACK_HOSTS.has(host) && !allowedHost(req.headers.host, port))
         return send(res, 421, "text/plain", "this console answers on loopback names only\n");
       const path = (req.url ?? "/").split("?")[0];
       if (req.method === "GET" && (path === "/" || path === "/index.html"))

@@ -3,8 +3,6 @@ import { requireFields } from "../../config/index.js";
 import { createLogger } from "../log.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
-
 function port(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535)
@@ -36,11 +34,11 @@ export function registerWebCommand(program: Command): void {
       const config = configFrom(opts);
       const { addresses } = requireFields({ config, fields: ["addresses"], command: "cfl web" });
       const log = createLogger({ quiet: opts.quiet });
+      const { startWebConsole, LOOPBACK_HOSTS } = await import("../../web/index.js");
       if (!LOOPBACK_HOSTS.has(opts.host))
         log("warning", {
           message: `--host ${opts.host}: the console is reachable from the network, not only this machine`,
         });
-      const { startWebConsole } = await import("../../web/index.js");
       const web = await startWebConsole({
         chain: { url: config.rpcUrl },
         addresses,

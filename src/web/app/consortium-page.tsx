@@ -1,5 +1,5 @@
 import type { Session } from "./session.js";
-import { roleNames } from "./snapshot.js";
+import { roleNames } from "../../governance/describe.js";
 import { Address, Section, TxLink } from "./ui.js";
 
 export function ConsortiumPage({ session }: { session: Session }) {

@@ -8,12 +8,13 @@ import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { BrowserProvider, JsonRpcProvider, type TransactionReceipt } from "ethers";
 import { attachContracts } from "../../chain/contracts.js";
 import { replayRevert, describeRevert } from "../../chain/revert.js";
+import { roleNames } from "../../governance/describe.js";
 import type { ConsoleSettings } from "../types.js";
 import { ConsortiumPage } from "./consortium-page.js";
 import { ModelsPage } from "./models-page.js";
 import { ProposalsPage } from "./proposals-page.js";
 import type { Session } from "./session.js";
-import { contractsFor, loadSnapshot, roleNames, type Snapshot } from "./snapshot.js";
+import { loadSnapshot, type Snapshot } from "./snapshot.js";
 import { TasksPage } from "./tasks-page.js";
 import { TxPage } from "./tx-page.js";
 import { Notice } from "./ui.js";
@@ -69,7 +70,7 @@ function App({ settings }: { settings: ConsoleSettings }) {
       }),
     [],
   );
-  const contracts = useMemo(() => contractsFor({ settings, provider }), []);
+  const contracts = useMemo(() => attachContracts({ addresses: settings.addresses, runner: provider }), []);
   const [snapshot, setSnapshot] = useState<Snapshot | undefined>();
   const [readError, setReadError] = useState<string | undefined>();
   const [wallets, setWallets] = useState<DiscoveredWallet[]>([]);

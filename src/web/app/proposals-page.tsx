@@ -5,7 +5,7 @@ import { KIND_NAMES, parseProposalPayload } from "../../governance/payloads.js";
 import { encodeProposal } from "../../governance/policy.js";
 import { describeProposalPayload } from "../../governance/describe.js";
 import type { ProposalView } from "../../governance/proposals.js";
-import type { ProposalKindName } from "../../governance/types.js";
+import { EntityKind, Role, type ProposalKindName } from "../../governance/types.js";
 import {
   FormError,
   payloadFromForm,
@@ -16,10 +16,12 @@ import {
 } from "./forms.js";
 import { AnyoneAction } from "./anyone-action.js";
 import type { Session } from "./session.js";
-import { ENTITY_KINDS, ROLE_NAMES } from "./snapshot.js";
 import { Address, formatSeconds, Notice, Section, TxLink } from "./ui.js";
 
 const consortiumInterface = Consortium__factory.createInterface();
+/** The names a payload gives roles (lowercase) and entity kinds (as in IConsortium). */
+const ROLE_CHOICES = Object.keys(Role).map((name) => name.toLowerCase());
+const ENTITY_KIND_CHOICES = Object.keys(EntityKind);
 
 function createdId(logs: readonly { topics: readonly string[]; data: string }[]): string {
   for (const log of logs) {
@@ -49,7 +51,7 @@ function Field({
     return (
       <fieldset>
         <legend>{field.label}</legend>
-        {ROLE_NAMES.map(([, name]) => (
+        {ROLE_CHOICES.map((name) => (
           <label key={name} class="inline">
             <input
               type="checkbox"
@@ -93,7 +95,7 @@ function Field({
           onChange={(e) => set(e.currentTarget.value)}
         >
           <option value="">choose…</option>
-          {ENTITY_KINDS.map((k) => (
+          {ENTITY_KIND_CHOICES.map((k) => (
             <option key={k} value={k}>
               {k}
             </option>

@@ -4,21 +4,12 @@
  * auditors use.
  */
 import type { JsonRpcProvider } from "ethers";
-import { attachContracts } from "../../chain/contracts.js";
 import { readTaskHistory } from "../../chain/events.js";
 import type { ConsortiumContracts, RoundRecord } from "../../chain/types.js";
 import { policyFromChain } from "../../governance/policy.js";
 import { readProposals, type ProposalView } from "../../governance/proposals.js";
-import type { TaskPolicy } from "../../governance/types.js";
-import type { ConsoleSettings } from "../types.js";
-
-export const ROLE_NAMES = [
-  [1, "member"],
-  [2, "aggregator"],
-  [4, "auditor"],
-] as const;
-export const ENTITY_KINDS = ["Supplier", "Manufacturer", "Recycler", "Remanufacturer"] as const;
-export const MEMBER_STATUS = ["None", "Active", "Suspended", "Removed"] as const;
+import { nameOf, roleNames } from "../../governance/describe.js";
+import { EntityKind, MemberStatus, type TaskPolicy } from "../../governance/types.js";
 
 export interface MemberView {
   readonly account: string;
@@ -65,22 +56,9 @@ export interface Snapshot {
   readonly tasks: readonly TaskView[];
 }
 
-export function roleNames(roles: number): string[] {
-  return ROLE_NAMES.filter(([bit]) => (roles & bit) !== 0).map(([, name]) => name);
-}
-
 const short = (a: string): string => `${a.slice(0, 6)}…${a.slice(-4)}`;
+/** IConsortium.DisputeResolution by value. */
 const RESOLUTIONS = ["None", "ModelUpheld", "DisputeConfirmed"] as const;
-
-export function contractsFor({
-  settings,
-  provider,
-}: {
-  settings: ConsoleSettings;
-  provider: JsonRpcProvider;
-}): ConsortiumContracts {
-  return attachContracts({ addresses: settings.addresses, runner: provider });
-}
 
 /** Reads the whole picture at the latest block. */
 export async function loadSnapshot({
@@ -126,8 +104,8 @@ export async function loadSnapshot({
       return {
         account,
         roles: Number(m.profile.roles),
-        kind: ENTITY_KINDS[Number(m.profile.kind)] ?? String(m.profile.kind),
-        status: MEMBER_STATUS[Number(m.status)] ?? String(m.status),
+        kind: nameOf(EntityKind, Number(m.profile.kind)) ?? String(m.profile.kind),
+        status: nameOf(MemberStatus, Number(m.status)) ?? String(m.status),
         encryptionKey: m.profile.encryptionKey,
       };
     }),
@@ -135,11 +113,11 @@ export async function loadSnapshot({
   const history: HistoryEntry[] = [
     ...admitted.map((e) => ({
       e,
-      text: `Member ${short(e.args.account)} admitted as ${roleNames(Number(e.args.roles)).join(", ")} (${ENTITY_KINDS[Number(e.args.kind)] ?? "?"})`,
+      text: `Member ${short(e.args.account)} admitted as ${roleNames(Number(e.args.roles)).join(", ")} (${nameOf(EntityKind, Number(e.args.kind)) ?? "?"})`,
     })),
     ...statuses.map((e) => ({
       e,
-      text: `Member ${short(e.args.account)} is now ${MEMBER_STATUS[Number(e.args.status)] ?? "?"}`,
+      text: `Member ${short(e.args.account)} is now ${nameOf(MemberStatus, Number(e.args.status)) ?? "?"}`,
     })),
     ...added.map((e) => ({ e, text: `Governor ${short(e.args.governor)} added` })),
     ...removed.map((e) => ({ e, text: `Governor ${short(e.args.governor)} removed` })),
