@@ -15,6 +15,7 @@ import {
   localTaskPolicy,
   startInProcessChain,
   type ConsortiumAccount,
+  type LocalRoundStep,
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import { evaluate, initBackend, modelArtifacts, paramCount, trainLocal } from "../learning/index.js";
@@ -50,6 +51,13 @@ export type { DemoOptions, DemoReport, RoundReport };
 export { renderReportHtml };
 
 const SCALE = 4096;
+/** The chain's steps of a round as a bar: what is done after each step, and what runs next. */
+const CHAIN_PROGRESS: Partial<Record<LocalRoundStep, readonly [number, string]>> = {
+  close: [1, "aggregator publishes"],
+  aggregate: [2, "auditors replay and attest"],
+  audit: [3, "done"],
+};
+
 const TRAINING = { epochs: 1, batchSize: 64, learningRate: 0.01 } as const;
 
 const median = (xs: number[]): number => {
@@ -214,29 +222,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         ),
       };
       const trainMs: number[] = [];
-      // Each member trains, then proves and commits: two units of the round's first bar.
+      // Member i trains (unit 2i), then proves and commits (unit 2i + 1): the round's first bar.
       const members = memberEnvs.length;
-      let unitsDone = 0;
-      const memberProgress = (step: string): void =>
-        log("progress", { phase: `round ${r}/${options.rounds}`, step, done: unitsDone, total: 2 * members });
+      let commits = 0;
+      const memberProgress = (step: string, done: number): void =>
+        log("progress", { phase: `round ${r}/${options.rounds}`, step, done, total: 2 * members });
       const { round, committed } = await commitLocalRound({
         aggregator: aggregatorReader,
         artifacts,
         durationSeconds: 3600,
         onStep: (step) => {
           if (step === "open") log("round-open", { round: r, aggregator: aggregatorEnv.address });
-          if (step === "commit") {
-            unitsDone++;
-            if (unitsDone < 2 * members) memberProgress(`member ${unitsDone / 2 + 1} of ${members} trains`);
-            else memberProgress("members committed");
-          }
+          if (step === "commit" && ++commits === members) memberProgress("members committed", 2 * members);
         },
         members: memberEnvs.map((env, i) => ({
           env,
           residual: residuals.get(env.address),
           ...(options.attack === "seal-split" && malicious.has(env.address) ? { seal: sealToOtherKey } : {}),
           delta: async (round: bigint) => {
-            if (i === 0) memberProgress(`member 1 of ${members} trains`);
+            memberProgress(`member ${i + 1} of ${members} trains`, 2 * i);
             const base = await loadTrainingBase({ env, round });
             const t0 = performance.now();
             const trained = await trainLocal({
@@ -247,8 +251,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
               seed: options.seed * 10_000 + r * 100 + i,
             });
             trainMs.push(performance.now() - t0);
-            unitsDone++;
-            memberProgress(`member ${i + 1} of ${members} proves and commits`);
+            memberProgress(`member ${i + 1} of ${members} proves and commits`, 2 * i + 1);
             return malicious.has(env.address)
               ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
               : trained.delta;
@@ -284,12 +287,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         for (const [i, env] of auditorEnvs.entries())
           if (await isActive(env.address))
             activeAuditors.push({ env, reader: consortium.readerKeyOf(consortium.auditors[i]!) });
-        log("progress", {
-          phase: `round ${r}/${options.rounds}`,
-          step: "closing on chain",
-          done: 0,
-          total: 3,
-        });
+        const chainProgress = ([done, step]: readonly [number, string]): void =>
+          log("progress", { phase: `round ${r}/${options.rounds}`, step, done, total: 3 });
+        chainProgress([0, "closing on chain"]);
         const concluded = await concludeLocalRound({
           round,
           aggregator: aggregatorReader,
@@ -297,23 +297,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           seams: tamperingAggregator({ tamper, groupSecretKey: aggregatorReader.reader.secretKey }),
           advanceTime: (seconds) => networkHelpers.time.increase(seconds),
           onStep: (step) => {
-            const next = {
-              close: [1, "aggregator publishes"],
-              aggregate: [2, "auditors replay and attest"],
-            } as const;
-            const chainStep =
-              step === "close" || step === "aggregate"
-                ? next[step]
-                : step === "audit"
-                  ? [3, "done"]
-                  : undefined;
-            if (chainStep)
-              log("progress", {
-                phase: `round ${r}/${options.rounds}`,
-                step: chainStep[1],
-                done: chainStep[0],
-                total: 3,
-              });
+            const after = CHAIN_PROGRESS[step];
+            if (after) chainProgress(after);
             if (step === "aggregate")
               log("aggregate-published", { round: Number(round), modelHash: aggregated?.modelHash, tamper });
           },

@@ -147,7 +147,7 @@ export function registerDemoCommand(program: Command): void {
         ...(opts.silentAggregator !== undefined ? { silentAggregator: opts.silentAggregator as number } : {}),
         lyingAuditor: opts.lyingAuditor as boolean,
         seed: opts.seed as number,
-        out: resolve(opts.out as string),
+        out,
         circuit: opts.circuit as string,
         log,
         ...(web
