@@ -414,5 +414,10 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(attack.code).to.equal(2);
     expect(attack.stderr).to.match(/^error: --attack scaling needs --malicious/m);
     expect(attack.stderr).to.not.match(/\n\s+at /);
+    const web = await runCli(["demo", "--web", "70000", "--out", join(out, "bad")]);
+    expect(web.code).to.equal(2);
+    expect(web.stderr.trim().split("\n")).to.deep.equal([
+      "error: option '--web [port]' argument '70000' is invalid. a port is 0..65535 (0: any free port)",
+    ]);
   });
 });

@@ -562,6 +562,11 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
       expect(run.stderr).to.match(/^error: /);
       expect(run.stderr).to.contain(text);
     };
+    const badPort = await runCli(["web", "--config", config, "--port", "70000"]);
+    expect(badPort.code).to.equal(2);
+    expect(badPort.stderr.trim().split("\n")).to.deep.equal([
+      "error: option '--port <n>' argument '70000' is invalid. a port is 0..65535 (0: any free port)",
+    ]);
     await oneLine({ rpcUrl }, "addresses");
     await oneLine({ rpcUrl: `http://127.0.0.1:${await freePort()}`, addresses }, "cannot reach the chain at");
     await oneLine(

@@ -7,7 +7,7 @@ import type { DemoChain, DemoDataOptions, RoundReport } from "../../demo/types.j
 import type { WebConsole } from "../../web/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { renderDemoSummary } from "./demo-summary.js";
-import { untilStopped } from "./web.js";
+import { DEFAULT_WEB_PORT, parsePort, untilStopped } from "./web.js";
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -117,7 +117,8 @@ export function registerDemoCommand(program: Command): void {
     .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
     .option(
       "--web [port]",
-      "serve the web console on the demo's chain from the start (default port 8600), and keep it up after the rounds until Ctrl-C",
+      `serve the web console on the demo's chain from the start (default port ${DEFAULT_WEB_PORT}), and keep it up after the rounds until Ctrl-C`,
+      parsePort,
     )
     .option("--quiet", "no progress output", false)
     .option("--json", "print the result as JSON (the default when stdout is not a terminal)", false)
@@ -186,9 +187,8 @@ export function registerDemoCommand(program: Command): void {
  * demo's own quality figures, and kept up after the rounds until the operator stops it.
  */
 async function demoConsole({ option, log }: { option: unknown; log: Logger }) {
-  const port = option === true ? 8600 : Number(option);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError("--web takes a port 0..65535 (0: any free port)");
+  // `--web` alone is `true`; with a value, commander has parsed it with `parsePort`.
+  const port = typeof option === "number" ? option : DEFAULT_WEB_PORT;
   const { startWebConsole } = await import("../../web/index.js");
   let web: WebConsole | undefined;
   return {

@@ -3,10 +3,14 @@ import { requireFields } from "../../config/index.js";
 import { createLogger } from "../log.js";
 import { configFrom, withConfigOption, type ConfigOption } from "./roles-shared.js";
 
-function port(value: string): number {
+/** Where the console listens unless told otherwise (`cfl web --port`, `cfl demo --web`). */
+export const DEFAULT_WEB_PORT = 8600;
+
+/** Commander's parser of a console port (`--port`, `--web [port]`): refused as a usage error, one line. */
+export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535)
-    throw new InvalidArgumentError("--port must be 0..65535 (0: any free port)");
+    throw new InvalidArgumentError("a port is 0..65535 (0: any free port)");
   return n;
 }
 
@@ -27,7 +31,7 @@ export function registerWebCommand(program: Command): void {
           "rpcUrl and addresses, and signs only through the visitor's browser wallet (no key reaches it)",
       ),
   )
-    .option("--port <n>", "port to listen on (0: any free port)", port, 8600)
+    .option("--port <n>", "port to listen on (0: any free port)", parsePort, DEFAULT_WEB_PORT)
     .option("--host <address>", "interface to listen on", "127.0.0.1")
     .option("--quiet", "print only the URL", false)
     .action(async (opts: ConfigOption & { port: number; host: string; quiet: boolean }) => {
