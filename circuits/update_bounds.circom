@@ -1,30 +1,44 @@
 pragma circom 2.1.0;
 
-// Proof that one sparse model update obeys its task's policy bounds, bound to (task, round, member) by a
-// Poseidon commitment. Public inputs, in this order: commitment, context, bounds (no outputs).
+// Proof that one chunk of a sparse model update obeys its task's policy bounds, carried over from the chunks
+// before it by a running state, and bound to (task, round, member). An update of n non-zeros is proven in
+// max(1, ceil(n / K)) chunks of K slots; the contract checks that each chunk continues the state the one
+// before it ended in, so what every chunk proves holds for the whole update. An update of at most K entries
+// is one chunk that starts from `previous = 0`.
 //
-//   context = task << 192 | round << 160 | member                (computed by the contract)
-//   bounds  = d | k << 32 | lInf << 64 | l2Sq << 128             (d, k < 2^32; lInf < 2^64; l2Sq < 2^96)
+// Public inputs, in this order: commitment, context, bounds, previous (no outputs).
+//   context  = task << 192 | round << 160 | member              (computed by the contract)
+//   bounds   = d | k << 32 | lInf << 64 | l2Sq << 128           (d, k < 2^32; lInf < 2^64; l2Sq < 2^96)
+//   previous = the state the chunk continues: 0 for the first chunk, else the state the previous chunk ended in
+//   commitment = the state this chunk ends in; the last chunk's is the update's commitment
 //
-// Private inputs: salt, entries[K], active[K]. An active entry packs index and offset value:
+// State after a chunk (hiding: chain descends from a random salt):
+//   state = Poseidon(context, chain, sumSquares, next, count)
+//     chain      hash of everything so far: Poseidon(context, salt) at the start, then per chunk
+//                chain = Poseidon(chain, count, lanes[0..14)) and chain = Poseidon(chain, lanes...) per further 15
+//     sumSquares sum of value^2 over all entries so far (<= l2Sq)
+//     next       the smallest index the next entry may have (last index + 1; 0 at the start)
+//     count      entries so far (<= k)
+// The first chunk's state is fixed (previous = 0 selects it; no Poseidon output is 0 except with negligible
+// probability, and the contract refuses 0 as an intermediate state), so no prover can start mid-way with sums
+// of its choosing. Every later chunk opens `previous` to its parts, range-checks them, and continues.
+//
+// Private inputs: salt, chainIn, sumSquaresIn, nextIn, countIn (ignored in the first chunk), entries[K],
+// active[K]. An active entry packs index and offset value:
 //   entry = idx * 2^VAL_BITS + (value + lInf)
 // idx and u = value + lInf come ONLY from the bit decomposition of the entry, so no field element can wrap
 // around into a small-looking index or value. Active slots come first; inactive slots hold 0.
 //
-// Commitment (src/zk/commitment.ts computes the same bits):
-//   lanes: every LANE = floor(253 / (IDX_BITS + VAL_BITS)) consecutive entries (K padded with zeros) are
-//          concatenated little-endian into one field element, lane = sum_t entry_t * 2^(t * (IDX_BITS + VAL_BITS));
-//          injective because each entry is range-checked and LANE * (IDX_BITS + VAL_BITS) <= 253 < log2(p).
-//   h = Poseidon(context, salt, count); then for each chunk of at most 15 lanes: h = Poseidon(h, chunk...).
-//   commitment === h.
-// count (the number of active slots) is hashed because entries alone are ambiguous in one case: a single
-// entry (index 0, value -lInf) packs to 0, like an empty slot. Without count, a proof for the empty update
-// would also open to that one-entry payload, whose square may exceed l2Sq.
-// Packing several entries per lane costs nothing (linear) and cuts the hashing cost per entry about nine-fold
-// against hashing one entry per Poseidon input.
+// Lanes: every LANE = floor(253 / (IDX_BITS + VAL_BITS)) consecutive entries (K padded with zeros) are
+// concatenated little-endian into one field element, lane = sum_t entry_t * 2^(t * (IDX_BITS + VAL_BITS));
+// injective because each entry is range-checked and LANE * (IDX_BITS + VAL_BITS) <= 253 < log2(p).
+// count is hashed into the chain with each chunk's lanes because entries alone are ambiguous in one case: a
+// single entry (index 0, value -lInf) packs to 0, like an empty slot. src/zk/commitment.ts computes the same
+// bits; test/vectors/commitment.json pins both.
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/comparators.circom";
 
 // Number of bits needed to write n (n >= 0).
 function bitLength(n) {
@@ -58,7 +72,12 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     signal input commitment;
     signal input context;
     signal input bounds;
+    signal input previous;
     signal input salt;
+    signal input chainIn;
+    signal input sumSquaresIn;
+    signal input nextIn;
+    signal input countIn;
     signal input entries[K];
     signal input active[K];
 
@@ -95,12 +114,39 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     signal lInf <== lInfLc;
     signal lInfSq <== lInf * lInf;
 
-    // k <= K: a policy may not allow more non-zeros than the circuit has slots.
-    component kFits = FitsBits(K_BITS);
-    kFits.in <== K - k;
     // 1 <= d <= 2^IDX_BITS: every index below d has IDX_BITS bits (d >= 1 comes from the gap checks below).
     component dFits = FitsBits(IDX_BITS + 1);
     dFits.in <== (1 << IDX_BITS) - d;
+
+    // --- the state this chunk continues --------------------------------------------------------------------
+    // first = 1 exactly when previous = 0: then the state is the start (chain from context and salt, sums 0).
+    // Otherwise previous must open to (context, chainIn, sumSquaresIn, nextIn, countIn); context is part of the
+    // opening, so a chunk of another member's, round's or task's update cannot be spliced in.
+    component isFirst = IsZero();
+    isFirst.in <== previous;
+    signal first <== isFirst.out;
+    component opened = Poseidon(5);
+    opened.inputs[0] <== context;
+    opened.inputs[1] <== chainIn;
+    opened.inputs[2] <== sumSquaresIn;
+    opened.inputs[3] <== nextIn;
+    opened.inputs[4] <== countIn;
+    (1 - first) * (opened.out - previous) === 0;
+    component start = Poseidon(2);
+    start.inputs[0] <== context;
+    start.inputs[1] <== salt;
+    signal chainStart <== chainIn + first * (start.out - chainIn);
+    signal sumSquaresStart <== (1 - first) * sumSquaresIn;
+    signal nextStart <== (1 - first) * nextIn;
+    signal countStart <== (1 - first) * countIn;
+    // Range of the carried values. A state that opens was produced by a proof of the previous chunk, which
+    // checked all of this already; checking again keeps each chunk's statement sound on its own.
+    component sumInFits = FitsBits(96);
+    sumInFits.in <== sumSquaresStart;
+    component nextInFits = FitsBits(IDX_BITS + 1);
+    nextInFits.in <== nextStart;
+    component countInFits = FitsBits(32);
+    countInFits.in <== countStart;
 
     // --- entries -----------------------------------------------------------------------------------------
     component entryBits[K];
@@ -110,8 +156,10 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     signal offset[K];
     signal next[K];
     signal square[K];
+    signal lastPlusOne[K];
     var count = 0;
     var sumSquares = 0;
+    var nextOutLc = 0;
 
     for (var i = 0; i < K; i++) {
         entryBits[i] = Num2Bits(ENTRY_BITS);
@@ -145,7 +193,21 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
 
         square[i] <== (offset[i] - lInf) * (offset[i] - lInf);
         sumSquares += square[i];
+
+        // Slot i holds the chunk's last entry exactly when active[i] - active[i + 1] = 1 (flags are
+        // non-increasing); the next chunk's entries must then start above idx[i].
+        if (i < K - 1) {
+            lastPlusOne[i] <== (active[i] - active[i + 1]) * (idx[i] + 1);
+        } else {
+            lastPlusOne[i] <== active[i] * (idx[i] + 1);
+        }
+        nextOutLc += lastPlusOne[i];
     }
+
+    // The first entry continues the previous chunk's order: idx[0] >= nextStart when slot 0 is active.
+    signal firstGap <== active[0] * (idx[0] - nextStart);
+    component firstGapFits = FitsBits(IDX_BITS);
+    firstGapFits.in <== firstGap;
 
     // Strictly increasing indices, last active one below d, one range check per slot: the successor of slot i
     // is the next slot's index when that slot is active, else d; successor - idx - 1 must have IDX_BITS bits.
@@ -160,16 +222,21 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
         gapFits[i].in <== next[i] - idx[i] - 1;
     }
 
-    // count <= k (both at most K once k <= K holds).
-    component countFits = FitsBits(K_BITS);
-    countFits.in <== k - count;
+    // --- the state this chunk ends in ------------------------------------------------------------------------
+    // count <= k over the whole update so far (k < 2^32; countStart >= 0 and the chunk adds at most K).
+    signal countOut <== countStart + count;
+    component countFits = FitsBits(32);
+    countFits.in <== k - countOut;
 
-    // Sum of squares over active slots <= l2Sq. Each inactive slot contributed (0 - lInf)^2 above.
+    // Sum of squares over the whole update so far <= l2Sq. Each inactive slot contributed (0 - lInf)^2 above.
     signal inactiveSquares <== (K - count) * lInfSq;
+    signal sumSquaresOut <== sumSquaresStart + sumSquares - inactiveSquares;
     component l2Fits = FitsBits(96);
-    l2Fits.in <== l2Sq - (sumSquares - inactiveSquares);
+    l2Fits.in <== l2Sq - sumSquaresOut;
 
-    // --- commitment --------------------------------------------------------------------------------------
+    // An empty chunk leaves `next` where it was.
+    signal nextOut <== nextOutLc + (1 - active[0]) * nextStart;
+
     signal lanes[LANES];
     for (var j = 0; j < LANES; j++) {
         var lane = 0;
@@ -183,25 +250,37 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
         lanes[j] <== lane;
     }
 
-    var CHUNKS = (LANES + 14) \ 15;
-    component head = Poseidon(3);
-    head.inputs[0] <== context;
-    head.inputs[1] <== salt;
-    head.inputs[2] <== count;
-    component chain[CHUNKS];
-    signal links[CHUNKS + 1];
+    // The chunk's lanes: the first hash takes the chain, the count so far and up to 14 lanes; each further
+    // hash the chain and up to 15.
+    var FIRST = LANES < 14 ? LANES : 14;
+    var REST = (LANES - FIRST + 14) \ 15;
+    component head = Poseidon(FIRST + 2);
+    head.inputs[0] <== chainStart;
+    head.inputs[1] <== countOut;
+    for (var t = 0; t < FIRST; t++) {
+        head.inputs[t + 2] <== lanes[t];
+    }
+    component more[REST];
+    signal links[REST + 1];
     links[0] <== head.out;
-    for (var c = 0; c < CHUNKS; c++) {
-        var size = LANES - c * 15;
+    for (var c = 0; c < REST; c++) {
+        var size = LANES - FIRST - c * 15;
         if (size > 15) {
             size = 15;
         }
-        chain[c] = Poseidon(size + 1);
-        chain[c].inputs[0] <== links[c];
+        more[c] = Poseidon(size + 1);
+        more[c].inputs[0] <== links[c];
         for (var t = 0; t < size; t++) {
-            chain[c].inputs[t + 1] <== lanes[c * 15 + t];
+            more[c].inputs[t + 1] <== lanes[FIRST + c * 15 + t];
         }
-        links[c + 1] <== chain[c].out;
+        links[c + 1] <== more[c].out;
     }
-    commitment === links[CHUNKS];
+
+    component state = Poseidon(5);
+    state.inputs[0] <== context;
+    state.inputs[1] <== links[REST];
+    state.inputs[2] <== sumSquaresOut;
+    state.inputs[3] <== nextOut;
+    state.inputs[4] <== countOut;
+    commitment === state.out;
 }

@@ -9,6 +9,7 @@ import {
     ALL_OPERATIONS
 } from "./interfaces/IConsortium.sol";
 import {IVerifyingKeyRegistry} from "./interfaces/IVerifyingKeyRegistry.sol";
+import {MAX_CHUNKS_PER_UPDATE} from "./interfaces/IFederatedRounds.sol";
 import {VerifyingKeyRegistry} from "./VerifyingKeyRegistry.sol";
 
 /// @title Consortium
@@ -478,13 +479,10 @@ contract Consortium is IConsortium {
         IVerifyingKeyRegistry.KeyInfo memory info = verifyingKeys.keyInfo(keyHash);
         if (info.developmentOnly && !development) revert Consortium__DevelopmentKeyRefused(keyHash);
         IVerifyingKeyRegistry.CircuitShape memory shape = info.shape;
-        if (policy.maxNonZeros > shape.maxEntries) {
-            revert Consortium__PolicyExceedsCircuit(
-                keyHash,
-                "maxNonZeros",
-                policy.maxNonZeros,
-                shape.maxEntries
-            );
+        // An update is proven in chunks of maxEntries, at most MAX_CHUNKS_PER_UPDATE of them.
+        uint256 maxNonZeros = uint256(shape.maxEntries) * MAX_CHUNKS_PER_UPDATE;
+        if (policy.maxNonZeros > maxNonZeros) {
+            revert Consortium__PolicyExceedsCircuit(keyHash, "maxNonZeros", policy.maxNonZeros, maxNonZeros);
         }
         if (uint256(policy.dimension) > 1 << shape.indexBits) {
             revert Consortium__PolicyExceedsCircuit(

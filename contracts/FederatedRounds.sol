@@ -11,7 +11,7 @@ import {
     OP_PUBLISH_AGGREGATE,
     OP_ATTEST
 } from "./interfaces/IConsortium.sol";
-import {IFederatedRounds} from "./interfaces/IFederatedRounds.sol";
+import {IFederatedRounds, MAX_CHUNKS_PER_UPDATE} from "./interfaces/IFederatedRounds.sol";
 import {IVerifyingKeyRegistry} from "./interfaces/IVerifyingKeyRegistry.sol";
 
 /// @title FederatedRounds
@@ -100,7 +100,61 @@ contract FederatedRounds is IFederatedRounds {
         bytes32 commitment,
         uint256[8] calldata proof
     ) external {
-        Round storage r = _existingRound(taskId, round);
+        Round storage r = _checkCommit(taskId, round, envelope, commitment);
+        // One chunk: it starts from the empty state (previous = 0) and ends in the commitment.
+        bool valid = verifyingKeys.verifyUpdateProof(
+            r.verifyingKeyHash,
+            proof,
+            [uint256(commitment), _context(taskId, round), r.bounds, 0]
+        );
+        if (!valid) revert FederatedRounds__InvalidProof(taskId, round, msg.sender);
+        _recordCommit(taskId, round, r, commitment, envelope);
+    }
+
+    /// @inheritdoc IFederatedRounds
+    function commitChunkedUpdate(
+        uint256 taskId,
+        uint256 round,
+        bytes calldata envelope,
+        bytes32 commitment,
+        uint256[] calldata links,
+        uint256[8][] calldata proofs
+    ) external {
+        Round storage r = _checkCommit(taskId, round, envelope, commitment);
+        uint256 chunks = proofs.length;
+        if (chunks == 0 || chunks > MAX_CHUNKS_PER_UPDATE || links.length + 1 != chunks) {
+            revert FederatedRounds__InvalidChunkCount(chunks, links.length);
+        }
+        // A link of 0 would let the next chunk start over from the empty state, with sums of its choosing
+        // (no honest state is 0: it is a Poseidon output). Links at or above the field are refused by the
+        // verifier, like any other non-canonical signal.
+        for (uint256 i = 0; i < links.length; i++) {
+            if (links[i] == 0) revert FederatedRounds__InvalidChunkLink(i);
+        }
+        uint256 context = _context(taskId, round);
+        uint256[4][] memory signals = new uint256[4][](chunks);
+        for (uint256 i = 0; i < chunks; i++) {
+            signals[i] = [
+                i + 1 == chunks ? uint256(commitment) : links[i],
+                context,
+                r.bounds,
+                i == 0 ? 0 : links[i - 1]
+            ];
+        }
+        if (!verifyingKeys.verifyUpdateProofs(r.verifyingKeyHash, proofs, signals)) {
+            revert FederatedRounds__InvalidProof(taskId, round, msg.sender);
+        }
+        _recordCommit(taskId, round, r, commitment, envelope);
+    }
+
+    /// @dev Everything a commit must satisfy before its proof is checked; returns the round.
+    function _checkCommit(
+        uint256 taskId,
+        uint256 round,
+        bytes calldata envelope,
+        bytes32 commitment
+    ) private view returns (Round storage r) {
+        r = _existingRound(taskId, round);
         if (r.status != RoundStatus.Open) revert FederatedRounds__RoundNotOpen(taskId, round);
         if (block.timestamp > r.deadline) revert FederatedRounds__DeadlinePassed(taskId, round, r.deadline);
         consortium.requireTaskAccess(taskId, msg.sender, ROLE_MEMBER, OP_COMMIT_UPDATE);
@@ -116,19 +170,24 @@ contract FederatedRounds is IFederatedRounds {
         if (envelope.length == 0 || envelope.length > maxEnvelope) {
             revert FederatedRounds__InvalidEnvelopeSize(envelope.length, maxEnvelope);
         }
+    }
 
-        // taskId and round are below 2^32 (checked in openRound), so the context packs without overlap and
-        // stays below 2^224 < SNARK_SCALAR_FIELD.
-        uint256 context = (taskId << 192) | (round << 160) | uint256(uint160(msg.sender));
-        bool valid = verifyingKeys.verifyUpdateProof(
-            r.verifyingKeyHash,
-            proof,
-            [uint256(commitment), context, r.bounds]
-        );
-        if (!valid) revert FederatedRounds__InvalidProof(taskId, round, msg.sender);
+    /// @dev The proof's context signal. taskId and round are below 2^32 (checked in openRound), so it packs
+    /// without overlap and stays below 2^224 < SNARK_SCALAR_FIELD.
+    function _context(uint256 taskId, uint256 round) private view returns (uint256) {
+        return (taskId << 192) | (round << 160) | uint256(uint160(msg.sender));
+    }
 
+    /// @dev Stores a verified commit and announces it with its envelope.
+    function _recordCommit(
+        uint256 taskId,
+        uint256 round,
+        Round storage r,
+        bytes32 commitment,
+        bytes calldata envelope
+    ) private {
         _commitments[taskId][round][msg.sender] = commitment;
-        // commitCount stays below maxCommits <= MAX_COMMITS_PER_ROUND (checked above), far below 2^16.
+        // commitCount stays below maxCommits <= MAX_COMMITS_PER_ROUND (checked in _checkCommit), far below 2^16.
         unchecked {
             r.commitCount += 1;
         }

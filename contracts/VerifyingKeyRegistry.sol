@@ -73,9 +73,18 @@ contract VerifyingKeyRegistry is IVerifyingKeyRegistry {
     function verifyUpdateProof(
         bytes32 keyHash,
         uint256[8] calldata proof,
-        uint256[3] calldata publicSignals
+        uint256[4] calldata publicSignals
     ) external view returns (bool) {
         return Groth16.verify(_loadWords(keyHash), proof, publicSignals);
+    }
+
+    /// @inheritdoc IVerifyingKeyRegistry
+    function verifyUpdateProofs(
+        bytes32 keyHash,
+        uint256[8][] calldata proofs,
+        uint256[4][] calldata publicSignals
+    ) external view returns (bool) {
+        return Groth16.verifyBatch(_loadWords(keyHash), proofs, publicSignals);
     }
 
     /// @dev The words of a registered key, read from its data contract (reverts for unknown keys).

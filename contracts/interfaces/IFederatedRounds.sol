@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+/// @dev Most chunk proofs one update may carry (commitChunkedUpdate): with the circuit's K entries per
+/// chunk, a policy's maxNonZeros may be at most K * MAX_CHUNKS_PER_UPDATE (the consortium checks). 128 chunks
+/// of K = 128 cover k = 16,384 (1.6% of a million parameters) at about 6 M gas batched.
+uint256 constant MAX_CHUNKS_PER_UPDATE = 128;
+
 /// @title IFederatedRounds
 /// @notice Federated learning rounds of the consortium's tasks: an aggregator of the task opens a round on
 /// the last finalized global model, members commit proven sparse updates whose sealed envelopes travel in
@@ -89,6 +94,11 @@ interface IFederatedRounds {
         bytes32 outcomeHash;
     }
 
+    /// @notice A chunked commit's proofs and links do not fit together: there must be between 1 and
+    /// MAX_CHUNKS_PER_UPDATE proofs and one link fewer.
+    error FederatedRounds__InvalidChunkCount(uint256 proofs, uint256 links);
+    /// @notice A chunked commit's link (a state between chunks) is 0, the start state's marker.
+    error FederatedRounds__InvalidChunkLink(uint256 index);
     /// @notice The round does not exist.
     error FederatedRounds__UnknownRound(uint256 taskId, uint256 round);
     /// @notice The round is not open for commits.
@@ -224,7 +234,8 @@ interface IFederatedRounds {
     /// @param taskId The task.
     /// @param round The round.
     /// @param envelope The sealed update (to the task's reader-group key).
-    /// @param commitment Poseidon commitment over (task, round, member, salt, entries).
+    /// @param commitment Poseidon commitment over (task, round, member, salt, entries): the state after the
+    /// update's only chunk (at most K entries; larger updates use commitChunkedUpdate).
     /// @param proof Groth16 proof as [a0, a1, b00, b01, b10, b11, c0, c1].
     function commitUpdate(
         uint256 taskId,
@@ -232,6 +243,26 @@ interface IFederatedRounds {
         bytes calldata envelope,
         bytes32 commitment,
         uint256[8] calldata proof
+    ) external;
+
+    /// @notice Commits the caller's sparse update proven in chunks of the circuit's K entries: chunk i's proof
+    /// continues the state chunk i - 1 ended in, so together they prove the policy's bounds over the whole
+    /// update (circuits/update_bounds.circom). All proofs are checked in one batched pairing check.
+    /// @dev Chunk i's public signals are built here: [i = last ? commitment : links[i], context, bounds,
+    /// i = 0 ? 0 : links[i - 1]]. With one proof and no link this is commitUpdate (which costs less gas).
+    /// @param taskId The task.
+    /// @param round The round.
+    /// @param envelope The sealed update (to the task's reader-group key).
+    /// @param commitment The state after the last chunk: the update's commitment.
+    /// @param links The states after chunks 0 .. n - 2 (non-zero), in order.
+    /// @param proofs The n chunk proofs in order, each laid out as in commitUpdate.
+    function commitChunkedUpdate(
+        uint256 taskId,
+        uint256 round,
+        bytes calldata envelope,
+        bytes32 commitment,
+        uint256[] calldata links,
+        uint256[8][] calldata proofs
     ) external;
 
     /// @notice Stops commits: the round's aggregator may close once minParticipants committed, anyone after

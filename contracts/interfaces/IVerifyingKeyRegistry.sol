@@ -90,11 +90,25 @@ interface IVerifyingKeyRegistry {
     /// @param keyHash The key.
     /// @param proof [a0, a1, b00, b01, b10, b11, c0, c1] as `toSolidityProof` in src/zk lays it out
     /// (b's coordinates already in precompile order).
-    /// @param publicSignals [commitment, context, bounds].
+    /// @param publicSignals [commitment, context, bounds, previous].
     /// @return True when the proof verifies.
     function verifyUpdateProof(
         bytes32 keyHash,
         uint256[8] calldata proof,
-        uint256[3] calldata publicSignals
+        uint256[4] calldata publicSignals
+    ) external view returns (bool);
+
+    /// @notice Checks several Groth16 proofs of one key in one batched pairing check (a random linear
+    /// combination of their equations, `Groth16.verifyBatch`): the chunk proofs of one update.
+    /// @dev Returns false (never reverts) when any proof would fail `verifyUpdateProof`, for an empty batch or
+    /// one whose lists differ in length; reverts only for an unknown key.
+    /// @param keyHash The key.
+    /// @param proofs The proofs, each laid out as in `verifyUpdateProof`.
+    /// @param publicSignals Each proof's [commitment, context, bounds, previous].
+    /// @return True when every proof verifies.
+    function verifyUpdateProofs(
+        bytes32 keyHash,
+        uint256[8][] calldata proofs,
+        uint256[4][] calldata publicSignals
     ) external view returns (bool);
 }

@@ -306,7 +306,7 @@ function sparseBlock(results: Json): string {
 function largeBlock(results: Json): string {
   const large = result(results, "large");
   if (!large) return "(large not measured in this run)";
-  return table(
+  const bytes = table(
     ["d", "k", "dense float32", "wire bytes", "of which header", "sealed (reader group, any number of readers)", "dense / sealed", "sealed per reader (v1), 3 readers", "dense / sealed v1"],
     ((large.results ?? []) as Json[]).map((r) => [
       num(r.dimension),
@@ -320,6 +320,52 @@ function largeBlock(results: Json): string {
       `${num(at(r, "bytes.denseOverSealedPerReaderWraps"), 1)}×`,
     ]),
   );
+  const provingCases = (large.proving ?? []) as Json[];
+  const proving = table(
+    ["model", "d", "k", "chunks (K = 128)", "threads", "local training (baseline), ms", "proving, ms", "per chunk, ms", "proving / training"],
+    provingCases.map((p) => [
+      String(p.model),
+      num(p.dimension),
+      num(p.k),
+      num(p.chunks),
+      num(p.threads),
+      num(p.trainMs),
+      num(p.proveMs),
+      num(p.proveMsPerChunk),
+      `${num(p.proveOverTrain, 1)}×`,
+    ]),
+  );
+  const gasRows = provingCases.flatMap((p) =>
+    ((p.gas ?? []) as Json[]).map((g) => [
+      num(p.dimension),
+      num(g.chunks),
+      num(g.entries),
+      num(g.envelopeBytes),
+      num(g.commitTx),
+      num(g.commitTxPerChunk),
+      num(g.verifyBatched),
+      num(g.verifyOneByOne),
+      `${num(g.verifyBatchedPerChunk)} / ${num(g.verifyOneByOnePerChunk)}`,
+    ]),
+  );
+  const gas = table(
+    ["d", "chunks", "entries", "envelope bytes", "commit tx gas (batched)", "per chunk", "verification, batched", "verification, one by one (baseline)", "verification per chunk, batched / one by one"],
+    gasRows,
+  );
+  const aggregation = table(
+    ["d", "k", "members", "recompute commitments, ms (per member)", "sparse mean, ms", "its memory, MiB", "dense mean (baseline), ms", "its memory, MiB"],
+    ((large.aggregation ?? []) as Json[]).map((a) => [
+      num(a.dimension),
+      num(a.k),
+      num(a.members),
+      `${num(a.recomputeCommitmentsMs)} (${num(a.recomputeCommitmentMsPerMember, 1)})`,
+      num(a.sparseMeanMs),
+      num(a.sparseMeanHeapMiB, 1),
+      num(a.denseMeanMs),
+      num(a.denseMeanHeapMiB, 1),
+    ]),
+  );
+  return [bytes, "", "Proving a member's update in chunks, next to its local training:", "", proving, "", "Gas per member per round:", "", gas, "", "Aggregator and auditors, per round:", "", aggregation].join("\n");
 }
 
 function aggregationBlock(results: Json): string {

@@ -132,7 +132,7 @@ interface ProvedCommit {
   envelope: Uint8Array;
   commitment: string;
   proof: bigint[];
-  publicSignals: [bigint, bigint, bigint];
+  publicSignals: [bigint, bigint, bigint, bigint];
 }
 
 async function proveCommit({
@@ -181,7 +181,7 @@ async function proveCommit({
     envelope,
     commitment: hit.commitment,
     proof: hit.proof.map(BigInt),
-    publicSignals: [BigInt(hit.commitment), packed, boundsSignal(policy)],
+    publicSignals: [BigInt(hit.commitment), packed, boundsSignal(policy), 0n],
   };
 }
 

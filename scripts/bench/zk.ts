@@ -116,7 +116,7 @@ async function verifierGas(art: CircuitArtifacts, bounds: PolicyBounds): Promise
       connection.ethers.provider,
     );
     const keyHash = bench.verifyingKey.keyHash;
-    const signals = proved.publicSignals.map(BigInt) as [bigint, bigint, bigint];
+    const signals = proved.publicSignals.map(BigInt) as [bigint, bigint, bigint, bigint];
     const proof = [...proved.calldata];
     if (!(await registry.verifyUpdateProof(keyHash, proof, signals)))
       throw new Error("the registry rejected the benchmark proof under the demo key");

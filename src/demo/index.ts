@@ -167,6 +167,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         sensitivity: 2,
         publishWindow: 120,
         attestationWindow: 120,
+        ...(options.maxNonZeros !== undefined ? { maxNonZeros: options.maxNonZeros } : {}),
       },
     });
     const k = policy.maxNonZeros;
@@ -269,6 +270,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           entries: c.result.count,
           bytes: c.result.sealedBytes,
           proveMs: Math.round(c.result.proveMs),
+          chunks: c.result.chunks,
         });
       }
       const audit: RoundReport["audit"] = [];
@@ -371,6 +373,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         flagged,
         bytes: { sparseMedian: median(sealedBytes), dense: policy.dimension * 4 },
         proveMsMedian: median(proveMs),
+        chunksMedian: median(committed.map((c) => c.result.chunks)),
         trainMsMedian: median(trainMs),
         gas: {
           commitUpdateMedian: median(commitGas),

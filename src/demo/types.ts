@@ -44,6 +44,11 @@ export interface DemoOptions {
   out: string;
   /** Circuit instance from circuits/instances.json (`demo` by default; `test` is smaller and faster). */
   circuit: string;
+  /**
+   * The policy's k, non-zeros per update (`--k`; default: the circuit's K, at most d). Above K each update is
+   * proven in ceil(k / K) chunks and committed in one transaction.
+   */
+  maxNonZeros?: number;
   /** Called once the consortium and its task exist on the demo's chain (`--web` serves the console on it). */
   onChain?: (chain: DemoChain) => Promise<void>;
   /** Called after each round with its report. */
@@ -82,6 +87,8 @@ export interface RoundReport {
   flagged: { member: string; reason: string; detail: string }[];
   bytes: { sparseMedian: number; dense: number };
   proveMsMedian: number;
+  /** Chunk proofs per update (median over the round's members): ceil(entries / K), at least 1. */
+  chunksMedian: number;
   trainMsMedian: number;
   gas: { commitUpdateMedian: number; publishAggregate: number; attest?: number };
   audit: { auditor: string; matches: boolean; findings: string[] }[];

@@ -99,13 +99,20 @@ export function rawWitnessInput({
     salt,
     entries,
     count: update.indices.length,
+    lInf,
     params: artifacts.params,
   });
+  // One chunk from the start state (previous = 0, so the carried-over inputs are ignored).
   return {
     commitment: commitment.toString(),
     context: packedContext.toString(),
     bounds: packBounds(bounds).toString(),
+    previous: "0",
     salt: salt.toString(),
+    chainIn: "0",
+    sumSquaresIn: "0",
+    nextIn: "0",
+    countIn: "0",
     entries: entries.map(String),
     active: entries.map((_, i) => (i < update.indices.length ? "1" : "0")),
   };

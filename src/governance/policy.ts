@@ -1,4 +1,5 @@
 import { AbiCoder, isAddress, ParamType } from "ethers";
+import { MAX_CHUNKS_PER_UPDATE } from "../zk/limits.js";
 import { Consortium__factory } from "../../types/ethers-contracts/index.js";
 import { MAX_RULE_ID, ruleDefinitionById } from "../aggregation/index.js";
 import type { CircuitShape, ProposalAction, TaskPolicy } from "./types.js";
@@ -117,10 +118,11 @@ export function validatePolicy({
   if (new Set(policy.readers.map((r) => r.toLowerCase())).size !== policy.readers.length)
     fail("readers", "duplicate reader");
   if (circuit) {
-    if (policy.maxNonZeros > circuit.maxEntries)
+    const maxNonZeros = circuit.maxEntries * MAX_CHUNKS_PER_UPDATE;
+    if (policy.maxNonZeros > maxNonZeros)
       fail(
         "circuit-k",
-        `maxNonZeros ${policy.maxNonZeros} exceeds the circuit's ${circuit.maxEntries} entries`,
+        `maxNonZeros ${policy.maxNonZeros} exceeds the circuit's ${maxNonZeros} (${circuit.maxEntries} entries per chunk proof, at most ${MAX_CHUNKS_PER_UPDATE} chunks)`,
       );
     if (policy.dimension > 2 ** circuit.indexBits)
       fail(

@@ -2,10 +2,8 @@ import { getAddress, getBytes, toBeHex } from "ethers";
 import { sealToGroup } from "../seal/index.js";
 import { encodeUpdate, sparsifyUpdate, type SparseUpdate, type UpdateContext } from "../sparse/index.js";
 import {
-  packContext,
-  proveUpdate,
+  proveUpdateChunks,
   randomSalt,
-  computeCommitment,
   verifyingKeyHash,
   verifyingKeyWords,
   type CircuitArtifacts,
@@ -133,7 +131,7 @@ export async function commitMemberUpdate({
   const envelope = seal({ payload, groupPublicKey: getBytes(policy.readerKey), context });
 
   const started = performance.now();
-  const proved = await proveUpdate({
+  const proved = await proveUpdateChunks({
     update,
     context,
     salt,
@@ -146,16 +144,21 @@ export async function commitMemberUpdate({
     artifacts,
   });
   const proveMs = performance.now() - started;
-  const commitment = computeCommitment({
-    context: packContext(context),
-    salt,
-    update,
-    lInf: policy.lInfBound,
-    params: artifacts.params,
-  });
-  const tx = await env.contracts.rounds
-    .connect(env.signer)
-    .commitUpdate(env.taskId, round, envelope, toBeHex(commitment, 32), proved.calldata);
+  const { commitment } = proved;
+  const rounds = env.contracts.rounds.connect(env.signer);
+  const commitmentWord = toBeHex(commitment, 32);
+  // One chunk is a plain commitUpdate (one pairing check); more go in one transaction, batched.
+  const tx =
+    proved.chunks.length === 1
+      ? await rounds.commitUpdate(env.taskId, round, envelope, commitmentWord, proved.chunks[0]!.calldata)
+      : await rounds.commitChunkedUpdate(
+          env.taskId,
+          round,
+          envelope,
+          commitmentWord,
+          proved.links,
+          proved.chunks.map((c) => c.calldata),
+        );
   const receipt = await tx.wait();
   if (!receipt) throw new RoleError("no-receipt", "commitUpdate was not mined");
   return {
@@ -164,6 +167,7 @@ export async function commitMemberUpdate({
       sealedBytes: envelope.length,
       payloadBytes: payload.length,
       proveMs,
+      chunks: proved.chunks.length,
       gasUsed: receipt.gasUsed,
       count: update.indices.length,
     },

@@ -55,6 +55,8 @@ export interface MemberRoundResult {
   sealedBytes: number;
   payloadBytes: number;
   proveMs: number;
+  /** Chunk proofs the update needed (ceil(count / K), at least 1), committed in one transaction. */
+  chunks: number;
   gasUsed: bigint;
   count: number;
 }

@@ -10,6 +10,7 @@ export type {
   UpdatePublicInputs,
   UpdateWitnessInput,
   VerifierArguments,
+  ChunkedUpdateProof,
 } from "./types.js";
 export {
   ZkError,
@@ -29,17 +30,38 @@ export {
   packEntries,
   checkUpdateAgainstBounds,
 } from "./pack.js";
-export { computeCommitment, commitmentFromEntries, packLanes, entriesPerLane } from "./commitment.js";
+export {
+  computeCommitment,
+  commitmentFromEntries,
+  packLanes,
+  entriesPerLane,
+  startState,
+  stateCommitment,
+  advanceState,
+  updateChunks,
+  chunkCount,
+  type ChunkState,
+  type UpdateChunk,
+} from "./commitment.js";
+export { MAX_CHUNKS_PER_UPDATE } from "./limits.js";
 export { randomSalt } from "./salt.js";
-export { buildWitnessInput, publicInputsFor, toPublicSignals } from "./witness.js";
+export {
+  buildWitnessInput,
+  buildChunkWitnessInputs,
+  chunkPublicInputs,
+  publicInputsFor,
+  toPublicSignals,
+} from "./witness.js";
 export {
   proveUpdate,
+  proveUpdateChunks,
   proveWitnessInput,
   verifyUpdateProof,
   toSolidityProof,
   verifierArguments,
   releaseZkWorkers,
 } from "./prove.js";
+export { proveInWorkers, provingThreads } from "./prove-pool.js";
 export { loadCircuitArtifacts } from "./artifacts.js";
 export { onSetupProgress, type SetupProgress } from "./setup/log.js";
 export { canonicalJson, vkeyHash } from "./canonical.js";

@@ -76,7 +76,6 @@ export function checkUpdateAgainstBounds({
   const { d, k } = bounds;
   const lInf = BigInt(bounds.lInf);
   const l2Sq = BigInt(bounds.l2Sq);
-  if (k > params.K) throw new ZkInputError(`policy k=${k} exceeds the circuit's ${params.K} slots`);
   if (d < 1 || d > 2 ** params.IDX_BITS) {
     throw new ZkInputError(`policy d=${d} must be in [1, 2^${params.IDX_BITS}] for this circuit`);
   }
@@ -92,7 +91,14 @@ export function checkUpdateAgainstBounds({
   let sum = 0n;
   for (const v of update.values) sum += BigInt(v) * BigInt(v);
   if (sum > l2Sq) throw new ZkInputError(`update's sum of squares ${sum} exceeds l2Sq=${l2Sq}`);
-  packEntries({ update, lInf, K: params.K, valBits: params.VAL_BITS, idxBits: params.IDX_BITS });
+  // Order, value range and bit widths over the whole update (chunks split it into K slots each later).
+  packEntries({
+    update,
+    lInf,
+    K: Math.max(1, update.indices.length),
+    valBits: params.VAL_BITS,
+    idxBits: params.IDX_BITS,
+  });
   for (const idx of update.indices) {
     if (idx >= d) throw new ZkInputError(`index ${idx} is not below d=${d}`);
   }

@@ -11,13 +11,11 @@ import type {
   UpdatePublicInputs,
   UpdateWitnessInput,
   VerifierArguments,
+  ChunkedUpdateProof,
 } from "./types.js";
-import { buildWitnessInput, toPublicSignals } from "./witness.js";
+import { proveInWorkers } from "./prove-pool.js";
+import { buildChunkWitnessInputs, buildWitnessInput, toPublicSignals } from "./witness.js";
 
-/**
- * The proof as the verifier contract takes it, in exportSolidityCallData's order: A, then B with each
- * coordinate pair swapped (the EVM pairing precompile wants Fq2 elements as (imaginary, real)), then C.
- */
 /**
  * Splits the contract's uint256[8] proof into the generated verifier's (pA, pB, pC) and appends the public
  * signals, in the same order FederatedRounds.commitUpdate uses when it calls the verifier.
@@ -27,7 +25,7 @@ export function verifierArguments({
   publicSignals,
 }: {
   proof: SolidityProof;
-  publicSignals: readonly [bigint, bigint, bigint];
+  publicSignals: readonly [bigint, bigint, bigint, bigint];
 }): VerifierArguments {
   const [a0, a1, b00, b01, b10, b11, c0, c1] = proof;
   return [
@@ -41,6 +39,10 @@ export function verifierArguments({
   ];
 }
 
+/**
+ * The proof as the verifier contract takes it, in exportSolidityCallData's order: A, then B with each
+ * coordinate pair swapped (the EVM pairing precompile wants Fq2 elements as (imaginary, real)), then C.
+ */
 export function toSolidityProof(proof: Groth16Proof): SolidityProof {
   const { pi_a: a, pi_b: b, pi_c: c } = proof;
   const at = (xs: readonly string[] | undefined, i: number): bigint => {
@@ -74,8 +76,9 @@ export async function proveWitnessInput({
 }
 
 /**
- * Proves that `update`, committed with `salt` for `context`, obeys `policyBounds`. The returned public
- * signals are [commitment, context, bounds]; `calldata` goes to the contract's commitUpdate.
+ * Proves that `update` (at most K entries: one chunk), committed with `salt` for `context`, obeys
+ * `policyBounds`. The returned public signals are [commitment, context, bounds, 0]; `calldata` goes to the
+ * contract's commitUpdate. Larger updates: proveUpdateChunks.
  */
 export async function proveUpdate({
   update,
@@ -95,6 +98,44 @@ export async function proveUpdate({
 }
 
 /**
+ * Proves an update of any size in chunks of K entries (circuits/update_bounds.circom): one proof per chunk,
+ * each continuing the state the one before ended in. A single chunk is proven here (snarkjs uses every core
+ * for it); several are proven in parallel on worker threads, one per core, so the caller's event loop stays
+ * free. The result is what the contract's commitChunkedUpdate takes (or commitUpdate, for one chunk).
+ */
+export async function proveUpdateChunks({
+  update,
+  context,
+  salt,
+  policyBounds,
+  artifacts,
+  threads,
+}: {
+  update: SparseUpdate;
+  context: UpdateContext;
+  salt: bigint;
+  policyBounds: PolicyBounds;
+  artifacts: CircuitArtifacts;
+  /** Worker threads for several chunks (default: one per core, at most one per chunk). */
+  threads?: number;
+}): Promise<ChunkedUpdateProof> {
+  const inputs = buildChunkWitnessInputs({ update, context, salt, policyBounds, params: artifacts.params });
+  const proved =
+    inputs.length === 1
+      ? [await proveWitnessInput({ input: inputs[0]!, artifacts })]
+      : (await proveInWorkers({ inputs, artifacts, threads })).map((r) => ({
+          ...r,
+          calldata: toSolidityProof(r.proof),
+        }));
+  const commitments = inputs.map((input) => BigInt(input.commitment));
+  return {
+    commitment: commitments[commitments.length - 1]!,
+    links: commitments.slice(0, -1),
+    chunks: proved,
+  };
+}
+
+/**
  * Off-chain check of a proof against the verifying key and the public inputs the verifier itself expects
  * (never the prover's own list unless the caller has checked it).
  */
@@ -108,7 +149,7 @@ export async function verifyUpdateProof({
   publicInputs: UpdatePublicInputs | PublicSignals;
 }): Promise<boolean> {
   const signals = Array.isArray(publicInputs) ? publicInputs : toPublicSignals(publicInputs);
-  if (signals.length !== 3) throw new ZkInputError(`expected 3 public signals, got ${signals.length}`);
+  if (signals.length !== 4) throw new ZkInputError(`expected 4 public signals, got ${signals.length}`);
   return snarkjs.groth16.verify(vkey, signals, proof);
 }
 

@@ -18,7 +18,7 @@ export interface CircuitInstance {
   readonly template: "UpdateBounds";
   readonly source: string;
   readonly parameters: CircuitParams;
-  readonly publicSignals: readonly ["commitment", "context", "bounds"];
+  readonly publicSignals: readonly ["commitment", "context", "bounds", "previous"];
   readonly ptauPower: number;
   readonly description?: string | undefined;
 }
@@ -52,17 +52,20 @@ export interface CircuitArtifacts {
 /** A Groth16 proof as the verifier contract takes it: uint256[8] = [a0, a1, b00, b01, b10, b11, c0, c1]. */
 export type SolidityProof = [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
 
-/** The three public inputs, in the circuit's (and the contract's) order. */
+/** The four public inputs of one chunk proof, in the circuit's (and the contract's) order. */
 export interface UpdatePublicInputs {
+  /** The state the chunk ends in; the last chunk's is the update's commitment. */
   readonly commitment: bigint;
   readonly context: bigint;
   readonly bounds: bigint;
+  /** The state the chunk continues: 0 for the first chunk. */
+  readonly previous: bigint;
 }
 
 /** Groth16 proof of one update plus the contract's calldata view of it. */
 export interface UpdateProof {
   readonly proof: Groth16Proof;
-  /** [commitment, context, bounds] as decimal strings (snarkjs format). */
+  /** [commitment, context, bounds, previous] as decimal strings (snarkjs format). */
   readonly publicSignals: PublicSignals;
   /** [a0, a1, b00, b01, b10, b11, c0, c1] with B's coordinates already swapped for the EVM pairing. */
   readonly calldata: SolidityProof;
@@ -73,7 +76,12 @@ export interface UpdateWitnessInput {
   readonly commitment: string;
   readonly context: string;
   readonly bounds: string;
+  readonly previous: string;
   readonly salt: string;
+  readonly chainIn: string;
+  readonly sumSquaresIn: string;
+  readonly nextIn: string;
+  readonly countIn: string;
   readonly entries: string[];
   readonly active: string[];
   readonly [signal: string]: string | string[];
@@ -84,5 +92,15 @@ export type VerifierArguments = [
   [bigint, bigint],
   [[bigint, bigint], [bigint, bigint]],
   [bigint, bigint],
-  [bigint, bigint, bigint],
+  [bigint, bigint, bigint, bigint],
 ];
+
+/** All chunk proofs of one update and what the contract's commitChunkedUpdate takes besides them. */
+export interface ChunkedUpdateProof {
+  /** The update's commitment: the state after the last chunk. */
+  readonly commitment: bigint;
+  /** The states between chunks (one fewer than chunks): each chunk's commitment and the next one's previous. */
+  readonly links: bigint[];
+  /** One proof per chunk, in order. */
+  readonly chunks: UpdateProof[];
+}

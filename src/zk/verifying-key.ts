@@ -5,8 +5,8 @@ import { ZkInputError } from "./errors.js";
 export const BN254_BASE_FIELD =
   21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
-/** Public signals of the update circuit: [commitment, context, bounds]. */
-export const VERIFYING_KEY_PUBLIC_SIGNALS = 3;
+/** Public signals of the update (chunk) circuit: [commitment, context, bounds, previous]. */
+export const VERIFYING_KEY_PUBLIC_SIGNALS = 4;
 
 /**
  * Words of an update-circuit key in the registry's layout (contracts/interfaces/IVerifyingKeyRegistry.sol):

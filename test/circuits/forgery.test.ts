@@ -31,15 +31,23 @@ function randomField(): bigint {
 
 describe("forged proofs against development keys (security test)", function () {
   let dev: CircuitArtifacts;
-  /** Public inputs no honest prover can produce: a random commitment, and bounds far beyond the circuit's. */
-  let statements: [bigint, bigint, bigint][];
+  /**
+   * Public inputs no honest prover can produce: a random commitment, bounds far beyond the circuit's, a
+   * chunk continuing a state no chunk ended in.
+   */
+  let statements: [bigint, bigint, bigint, bigint][];
 
   before(async function () {
     dev = await artifacts();
     statements = [
-      [randomField(), randomField(), randomField()],
-      [randomField(), packContext(CONTEXT), packBounds({ ...BOUNDS, lInf: 16383n, l2Sq: (1n << 60n) - 1n })],
-      [0n, 0n, 0n],
+      [randomField(), randomField(), randomField(), randomField()],
+      [
+        randomField(),
+        packContext(CONTEXT),
+        packBounds({ ...BOUNDS, lInf: 16383n, l2Sq: (1n << 60n) - 1n }),
+        0n,
+      ],
+      [0n, 0n, 0n, 0n],
     ];
   });
 

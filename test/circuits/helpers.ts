@@ -63,24 +63,52 @@ const POSEIDON: Record<number, (xs: bigint[]) => bigint> = {
   15: poseidon15,
   16: poseidon16,
 };
+/** Poseidon over field elements (inputs reduced mod p first). */
+const hash = (xs: readonly bigint[]): bigint => POSEIDON[xs.length]!(xs.map(mod));
 
-/**
- * A reference implementation of the commitment, written from circuits/README.md ("Public inputs",
- * "Commitment") and using nothing of src/zk, so that it can serve as an oracle for the code it checks:
+/*
+ * A reference implementation of the chunked commitment, written from the header comment of
+ * circuits/update_bounds.circom and using nothing of src/zk, so that it can serve as an oracle for the code it
+ * checks:
  *
  *   context = task << 192 | round << 160 | member
- *   entry   = idx * 2^VAL_BITS + (value + lInf) for the update's entries in index order; later slots 0
+ *   entry   = idx * 2^VAL_BITS + (value + lInf); an update of n entries (index order) is max(1, ceil(n / K))
+ *             chunks of K slots, K entries per chunk, the last one partial and padded with 0
  *   lane j  = sum over t of entry[j * L + t] * 2^(t * (IDX_BITS + VAL_BITS)), L = floor(253 / (IDX_BITS + VAL_BITS))
- *   h       = Poseidon(context, salt, count); for each chunk of at most 15 lanes, h = Poseidon(h, chunk...)
+ *   state   = (chain, sumSquares, next, count), starting at (Poseidon(context, salt), 0, 0, 0); per chunk
+ *             count += active entries, chain = Poseidon(chain, count, lanes[0..14)), then
+ *             chain = Poseidon(chain, next <= 15 lanes) while lanes remain, sumSquares += value^2 per entry,
+ *             next = last index + 1 (unchanged by an empty chunk)
+ *   value   = Poseidon(context, chain, sumSquares, next, count): a chunk's `commitment`, the next one's
+ *             `previous` (0 before the first), the last one's the update's commitment
  *
  * The Poseidon function itself is poseidon-lite (circomlib's parameters), as in src/zk; the circuit, which
  * uses circomlib's Poseidon template, is the independent check of that part.
  */
+
+/** The running state a chunk carries to the next (see the comment above). */
+export interface RawState {
+  readonly chain: bigint;
+  readonly sumSquares: bigint;
+  readonly next: bigint;
+  readonly count: bigint;
+}
+
 export function referenceContext({ task, round, member }: UpdateContext): bigint {
   return (BigInt(task) << 192n) | (BigInt(round) << 160n) | BigInt(member);
 }
 
-/** The K packed entries of an update (see referenceContext). */
+/** The state before the first chunk. */
+export function referenceStart({ context, salt }: { context: bigint; salt: bigint }): RawState {
+  return { chain: hash([context, salt]), sumSquares: 0n, next: 0n, count: 0n };
+}
+
+/** The public value of a state: Poseidon(context, chain, sumSquares, next, count). */
+export function referenceStateValue({ context, state }: { context: bigint; state: RawState }): bigint {
+  return hash([context, state.chain, state.sumSquares, state.next, state.count]);
+}
+
+/** The K packed entries of one chunk (at most K entries, in index order; later slots 0). */
 export function referenceEntries({
   indices,
   values,
@@ -92,6 +120,7 @@ export function referenceEntries({
   lInf: bigint;
   params: CircuitParams;
 }): bigint[] {
+  if (indices.length > params.K) throw new Error(`${indices.length} entries do not fit ${params.K} slots`);
   const entries = indices.map(
     (idx, i) => BigInt(idx) * 2n ** BigInt(params.VAL_BITS) + BigInt(values[i]!) + lInf,
   );
@@ -99,24 +128,14 @@ export function referenceEntries({
   return entries;
 }
 
-/**
- * The commitment the circuit would compute (see referenceContext), for arbitrary field elements as entries
- * (lanes summed mod p, no range checks): also what crafted inputs use, so that they fail only at the
- * constraint under test, not at the commitment.
- */
-export function rawCommitment({
-  context,
-  salt,
+/** The lanes of K entries, for arbitrary field elements as entries (summed mod p, no range checks). */
+export function referenceLanes({
   entries,
-  count,
   params,
 }: {
-  context: bigint;
-  salt: bigint;
   entries: readonly bigint[];
-  count: bigint;
   params: CircuitParams;
-}): bigint {
+}): bigint[] {
   const perLane = Math.floor(253 / (params.IDX_BITS + params.VAL_BITS));
   const width = BigInt(params.IDX_BITS + params.VAL_BITS);
   const lanes: bigint[] = [];
@@ -126,12 +145,102 @@ export function rawCommitment({
       lane = mod(lane + mod(entries[s + t]!) * (1n << (BigInt(t) * width)));
     lanes.push(lane);
   }
-  let h = poseidon3([context, salt, mod(count)]);
-  for (let c = 0; c < lanes.length; c += 15) {
-    const chunk = [h, ...lanes.slice(c, c + 15)];
-    h = POSEIDON[chunk.length]!(chunk);
+  return lanes;
+}
+
+/**
+ * The state after one chunk of K slots, for arbitrary field elements as entries and flags: entry i is read
+ * as its low VAL_BITS bits (u, value = u - lInf) and the IDX_BITS above them (the index), as the circuit's
+ * bit decomposition reads an entry that has one; count adds the flags. Also what crafted inputs use, so that
+ * they fail only at the constraint under test, not at the commitment.
+ */
+export function rawAdvance({
+  state,
+  entries,
+  active,
+  lInf,
+  params,
+}: {
+  state: RawState;
+  entries: readonly bigint[];
+  active: readonly bigint[];
+  lInf: bigint;
+  params: CircuitParams;
+}): RawState {
+  const valBits = BigInt(params.VAL_BITS);
+  let sumSquares = state.sumSquares;
+  let next = state.next;
+  let count = state.count;
+  for (let i = 0; i < params.K; i++) {
+    if (mod(active[i]!) === 0n) continue;
+    const e = mod(entries[i]!);
+    const value = (e & ((1n << valBits) - 1n)) - lInf;
+    sumSquares += value * value;
+    next = ((e >> valBits) & ((1n << BigInt(params.IDX_BITS)) - 1n)) + 1n;
+    count += mod(active[i]!);
   }
-  return h;
+  const lanes = referenceLanes({ entries, params });
+  const first = Math.min(lanes.length, 14);
+  let chain = hash([state.chain, count, ...lanes.slice(0, first)]);
+  for (let c = first; c < lanes.length; c += 15) chain = hash([chain, ...lanes.slice(c, c + 15)]);
+  return { chain, sumSquares, next, count };
+}
+
+/** One chunk of an honest update as the reference splits it. */
+export interface ReferenceChunk {
+  readonly entries: bigint[];
+  readonly count: number;
+  readonly before: RawState;
+  readonly after: RawState;
+  /** The value of `before`, or 0 for the first chunk. */
+  readonly previous: bigint;
+  /** The value of `after`. */
+  readonly commitment: bigint;
+}
+
+/** The chunks of an update (entries in index order, K per chunk) and the states between them. */
+export function referenceChunks({
+  context,
+  salt,
+  indices,
+  values,
+  lInf,
+  params,
+}: {
+  context: bigint;
+  salt: bigint;
+  indices: readonly number[];
+  values: readonly number[];
+  lInf: bigint;
+  params: CircuitParams;
+}): ReferenceChunk[] {
+  const chunks: ReferenceChunk[] = [];
+  let before = referenceStart({ context, salt });
+  let previous = 0n;
+  const n = Math.max(1, Math.ceil(indices.length / params.K));
+  for (let c = 0; c < n; c++) {
+    const from = c * params.K;
+    const to = Math.min(indices.length, from + params.K);
+    const entries = referenceEntries({
+      indices: indices.slice(from, to),
+      values: values.slice(from, to),
+      lInf,
+      params,
+    });
+    const active = entries.map((_, i) => (i < to - from ? 1n : 0n));
+    const after = rawAdvance({ state: before, entries, active, lInf, params });
+    const commitment = referenceStateValue({ context, state: after });
+    chunks.push({ entries, count: to - from, before, after, previous, commitment });
+    before = after;
+    previous = commitment;
+  }
+  return chunks;
+}
+
+/** The update's commitment: the value of the state after its last chunk. */
+export function referenceCommitment(args: Parameters<typeof referenceChunks>[0]): bigint {
+  const chunks = referenceChunks(args);
+  return chunks[chunks.length - 1]!.commitment;
 }
 
 export interface RawSlot {
@@ -150,11 +259,24 @@ export function slot(
   return { entry: mod((BigInt(idx) << BigInt(params.VAL_BITS)) + BigInt(value) + lInf), active: 1n };
 }
 
+/** A chunk's circuit input and the state it ends in (what the next chunk continues). */
+export interface RawChunk {
+  readonly input: UpdateWitnessInput;
+  readonly after: RawState;
+}
+
 /**
- * A circuit input from raw slots (padded with inactive zeros), with a matching commitment unless one is
- * given: the tool for crafting inputs no honest code path would produce.
+ * One chunk's circuit input from raw slots (padded with inactive zeros), with a matching commitment unless
+ * one is given: the tool for crafting inputs no honest code path would produce.
+ *
+ * Without `continues` it is a first chunk: previous = 0, the carried-over inputs the start state's, as the
+ * product's witness builder sets them (or `opening`'s: the circuit ignores them), and the chunk starts from
+ * the start state. With `continues` it continues that state:
+ * previous = its value under `context` unless `previous` is given, the private opening (chainIn,
+ * sumSquaresIn, nextIn, countIn) is `opening` if given, else `continues` itself, and the commitment is
+ * computed from the opening, the state the circuit starts from once `previous` opens.
  */
-export function rawInput({
+export function rawChunk({
   slots,
   params,
   bounds = BOUNDS,
@@ -162,7 +284,9 @@ export function rawInput({
   salt = SALT,
   rawBounds,
   commitment,
-  count,
+  continues,
+  opening,
+  previous,
 }: {
   slots: readonly RawSlot[];
   params: CircuitParams;
@@ -171,24 +295,61 @@ export function rawInput({
   salt?: bigint;
   rawBounds?: bigint;
   commitment?: bigint;
-  count?: bigint;
-}): UpdateWitnessInput {
+  continues?: RawState;
+  opening?: RawState;
+  previous?: bigint;
+}): RawChunk {
   const padded: RawSlot[] = [...slots];
   while (padded.length < params.K) padded.push({ entry: 0n, active: 0n });
   const entries = padded.map((s) => mod(s.entry));
   const active = padded.map((s) => mod(s.active));
   const packedContext = packContext(context);
-  const activeCount = count ?? active.reduce((a, b) => a + b, 0n);
+  const initial = referenceStart({ context: packedContext, salt });
+  const carried = opening ?? continues ?? initial;
+  const previousValue =
+    previous ??
+    (continues === undefined ? 0n : referenceStateValue({ context: packedContext, state: continues }));
+  const start = mod(previousValue) === 0n ? initial : carried;
+  const after = rawAdvance({ state: start, entries, active, lInf: BigInt(bounds.lInf), params });
   return {
-    commitment: (
-      commitment ?? rawCommitment({ context: packedContext, salt, entries, count: activeCount, params })
-    ).toString(),
-    context: packedContext.toString(),
-    bounds: (rawBounds ?? packBounds(bounds)).toString(),
-    salt: salt.toString(),
-    entries: entries.map(String),
-    active: active.map(String),
+    input: {
+      commitment: (commitment ?? referenceStateValue({ context: packedContext, state: after })).toString(),
+      context: packedContext.toString(),
+      bounds: (rawBounds ?? packBounds(bounds)).toString(),
+      previous: previousValue.toString(),
+      salt: salt.toString(),
+      chainIn: carried.chain.toString(),
+      sumSquaresIn: carried.sumSquares.toString(),
+      nextIn: carried.next.toString(),
+      countIn: carried.count.toString(),
+      entries: entries.map(String),
+      active: active.map(String),
+    },
+    after,
   };
+}
+
+/** rawChunk's circuit input alone (a first chunk unless `continues` is given). */
+export function rawInput(args: Parameters<typeof rawChunk>[0]): UpdateWitnessInput {
+  return rawChunk(args).input;
+}
+
+/**
+ * Consecutive chunks from raw slots, each continuing the state the one before ended in (all other options
+ * as rawChunk's, shared by every chunk).
+ */
+export function rawChunks({
+  chunks,
+  ...rest
+}: { chunks: readonly (readonly RawSlot[])[] } & Omit<
+  Parameters<typeof rawChunk>[0],
+  "slots" | "continues" | "opening" | "previous" | "commitment"
+>): RawChunk[] {
+  const out: RawChunk[] = [];
+  for (const slots of chunks) {
+    out.push(rawChunk({ ...rest, slots, continues: out[out.length - 1]?.after }));
+  }
+  return out;
 }
 
 /** Runs the witness generator; resolves to the witness or to the error message. */

@@ -1,6 +1,7 @@
 /**
- * Groth16 proofs from the `test` instance: honest updates prove and verify off-chain and with the generated
- * Solidity verifier; a proof never verifies against another member's, round's, task's or policy's inputs.
+ * Groth16 proofs from the `test` instance: honest updates (one chunk, or several) prove and verify off-chain
+ * and with the generated Solidity verifier; a proof never verifies against another member's, round's, task's,
+ * policy's or previous state's inputs. (Chunk borders: soundness.test.ts.)
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -11,6 +12,7 @@ import {
   packBounds,
   packContext,
   proveUpdate,
+  proveUpdateChunks,
   publicInputsFor,
   randomSalt,
   releaseZkWorkers,
@@ -21,6 +23,8 @@ import {
   type UpdateProof,
   type UpdatePublicInputs,
   verifierArguments,
+  ZkInputError,
+  chunkPublicInputs,
 } from "../../src/zk/index.js";
 import { artifacts, BOUNDS, CONTEXT } from "./helpers.js";
 
@@ -65,8 +69,12 @@ describe("UpdateBounds proofs (test instance)", function () {
     const salt = randomSalt();
     const proved = await proveUpdate({ update, context, salt, policyBounds: bounds, artifacts: art });
     const pub = publicInputsFor({ update, context, salt, policyBounds: bounds, params: art.params });
-    // Public-signal order is part of the contract interface: [commitment, context, bounds].
-    expect(proved.publicSignals).to.deep.equal([pub.commitment, pub.context, pub.bounds].map(String));
+    // Public-signal order is part of the contract interface: [commitment, context, bounds, previous], and a
+    // one-chunk update starts from previous = 0.
+    expect(pub.previous).to.equal(0n);
+    expect(proved.publicSignals).to.deep.equal(
+      [pub.commitment, pub.context, pub.bounds, pub.previous].map(String),
+    );
     expect(await verifyUpdateProof({ vkey: art.vkey, proof: proved.proof, publicInputs: pub })).to.equal(
       true,
     );
@@ -93,7 +101,30 @@ describe("UpdateBounds proofs (test instance)", function () {
     for (const update of updates) await proveAndCheck(update, CONTEXT);
   });
 
-  it("rejects a valid proof against another member, round, task or policy bounds", async function () {
+  it("proves an update of more than K entries in chunks only; proveUpdate refuses it with a message", async function () {
+    const K = art.params.K;
+    const policyBounds = { ...bounds, k: K + 1 };
+    const update = randomUpdate(K + 1, policyBounds, 5);
+    const salt = randomSalt();
+    try {
+      await proveUpdate({ update, context: CONTEXT, salt, policyBounds, artifacts: art });
+      expect.fail("proveUpdate proved an update of two chunks");
+    } catch (error) {
+      expect(error).to.be.instanceOf(ZkInputError);
+      expect((error as Error).message).to.match(/2 chunk proofs.*proveUpdateChunks/);
+    }
+    const proved = await proveUpdateChunks({ update, context: CONTEXT, salt, policyBounds, artifacts: art });
+    const pub = chunkPublicInputs({ update, context: CONTEXT, salt, policyBounds, params: art.params });
+    expect(proved.chunks).to.have.length(2);
+    expect(pub.map((p) => p.previous)).to.deep.equal([0n, pub[0]!.commitment]);
+    for (const [c, chunk] of proved.chunks.entries()) {
+      expect(await verifyUpdateProof({ vkey: art.vkey, proof: chunk.proof, publicInputs: pub[c]! })).to.equal(
+        true,
+      );
+    }
+  });
+
+  it("rejects a valid proof against another member, round, task, policy bounds or previous state", async function () {
     const update = randomUpdate(5, bounds, 7);
     const { proved, pub } = await proveAndCheck(update, CONTEXT);
     const variants: Record<string, UpdatePublicInputs> = {
@@ -105,6 +136,8 @@ describe("UpdateBounds proofs (test instance)", function () {
       "another d": { ...pub, bounds: packBounds({ ...bounds, d: bounds.d + 1 }) },
       "another lInf": { ...pub, bounds: packBounds({ ...bounds, lInf: BigInt(bounds.lInf) + 1n }) },
       "another commitment": { ...pub, commitment: pub.commitment + 1n },
+      "a previous state (as a later chunk)": { ...pub, previous: pub.commitment },
+      "previous = 1": { ...pub, previous: 1n },
     };
     for (const [label, inputs] of Object.entries(variants)) {
       expect(
@@ -127,22 +160,49 @@ describe("UpdateBounds proofs (test instance)", function () {
     const { proved, pub } = await proveAndCheck(randomUpdate(4, bounds, 11), CONTEXT);
     const { ethers } = await network.create();
     const verifier = await ethers.deployContract("TestUpdateVerifier");
-    const call = (publicSignals: [bigint, bigint, bigint]): Promise<boolean> =>
-      verifier
-        .getFunction("verifyProof")
-        .staticCall(...verifierArguments({ proof: proved.calldata, publicSignals }));
-    expect(await call([pub.commitment, pub.context, pub.bounds])).to.equal(true);
+    const callWith =
+      (calldata: UpdateProof["calldata"]) =>
+      (publicSignals: [bigint, bigint, bigint, bigint]): Promise<boolean> =>
+        verifier
+          .getFunction("verifyProof")
+          .staticCall(...verifierArguments({ proof: calldata, publicSignals }));
+    const call = callWith(proved.calldata);
+    expect(await call([pub.commitment, pub.context, pub.bounds, pub.previous])).to.equal(true);
     expect(
-      await call([pub.commitment, packContext({ ...CONTEXT, round: CONTEXT.round + 1 }), pub.bounds]),
+      await call([
+        pub.commitment,
+        packContext({ ...CONTEXT, round: CONTEXT.round + 1 }),
+        pub.bounds,
+        pub.previous,
+      ]),
     ).to.equal(false);
-    expect(await call([pub.commitment, pub.context, pub.bounds + 1n])).to.equal(false);
-    expect(await call([pub.commitment + 1n, pub.context, pub.bounds])).to.equal(false);
+    expect(await call([pub.commitment, pub.context, pub.bounds + 1n, pub.previous])).to.equal(false);
+    expect(await call([pub.commitment + 1n, pub.context, pub.bounds, pub.previous])).to.equal(false);
+    expect(await call([pub.commitment, pub.context, pub.bounds, 1n])).to.equal(false);
     const gas = await verifier.getFunction("verifyProof").estimateGas(
       ...verifierArguments({
         proof: proved.calldata,
-        publicSignals: [pub.commitment, pub.context, pub.bounds],
+        publicSignals: [pub.commitment, pub.context, pub.bounds, pub.previous],
       }),
     );
     expect(Number(gas)).to.be.greaterThan(150_000);
+
+    // Two chunks: each verifies on chain with the state before it, the second not as a first chunk.
+    const policyBounds = { ...bounds, k: art.params.K + 3 };
+    const update = randomUpdate(art.params.K + 3, policyBounds, 12);
+    const salt = randomSalt();
+    const chunked = await proveUpdateChunks({ update, context: CONTEXT, salt, policyBounds, artifacts: art });
+    const chunkPub = chunkPublicInputs({ update, context: CONTEXT, salt, policyBounds, params: art.params });
+    const signals = (p: UpdatePublicInputs): [bigint, bigint, bigint, bigint] => [
+      p.commitment,
+      p.context,
+      p.bounds,
+      p.previous,
+    ];
+    for (const [c, chunk] of chunked.chunks.entries())
+      expect(await callWith(chunk.calldata)(signals(chunkPub[c]!)), `chunk ${c + 1}`).to.equal(true);
+    expect(await callWith(chunked.chunks[1]!.calldata)(signals({ ...chunkPub[1]!, previous: 0n }))).to.equal(
+      false,
+    );
   });
 });

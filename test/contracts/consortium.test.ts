@@ -469,8 +469,8 @@ describe("Consortium verifying keys (issue 11 point 3)", function () {
     const { consortium, govern, policy, testKey } = await networkHelpers.loadFixture(taskFixture);
     const keyHash = testKey.keyHash;
     const refused: [string, Partial<typeof policy>, bigint, bigint][] = [
-      // k above K = 16
-      ["maxNonZeros", { maxNonZeros: 17 }, 17n, 16n],
+      // k above K = 16 entries per chunk times 128 chunks (MAX_CHUNKS_PER_UPDATE)
+      ["maxNonZeros", { dimension: 4096, maxNonZeros: 2049 }, 2049n, 2048n],
       // d above 2^IDX_BITS = 4096
       ["dimension", { dimension: 4097 }, 4097n, 4096n],
       // lInf at or above 2^(VAL_BITS-1) = 32768
@@ -486,7 +486,7 @@ describe("Consortium verifying keys (issue 11 point 3)", function () {
     await expect(
       govern({
         kind: "CreateTask",
-        policy: { ...policy, dimension: 4096, maxNonZeros: 16, lInfBound: 32767n },
+        policy: { ...policy, dimension: 4096, maxNonZeros: 2048, lInfBound: 32767n },
       }),
     ).to.emit(consortium, "TaskPolicySet");
   });
@@ -494,13 +494,14 @@ describe("Consortium verifying keys (issue 11 point 3)", function () {
   it("reads the limits from the pinned key's declared shape", async function () {
     const { consortium, govern, policy } = await networkHelpers.loadFixture(taskFixture);
     const words = syntheticKey(11n);
-    const small = { maxEntries: 4, indexBits: 8, valueBits: 10 };
+    const small = { maxEntries: 1, indexBits: 8, valueBits: 10 };
     await govern({ kind: "RegisterVerifyingKey", words, shape: small, developmentOnly: true });
     const keyHash = verifyingKeyHash(words);
     const base = { ...policy, verifyingKeyHash: keyHash, dimension: 256, maxNonZeros: 4, lInfBound: 511n };
-    await expect(govern({ kind: "CreateTask", policy: { ...base, maxNonZeros: 5 } }))
+    // One entry per chunk proof, at most 128 chunks.
+    await expect(govern({ kind: "CreateTask", policy: { ...base, maxNonZeros: 129 } }))
       .to.be.revertedWithCustomError(consortium, "Consortium__PolicyExceedsCircuit")
-      .withArgs(keyHash, "maxNonZeros", 5n, 4n);
+      .withArgs(keyHash, "maxNonZeros", 129n, 128n);
     await expect(govern({ kind: "CreateTask", policy: { ...base, dimension: 257 } }))
       .to.be.revertedWithCustomError(consortium, "Consortium__PolicyExceedsCircuit")
       .withArgs(keyHash, "dimension", 257n, 256n);

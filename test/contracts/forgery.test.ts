@@ -39,7 +39,7 @@ describe("a proof forged from the development phase 1 (issue 11 point 10)", func
       (p.lInfBound << 64n) |
       ((p.l2Bound * p.l2Bound) << 128n);
     const { vkey } = await testArtifacts();
-    const forged = forgeDevelopmentProof({ vkey, publicSignals: [commitment, context, bounds] });
+    const forged = forgeDevelopmentProof({ vkey, publicSignals: [commitment, context, bounds, 0n] });
     await expect(
       f.rounds
         .connect(member)

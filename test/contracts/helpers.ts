@@ -35,5 +35,16 @@ const G2_GEN = [
  */
 export function syntheticKey(salt = 1n): bigint[] {
   const ic0 = bn254.G1.Point.BASE.multiply(salt).toAffine();
-  return [...G1_GEN, ...G2_GEN, ...G2_GEN, ...G2_GEN, ic0.x, ic0.y, ...G1_GEN, ...G1_GEN, ...G1_GEN];
+  return [
+    ...G1_GEN,
+    ...G2_GEN,
+    ...G2_GEN,
+    ...G2_GEN,
+    ic0.x,
+    ic0.y,
+    ...G1_GEN,
+    ...G1_GEN,
+    ...G1_GEN,
+    ...G1_GEN,
+  ];
 }

@@ -52,13 +52,20 @@ describe("VerifyingKeyRegistry and Groth16: checks at their boundaries (mutation
     const { registry, vkey, keyHash } = await networkHelpers.loadFixture(registryFixture);
     const context = packContext({ task: 1, round: 1, member: "0x" + "11".repeat(20) });
     const bounds = packBounds({ d: 1000, k: 16, lInf: 4096, l2Sq: 8192n * 8192n });
-    const forged = forgeDevelopmentProof({ vkey, publicSignals: [0n, context, bounds] });
-    expect(await registry.verifyUpdateProof(keyHash, forged.solidity, [0n, context, bounds])).to.equal(true);
+    const forged = forgeDevelopmentProof({ vkey, publicSignals: [0n, context, bounds, 0n] });
+    expect(await registry.verifyUpdateProof(keyHash, forged.solidity, [0n, context, bounds, 0n])).to.equal(
+      true,
+    );
     expect(
-      await registry.verifyUpdateProof(keyHash, forged.solidity, [BN254_SCALAR_FIELD, context, bounds]),
+      await registry.verifyUpdateProof(keyHash, forged.solidity, [BN254_SCALAR_FIELD, context, bounds, 0n]),
     ).to.equal(false);
     expect(
-      await registry.verifyUpdateProof(keyHash, forged.solidity, [0n, context + BN254_SCALAR_FIELD, bounds]),
+      await registry.verifyUpdateProof(keyHash, forged.solidity, [
+        0n,
+        context + BN254_SCALAR_FIELD,
+        bounds,
+        0n,
+      ]),
     ).to.equal(false);
   });
 });

@@ -7,6 +7,7 @@ import {
   loadCircuitArtifacts,
   packContext,
   proveUpdate,
+  proveUpdateChunks,
   randomSalt,
   releaseZkWorkers,
   type CircuitArtifacts,
@@ -120,4 +121,55 @@ export function cachedProofFor(args: Parameters<typeof proveFor>[0]): Promise<Co
     proof.catch(() => memo.delete(key));
   }
   return proof;
+}
+
+export interface ChunkedCommitArgs {
+  envelope: string;
+  commitment: string;
+  links: bigint[];
+  proofs: bigint[][];
+  update: SparseUpdate;
+}
+
+/** An update of `entries` non-zeros spread over the policy's dimension, within its bounds (seeded). */
+export function largeUpdate(policy: Pick<TaskPolicy, "dimension">, entries: number, seed = 1): SparseUpdate {
+  const step = Math.floor(policy.dimension / entries);
+  const indices = Uint32Array.from({ length: entries }, (_, i) => i * step + (seed % step));
+  const values = Int32Array.from({ length: entries }, (_, i) => (((i + 1) * 7919 * seed) % 1600) - 800);
+  return { dimension: policy.dimension, indices, values };
+}
+
+/** Proves `update` in chunks for (task, round, member) and returns commitChunkedUpdate's arguments. */
+export async function proveChunksFor({
+  task,
+  round,
+  member,
+  policy,
+  update,
+}: {
+  task: bigint;
+  round: bigint;
+  member: string;
+  policy: TaskPolicy;
+  update: SparseUpdate;
+}): Promise<ChunkedCommitArgs> {
+  const proved = await proveUpdateChunks({
+    update,
+    context: { task: Number(task), round: Number(round), member },
+    salt: randomSalt(),
+    policyBounds: {
+      d: policy.dimension,
+      k: policy.maxNonZeros,
+      lInf: policy.lInfBound,
+      l2Sq: policy.l2Bound * policy.l2Bound,
+    },
+    artifacts: await testArtifacts(),
+  });
+  return {
+    envelope: envelopeBytes(member, round),
+    commitment: toBeHex(proved.commitment, 32),
+    links: proved.links,
+    proofs: proved.chunks.map((c) => [...c.calldata]),
+    update,
+  };
 }

@@ -838,6 +838,7 @@ describe("Issue 11: no single party corrupts or stalls a task", function () {
             (BigInt(f.policy.maxNonZeros) << 32n) |
             (f.policy.lInfBound << 64n) |
             ((f.policy.l2Bound * f.policy.l2Bound) << 128n),
+          0n,
         ]),
       ).to.equal(true);
     });

@@ -12,6 +12,7 @@ import {
   BN254_SCALAR_FIELD,
   packContext,
   proveUpdate,
+  proveUpdateChunks,
   randomSalt,
   verifierArguments,
   verifyingKeyHash,
@@ -20,6 +21,7 @@ import {
 } from "../../src/zk/index.js";
 import { readKeyFile } from "../../src/zk/setup/index.js";
 import type { Connection } from "./fixtures.js";
+import { syntheticKey } from "./helpers.js";
 import { honestUpdate, testArtifacts } from "./proofs.js";
 
 const connection: Connection = await network.create();
@@ -29,22 +31,7 @@ const Q = BN254_BASE_FIELD;
 const R = BN254_SCALAR_FIELD;
 /** The `test` instance's shape (circuits/instances.json). */
 const TEST_SHAPE = { maxEntries: 16, indexBits: 12, valueBits: 16 };
-type Signals = [bigint, bigint, bigint];
-
-/** BN254 generators (EIP-197), G2 in the registry's (x_im, x_re, y_im, y_re) order. */
-const G1_GEN = [1n, 2n];
-const G2_GEN = [
-  11559732032986387107991004021392285783925812861821192530917403151452391805634n,
-  10857046999023057135944570762232829481370756359578518086990519993285655852781n,
-  4082367875863433681332203403145435568316851327593401208105741076214120093531n,
-  8495653923123431417604973247489272438418190587263600148770280649306958101930n,
-];
-
-/** A well-formed key that is not any circuit's: every point a generator; `salt` varies IC[0] (salt·G1). */
-function syntheticKey(salt = 1n): bigint[] {
-  const ic0 = bn254.G1.Point.BASE.multiply(salt).toAffine();
-  return [...G1_GEN, ...G2_GEN, ...G2_GEN, ...G2_GEN, ic0.x, ic0.y, ...G1_GEN, ...G1_GEN, ...G1_GEN];
-}
+type Signals = [bigint, bigint, bigint, bigint];
 
 /** A point on the G2 twist outside the r-torsion subgroup (the curve's cofactor is huge, so x = 1 gives one). */
 function twistPointOutsideSubgroup(): bigint[] {
@@ -93,6 +80,26 @@ async function registeredFixture() {
   return { ...f, generated, proof: proved.calldata, signals };
 }
 
+/** The `test` key registered and the three chunk proofs of one 40-entry update (K = 16). */
+async function chunkedFixture() {
+  const f = await emptyRegistryFixture();
+  await f.harness.register(f.words, TEST_SHAPE, true);
+  const dimension = 1024;
+  const context = { task: 7, round: 3, member: f.deployer.address };
+  const indices = Uint32Array.from({ length: 40 }, (_, i) => 3 + i * 25);
+  const values = Int32Array.from({ length: 40 }, (_, i) => ((i * 733) % 4000) - 2000);
+  const proved = await proveUpdateChunks({
+    update: { dimension, indices, values },
+    context,
+    salt: randomSalt(),
+    policyBounds: { d: dimension, k: 48, lInf: 4096, l2Sq: 10n ** 9n },
+    artifacts: await testArtifacts(),
+  });
+  const proofs = proved.chunks.map((c) => c.calldata);
+  const signals = proved.chunks.map((c) => c.publicSignals.map((s) => BigInt(s)) as Signals);
+  return { ...f, proved, proofs, signals };
+}
+
 const withWord = <T extends bigint[]>(words: readonly bigint[], i: number, value: bigint): T => {
   const copy = [...words] as T;
   copy[i] = value;
@@ -112,7 +119,7 @@ describe("VerifyingKeyRegistry and the generic Groth16 verifier", function () {
 
     it("rejects the proof for any other public signal", async function () {
       const { registry, keyHash, proof, signals } = await networkHelpers.loadFixture(registeredFixture);
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 4; i++) {
         const tampered = withWord<Signals>(signals, i, (signals[i]! + 1n) % R);
         expect(await registry.verifyUpdateProof(keyHash, proof, tampered), `signal ${i}`).to.equal(false);
       }
@@ -134,12 +141,14 @@ describe("VerifyingKeyRegistry and the generic Groth16 verifier", function () {
 
     it("rejects a signal not below the scalar field r, even one congruent to the proven signal", async function () {
       const { registry, keyHash, proof, signals } = await networkHelpers.loadFixture(registeredFixture);
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < 4; i++) {
         const aliased = withWord<Signals>(signals, i, signals[i]! + R);
         expect(await registry.verifyUpdateProof(keyHash, proof, aliased), `signal ${i}`).to.equal(false);
       }
-      expect(await registry.verifyUpdateProof(keyHash, proof, [R, signals[1], signals[2]])).to.equal(false);
-      expect(await registry.verifyUpdateProof(keyHash, proof, [2n ** 256n - 1n, 0n, 0n])).to.equal(false);
+      expect(
+        await registry.verifyUpdateProof(keyHash, proof, [R, signals[1], signals[2], signals[3]]),
+      ).to.equal(false);
+      expect(await registry.verifyUpdateProof(keyHash, proof, [2n ** 256n - 1n, 0n, 0n, 0n])).to.equal(false);
     });
 
     it("rejects a coordinate not below the base field q, even one congruent to the proven coordinate", async function () {
@@ -177,6 +186,71 @@ describe("VerifyingKeyRegistry and the generic Groth16 verifier", function () {
           `TestUpdateVerifier.verifyProof ${viaGenerated} (${((Number(viaRegistry) / Number(viaGenerated) - 1) * 100).toFixed(1)}%)`,
       );
       expect(viaRegistry * 100n).to.be.at.most(viaGenerated * 115n);
+    });
+  });
+
+  describe("verifyUpdateProofs (one update's chunk proofs, batched)", function () {
+    it("accepts the chunk proofs of a real 3-chunk update, each chaining to the one before", async function () {
+      const { registry, keyHash, proofs, signals, proved } = await networkHelpers.loadFixture(chunkedFixture);
+      expect(proofs).to.have.length(3);
+      // Chunk i starts where chunk i - 1 ended; the first starts from 0, the last ends in the commitment.
+      expect(signals.map((s) => s[3])).to.deep.equal([0n, ...proved.links]);
+      expect(signals.map((s) => s[0])).to.deep.equal([...proved.links, proved.commitment]);
+      expect(await registry.verifyUpdateProofs(keyHash, proofs, signals)).to.equal(true);
+      for (let i = 0; i < 3; i++) {
+        expect(await registry.verifyUpdateProof(keyHash, proofs[i]!, signals[i]!), `chunk ${i}`).to.equal(
+          true,
+        );
+      }
+      expect(await registry.verifyUpdateProofs(keyHash, proofs.slice(0, 2), signals.slice(0, 2))).to.equal(
+        true,
+      );
+    });
+
+    it("refuses the batch when any one proof is wrong, wherever it stands", async function () {
+      const { registry, keyHash, proofs, signals } = await networkHelpers.loadFixture(chunkedFixture);
+      for (let i = 0; i < 3; i++) {
+        // -C is on the curve: only the combined pairing equation can notice.
+        const tampered = proofs.map((p, j) => (j === i ? withWord<SolidityProof>(p, 7, Q - p[7]) : p));
+        expect(await registry.verifyUpdateProofs(keyHash, tampered, signals), `proof ${i}`).to.equal(false);
+        const shifted = signals.map((s, j) => (j === i ? withWord<Signals>(s, 2, s[2] + 1n) : s));
+        expect(await registry.verifyUpdateProofs(keyHash, proofs, shifted), `signals ${i}`).to.equal(false);
+      }
+    });
+
+    it("refuses reordered, dropped and duplicated chunks", async function () {
+      const { registry, keyHash, proofs, signals } = await networkHelpers.loadFixture(chunkedFixture);
+      const swapped = [proofs[1]!, proofs[0]!, proofs[2]!];
+      expect(await registry.verifyUpdateProofs(keyHash, swapped, signals)).to.equal(false);
+      // Chunk 2 presented as following chunk 0 (chunk 1 dropped): its previous is not chunk 0's state.
+      const dropped: Signals[] = [signals[0]!, withWord<Signals>(signals[2]!, 3, signals[0]![0])];
+      expect(await registry.verifyUpdateProofs(keyHash, [proofs[0]!, proofs[2]!], dropped)).to.equal(false);
+      // Two proofs of one statement cannot stand in for a missing one either.
+      expect(
+        await registry.verifyUpdateProofs(keyHash, [proofs[0]!, proofs[0]!], [signals[0]!, signals[1]!]),
+      ).to.equal(false);
+    });
+
+    it("refuses empty and mismatched batches and non-canonical signals, and reverts for an unknown key", async function () {
+      const { registry, keyHash, proofs, signals } = await networkHelpers.loadFixture(chunkedFixture);
+      expect(await registry.verifyUpdateProofs(keyHash, [], [])).to.equal(false);
+      expect(await registry.verifyUpdateProofs(keyHash, proofs, signals.slice(0, 2))).to.equal(false);
+      const aliased = signals.map((s, j) => (j === 1 ? withWord<Signals>(s, 1, s[1] + R) : s));
+      expect(await registry.verifyUpdateProofs(keyHash, proofs, aliased)).to.equal(false);
+      const unknown = hexlify(randomBytes(32));
+      await expect(registry.verifyUpdateProofs(unknown, proofs, signals))
+        .to.be.revertedWithCustomError(registry, "VerifyingKeyRegistry__UnknownKey")
+        .withArgs(unknown);
+    });
+
+    it("costs less gas for three chunks than three single verifications", async function () {
+      const { registry, keyHash, proofs, signals } = await networkHelpers.loadFixture(chunkedFixture);
+      const batched = await registry.verifyUpdateProofs.estimateGas(keyHash, proofs, signals);
+      let single = 0n;
+      for (let i = 0; i < 3; i++)
+        single += await registry.verifyUpdateProof.estimateGas(keyHash, proofs[i]!, signals[i]!);
+      console.log(`      gas (as transactions): 3 chunks batched ${batched}, one by one ${single}`);
+      expect(batched).to.be.below(single);
     });
   });
 
@@ -228,7 +302,7 @@ describe("VerifyingKeyRegistry and the generic Groth16 verifier", function () {
       }
     });
 
-    it("refuses any word count but 22", async function () {
+    it("refuses any word count but 24", async function () {
       const { harness, registry, words } = await networkHelpers.loadFixture(emptyRegistryFixture);
       for (const key of [[], words.slice(0, 21), [...words, 1n], [...words, ...words.slice(14, 16)]]) {
         await expect(harness.register(key, TEST_SHAPE, true))

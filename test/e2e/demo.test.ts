@@ -380,7 +380,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       expect(text).to.include(`${m.member.slice(0, 8)}…${m.member.slice(-4)}`);
   });
 
-  it("runs the whole protocol on a model of real size: the large instance (d <= 2^20) and a 103k-parameter preset", async function () {
+  it("runs the whole protocol on a model of real size: the large instance (d <= 2^20), a 103k-parameter preset, k = 1,000 proven in 8 chunks", async function () {
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-large-"));
     const run = await runCli(
       [
@@ -393,16 +393,38 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         "3",
         "--rounds",
         "1",
+        "--k",
+        "1000",
       ].concat(["--out", dir]),
     );
     expect(run.code, run.stderr).to.equal(0);
     const large = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
     expect(large.task.parameters).to.equal(103_298);
     expect(large.circuit).to.include({ instance: "large", maxEntries: 128 });
-    expect(large.rounds[0]).to.include({ status: "finalized", committed: 3 });
+    expect(large.policy.maxNonZeros).to.equal(1000);
+    // Every member's 1,000 entries were proven in ceil(1000 / 128) = 8 chunks, committed in one transaction
+    // each, recomputed by the aggregator and both auditors from the payload: all three included, finalized.
+    expect(large.rounds[0]).to.include({ status: "finalized", committed: 3, chunksMedian: 8 });
+    expect(large.rounds[0]!.rejected).to.deep.equal([]);
+    expect(large.rounds[0]!.audit.map((a) => a.matches)).to.deep.equal([true, true]);
     expect(large.rounds[0]!.bytes.dense).to.equal(4 * 103_298);
-    expect(large.rounds[0]!.bytes.sparseMedian).to.be.lessThan(1_000);
+    expect(large.rounds[0]!.bytes.sparseMedian).to.be.within(3_000, 4_000);
     expect((await stat(join(dir, "weights.bin"))).size).to.equal(4 * 103_298);
+  });
+
+  it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line", async function () {
+    for (const [args, pattern] of [
+      [
+        ["--circuit", "large", "--model", "preset:ai4i-large-mlp-v1", "--k", "20000"],
+        /^error: .*maxNonZeros 20000 exceeds the circuit's 16384 \(128 entries per chunk proof, at most 128 chunks\)/,
+      ],
+      [["--k", "5000"], /^error: .*maxNonZeros must be in 1\.\.dimension/],
+    ] as const) {
+      const run = await runCli(["demo", ...args, "--quiet", "--out", join(out, `bad-k-${args.length}`)]);
+      expect(run.code, run.stderr).to.not.equal(0);
+      expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
+      expect(run.stderr).to.match(pattern);
+    }
   });
 
   it("refuses bad options with one error line and a non-zero exit", async function () {

@@ -345,10 +345,10 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await page.getByText("What each bound of the policy means").click();
     await page.getByText("2×lInfBound must fit the circuit's value bits").waitFor();
     const field = page.getByLabel("Task policy (JSON)");
-    await field.fill(JSON.stringify({ ...policy, maxNonZeros: 200 }, jsonReplacer));
+    await field.fill(JSON.stringify({ ...policy, maxNonZeros: 2049 }, jsonReplacer));
     await page.getByRole("button", { name: "Propose" }).click();
     expect(await notice(page, "exceeds")).to.equal(
-      "invalid task policy: maxNonZeros 200 exceeds the circuit's 16 entries",
+      "invalid task policy: maxNonZeros 2049 exceeds the circuit's 2048 (16 entries per chunk proof, at most 128 chunks)",
     );
     expect(state.sent).to.deep.equal([]);
     expect(await axeViolations(page), "policy form").to.deep.equal([]);

@@ -79,7 +79,13 @@ describe("draftTaskPolicy", function () {
   });
 
   it("refuses a k beyond the circuit and an L-infinity bound beyond its value range", function () {
-    expect(refusal({ ...BASE, settings: { maxNonZeros: 129 } }).code).to.equal("circuit-k");
+    // K = 4 entries per chunk proof, at most 128 chunks: k <= 512 (d = 1778 would allow more).
+    const small = { ...BASE.verifyingKey, shape: { ...BASE.verifyingKey.shape, maxEntries: 4 } };
+    const { code, message } = refusal({ ...BASE, verifyingKey: small, settings: { maxNonZeros: 513 } });
+    expect(code).to.equal("circuit-k");
+    expect(message).to.contain(
+      "513 exceeds the circuit's 512 (4 entries per chunk proof, at most 128 chunks)",
+    );
     expect(refusal({ ...BASE, settings: { lInfBound: 2n ** 15n } }).code).to.equal("circuit-linf");
   });
 

@@ -9,11 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { bn254 } from "@noble/curves/bn254.js";
-import { poseidon16, poseidon2, poseidon3 } from "poseidon-lite";
+import { poseidon16, poseidon2, poseidon3, poseidon5 } from "poseidon-lite";
 import {
   BN254_BASE_FIELD,
   BN254_SCALAR_FIELD,
+  advanceState,
+  buildChunkWitnessInputs,
   buildWitnessInput,
+  chunkCount,
+  chunkPublicInputs,
   canonicalJson,
   checkUpdateAgainstBounds,
   committedDevelopmentKey,
@@ -35,7 +39,10 @@ import {
   ZkWitnessError,
   randomSalt,
   registrableKey,
+  startState,
+  stateCommitment,
   toPublicSignals,
+  updateChunks,
   unpackBounds,
   unpackContext,
   verifyingKeyHash,
@@ -119,9 +126,22 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     refused(() =>
       checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, l2Sq: sum - 1n }, params: PARAMS }),
     );
+    // k bounds the whole update, proven in chunks of K: k > K and more than K entries are fine.
+    checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, k: 5 }, params: PARAMS });
+    const five = update(256, [0, 1, 2, 3, 255], [1, 1, 1, 1, 1]);
+    checkUpdateAgainstBounds({ update: five, bounds: { ...bounds, k: 5 }, params: PARAMS });
     refused(
-      () => checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, k: 5 }, params: PARAMS }),
-      "k > K",
+      () => checkUpdateAgainstBounds({ update: five, bounds: { ...bounds, k: 4 }, params: PARAMS }),
+      "5 entries, k = 4",
+    );
+    refused(
+      () =>
+        checkUpdateAgainstBounds({
+          update: update(256, [0, 1, 2, 3, 3], [1, 1, 1, 1, 1]),
+          bounds: { ...bounds, k: 5 },
+          params: PARAMS,
+        }),
+      "a repeated index past the first K entries",
     );
     refused(
       () => checkUpdateAgainstBounds({ update: ok, bounds: { ...bounds, k: 1 }, params: PARAMS }),
@@ -190,12 +210,14 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
 
   it("the commitment takes salts below r, contexts below 2^224 and counts up to K, and entries of its width", () => {
     const entries = [1n, 2n, 0n, 0n];
-    const base = { context: 5n, salt: 7n, entries, count: 2, params: PARAMS };
+    const base = { context: 5n, salt: 7n, entries, count: 2, lInf: 100n, params: PARAMS };
     const reference = commitmentFromEntries(base);
     expect(commitmentFromEntries({ ...base, salt: BN254_SCALAR_FIELD - 1n })).to.not.equal(reference);
     expect(commitmentFromEntries({ ...base, context: (1n << 224n) - 1n })).to.not.equal(reference);
     expect(commitmentFromEntries({ ...base, count: 4 })).to.not.equal(reference);
     expect(commitmentFromEntries({ ...base, count: 0 })).to.not.equal(reference);
+    // lInf is in the state: the sum of squares of the values the entries encode.
+    expect(commitmentFromEntries({ ...base, lInf: 101n })).to.not.equal(reference);
     refused(() => commitmentFromEntries({ ...base, salt: BN254_SCALAR_FIELD }));
     refused(() => commitmentFromEntries({ ...base, salt: -1n }));
     refused(() => commitmentFromEntries({ ...base, context: 1n << 224n }));
@@ -213,7 +235,67 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     const u = update(256, [3, 9], [4, -4]);
     const packed = packEntries({ update: u, lInf: 100n, K: 4, valBits: 10, idxBits: 8 });
     expect(computeCommitment({ context: 5n, salt: 7n, update: u, lInf: 100n, params: PARAMS })).to.equal(
-      commitmentFromEntries({ context: 5n, salt: 7n, entries: packed, count: 2, params: PARAMS }),
+      commitmentFromEntries({ context: 5n, salt: 7n, entries: packed, count: 2, lInf: 100n, params: PARAMS }),
+    );
+  });
+
+  it("the running state: startState's bounds, advanceState's count, chunkCount's and updateChunks' borders", () => {
+    refused(() => startState({ context: 5n, salt: BN254_SCALAR_FIELD }));
+    refused(() => startState({ context: 1n << 224n, salt: 7n }));
+    const start = startState({ context: (1n << 224n) - 1n, salt: BN254_SCALAR_FIELD - 1n });
+    expect(start).to.deep.equal({
+      chain: poseidon2([(1n << 224n) - 1n, BN254_SCALAR_FIELD - 1n]),
+      sumSquares: 0n,
+      next: 0n,
+      count: 0n,
+    });
+    const entries = [(3n << 10n) | 104n, (9n << 10n) | 96n, 0n, 0n];
+    const step = { state: start, entries, lInf: 100n, params: PARAMS };
+    expect(advanceState({ ...step, count: 2 })).to.deep.include({ sumSquares: 32n, next: 10n, count: 2n });
+    // An empty chunk leaves the sum and the next index where they were, and still moves the chain.
+    const after = advanceState({ ...step, count: 2 });
+    const empty = advanceState({ ...step, state: after, entries: [0n, 0n, 0n, 0n], count: 0 });
+    expect(empty).to.deep.include({ sumSquares: 32n, next: 10n, count: 2n });
+    expect(empty.chain).to.not.equal(after.chain);
+    advanceState({ ...step, count: 4 });
+    advanceState({ ...step, count: 0 });
+    refused(() => advanceState({ ...step, count: 5 }), "count > K");
+    refused(() => advanceState({ ...step, count: -1 }));
+    refused(() => advanceState({ ...step, count: 1.5 }));
+    expect(stateCommitment({ context: 5n, state: after })).to.equal(
+      poseidon5([5n, after.chain, after.sumSquares, after.next, after.count]),
+    );
+    expect([0, 1, 4, 5, 8, 9].map((n) => chunkCount({ entries: n, K: 4 }))).to.deep.equal([1, 1, 1, 2, 2, 3]);
+    // Chunks of exactly K entries in index order, the last partial; the border keeps the order.
+    const nine = update(256, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const chunks = updateChunks({ context: 5n, salt: 7n, update: nine, lInf: 100n, params: PARAMS });
+    expect(chunks.map((c) => c.count)).to.deep.equal([4, 4, 1]);
+    expect(chunks.map((c) => c.previous)).to.deep.equal([0n, chunks[0]!.commitment, chunks[1]!.commitment]);
+    expect(chunks[1]!.before).to.deep.equal(chunks[0]!.after);
+    expect(chunks[2]!.after).to.deep.include({ sumSquares: 285n, next: 10n, count: 9n });
+    const four = update(256, [1, 2, 3, 4], [1, 1, 1, 1]);
+    expect(updateChunks({ context: 5n, salt: 7n, update: four, lInf: 100n, params: PARAMS })).to.have.length(
+      1,
+    );
+    const atBorder = (fifth: number) =>
+      updateChunks({
+        context: 5n,
+        salt: 7n,
+        update: update(256, [1, 2, 3, 10, fifth], [1, 1, 1, 1, 1]),
+        lInf: 100n,
+        params: PARAMS,
+      });
+    expect(atBorder(11)).to.have.length(2);
+    refused(() => atBorder(10), "the same index on both sides of a border");
+    refused(() => atBorder(9), "an index going back across a border");
+    refused(() =>
+      updateChunks({
+        context: 5n,
+        salt: 7n,
+        update: { ...nine, values: Int32Array.from([1, 2]) },
+        lInf: 100n,
+        params: PARAMS,
+      }),
     );
   });
 
@@ -257,7 +339,9 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     expect(verifyingKeyWords(bare)).to.deep.equal(words);
     refused(() => verifyingKeyWords({ ...vkey, protocol: "plonk" }));
     refused(() => verifyingKeyWords({ ...vkey, curve: "bls12381" }));
-    refused(() => verifyingKeyWords({ ...vkey, nPublic: 4 }));
+    expect(vkey.nPublic).to.equal(4);
+    refused(() => verifyingKeyWords({ ...vkey, nPublic: 3 }));
+    refused(() => verifyingKeyWords({ ...vkey, nPublic: 5 }));
     refused(() => verifyingKeyWords([] as unknown as Record<string, unknown>));
     refused(() => verifyingKeyWords({ ...vkey, IC: (vkey.IC as unknown[]).slice(1) }));
     refused(() => verifyingKeyWords({ ...vkey, vk_alpha_1: [...alpha.slice(0, 2), "2"] }), "z = 2");
@@ -300,7 +384,14 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
   it("takes zero as a context, bounds, salt and the smallest K, and exactly K entries", () => {
     expect(unpackContext(0n)).to.deep.equal({ task: 0, round: 0, member: "0x" + "00".repeat(20) });
     expect(unpackBounds(0n)).to.deep.equal({ d: 0, k: 0, lInf: 0n, l2Sq: 0n });
-    commitmentFromEntries({ context: 0n, salt: 0n, entries: [0n, 0n, 0n, 0n], count: 0, params: PARAMS });
+    commitmentFromEntries({
+      context: 0n,
+      salt: 0n,
+      entries: [0n, 0n, 0n, 0n],
+      count: 0,
+      lInf: 0n,
+      params: PARAMS,
+    });
     const empty = update(8, [], []);
     refused(() => packEntries({ update: empty, lInf: 1n, K: 0, valBits: 10 }), "K = 0, even for no entries");
     expect(packEntries({ update: update(8, [5], [1]), lInf: 1n, K: 1, valBits: 10 })).to.have.length(1);
@@ -308,25 +399,53 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     expect(full.map((e) => e >> 10n)).to.deep.equal([1n, 2n, 3n, 4n]);
   });
 
-  it("the commitment is the documented Poseidon chain over lanes of whole entries, 15 lanes per hash", () => {
-    // 18-bit entries: 14 per lane; K = 224 fills exactly 16 lanes, so two hashes after the header.
+  it("the commitment is the documented state over a Poseidon chain of lanes: count and 14 lanes, then 15 per hash", () => {
+    // 18-bit entries: 14 per lane; K = 224 fills exactly 16 lanes: Poseidon(chain, count, 14 lanes), then
+    // Poseidon(chain, 2 lanes).
     const params: CircuitParams = { K: 224, IDX_BITS: 8, VAL_BITS: 10 };
     const entries = Array.from({ length: 224 }, (_, i) => BigInt((i * 7919 + 13) % 2 ** 18));
     const lanes = Array.from({ length: 16 }, (_, l) =>
       entries.slice(14 * l, 14 * l + 14).reduce((lane, e, t) => lane | (e << BigInt(18 * t)), 0n),
     );
     expect(packLanes({ entries, params })).to.deep.equal(lanes);
-    const h0 = poseidon3([5n, 7n, 224n]);
-    const h1 = poseidon16([h0, ...lanes.slice(0, 15)]);
-    const expected = poseidon2([h1, lanes[15]!]);
-    expect(commitmentFromEntries({ context: 5n, salt: 7n, entries, count: 224, params })).to.equal(expected);
-    // Exactly 15 lanes (K = 210): one hash after the header, no empty second one.
+    const lInf = 300n;
+    const stateOf = (count: number, chain: bigint) => {
+      const active = entries.slice(0, count);
+      const sumSquares = active.reduce((sum, e) => sum + ((e & 1023n) - lInf) ** 2n, 0n);
+      const next = count === 0 ? 0n : (active[count - 1]! >> 10n) + 1n;
+      return poseidon5([5n, chain, sumSquares, next, BigInt(count)]);
+    };
+    const start = poseidon2([5n, 7n]);
+    const chain16 = poseidon3([poseidon16([start, 224n, ...lanes.slice(0, 14)]), lanes[14]!, lanes[15]!]);
+    expect(commitmentFromEntries({ context: 5n, salt: 7n, entries, count: 224, lInf, params })).to.equal(
+      stateOf(224, chain16),
+    );
+    // Exactly 15 lanes (K = 210): one Poseidon(16), then one Poseidon(2).
     const params15: CircuitParams = { K: 210, IDX_BITS: 8, VAL_BITS: 10 };
-    const entries15 = entries.slice(0, 210);
-    const only = poseidon16([poseidon3([5n, 7n, 3n]), ...lanes.slice(0, 15)]);
+    const chain15 = poseidon2([poseidon16([start, 3n, ...lanes.slice(0, 14)]), lanes[14]!]);
     expect(
-      commitmentFromEntries({ context: 5n, salt: 7n, entries: entries15, count: 3, params: params15 }),
-    ).to.equal(only);
+      commitmentFromEntries({
+        context: 5n,
+        salt: 7n,
+        entries: entries.slice(0, 210),
+        count: 3,
+        lInf,
+        params: params15,
+      }),
+    ).to.equal(stateOf(3, chain15));
+    // Exactly 14 lanes (K = 196): one Poseidon(16) and no second hash.
+    const params14: CircuitParams = { K: 196, IDX_BITS: 8, VAL_BITS: 10 };
+    const chain14 = poseidon16([start, 0n, ...lanes.slice(0, 14)]);
+    expect(
+      commitmentFromEntries({
+        context: 5n,
+        salt: 7n,
+        entries: entries.slice(0, 196),
+        count: 0,
+        lInf,
+        params: params14,
+      }),
+    ).to.equal(stateOf(0, chain14));
   });
 
   it("randomSalt draws distinct, full-size field elements", () => {
@@ -348,8 +467,73 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     const entries = packEntries({ update: args.update, lInf: 100n, K: 4, valBits: 10, idxBits: 8 });
     expect(input.entries).to.deep.equal(entries.map(String));
     const pub = publicInputsFor(args);
-    expect(toPublicSignals(pub)).to.deep.equal([input.commitment, input.context, input.bounds]);
-    expect(toPublicSignals({ commitment: 1n, context: 2n, bounds: 3n })).to.deep.equal(["1", "2", "3"]);
+    expect(toPublicSignals(pub)).to.deep.equal([
+      input.commitment,
+      input.context,
+      input.bounds,
+      input.previous,
+    ]);
+    expect(input.previous).to.equal("0");
+    expect(toPublicSignals({ commitment: 1n, context: 2n, bounds: 3n, previous: 4n })).to.deep.equal([
+      "1",
+      "2",
+      "3",
+      "4",
+    ]);
+  });
+
+  it("an update of K entries is one chunk, K + 1 two: the one-chunk builders refuse it, the chunk builders chain", () => {
+    const args = {
+      context: { task: 1, round: 2, member: MEMBER },
+      salt: 11n,
+      policyBounds: { d: 256, k: 5, lInf: 100n, l2Sq: 1000n },
+      params: PARAMS,
+    };
+    const four = { ...args, update: update(256, [1, 2, 3, 4], [1, 2, 3, 4]) };
+    expect(buildChunkWitnessInputs(four)).to.deep.equal([buildWitnessInput(four)]);
+    const five = { ...args, update: update(256, [1, 2, 3, 4, 200], [1, 2, 3, 4, -5]) };
+    expect(() => buildWitnessInput(five))
+      .to.throw(ZkInputError)
+      .with.property("message")
+      .that.matches(/2 chunk proofs/);
+    refused(() => publicInputsFor(five));
+    const inputs = buildChunkWitnessInputs(five);
+    const pub = chunkPublicInputs(five);
+    expect(inputs.map((i) => i.active)).to.deep.equal([
+      ["1", "1", "1", "1"],
+      ["1", "0", "0", "0"],
+    ]);
+    expect(inputs.map((i) => [i.commitment, i.context, i.bounds, i.previous])).to.deep.equal(
+      pub.map(toPublicSignals),
+    );
+    expect(pub[0]!.previous).to.equal(0n);
+    expect(pub[1]!.previous).to.equal(pub[0]!.commitment);
+    // Chunk 2 opens chunk 1's state: the chain, 1 + 4 + 9 + 16, one past index 4, four entries.
+    const [first] = updateChunks({
+      context: BigInt(inputs[0]!.context),
+      salt: 11n,
+      update: five.update,
+      lInf: 100n,
+      params: PARAMS,
+    });
+    expect([
+      inputs[1]!.chainIn,
+      inputs[1]!.sumSquaresIn,
+      inputs[1]!.nextIn,
+      inputs[1]!.countIn,
+    ]).to.deep.equal([first!.after.chain.toString(), "30", "5", "4"]);
+    expect(
+      stateCommitment({
+        context: BigInt(inputs[0]!.context),
+        state: { chain: first!.after.chain, sumSquares: 30n, next: 5n, count: 4n },
+      }),
+    ).to.equal(pub[1]!.previous);
+    // The update's commitment is the last chunk's.
+    expect(computeCommitment({ ...five, context: BigInt(inputs[0]!.context), lInf: 100n })).to.equal(
+      pub[1]!.commitment,
+    );
+    // k bounds the whole update: 5 entries need k >= 5.
+    refused(() => buildChunkWitnessInputs({ ...five, policyBounds: { ...five.policyBounds, k: 4 } }));
   });
 
   it("verifyingKeyWords refuses a key that is not an object, and only the G2 point at infinity", async () => {
@@ -482,7 +666,7 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     refused(() => toSolidityProof({ ...proof, pi_a: undefined as unknown as string[] }), "no A");
   });
 
-  it("proving refuses a witness that breaks a constraint with ZkWitnessError; verifying wants three signals", async function () {
+  it("proving refuses a witness that breaks a constraint with ZkWitnessError; verifying wants four signals", async function () {
     this.timeout(120_000);
     const artifacts = await loadCircuitArtifacts({ instance: "test" });
     const input = buildWitnessInput({
@@ -510,9 +694,19 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
       await verifyUpdateProof({
         vkey: artifacts.vkey,
         proof: proved.proof,
-        publicInputs: proved.publicSignals.slice(0, 2),
+        publicInputs: proved.publicSignals.slice(0, 3),
       });
-      expect.fail("verified against two signals");
+      expect.fail("verified against three signals");
+    } catch (error) {
+      expect(error).to.be.instanceOf(ZkInputError);
+    }
+    try {
+      await verifyUpdateProof({
+        vkey: artifacts.vkey,
+        proof: proved.proof,
+        publicInputs: [...proved.publicSignals, "0"],
+      });
+      expect.fail("verified against five signals");
     } catch (error) {
       expect(error).to.be.instanceOf(ZkInputError);
     }

@@ -31,7 +31,7 @@ function syntheticVkey(): Record<string, unknown> {
   return {
     protocol: "groth16",
     curve: "bn128",
-    nPublic: 3,
+    nPublic: 4,
     vk_alpha_1: ["1", "2", "1"],
     vk_beta_2: G2_GEN_SNARKJS,
     vk_gamma_2: G2_GEN_SNARKJS,
@@ -45,6 +45,7 @@ function syntheticVkey(): Record<string, unknown> {
         "9918110051302171585080402603319702774565515993150576347155970296011118125764",
         "1",
       ],
+      ["1", "2", "1"],
       ["1", "2", "1"],
       ["1", "2", "1"],
     ],
@@ -79,6 +80,8 @@ describe("verifying key words and hash (registry layout)", function () {
       2n,
       1n,
       2n,
+      1n,
+      2n,
     ]);
   });
 
@@ -93,10 +96,10 @@ describe("verifying key words and hash (registry layout)", function () {
   it("refuses a key of another protocol, curve or signal count", function () {
     expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), protocol: "plonk" }), /protocol must be/);
     expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), curve: "bls12381" }), /curve must be/);
-    expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), nPublic: 2 }), /nPublic must be 3/);
+    expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), nPublic: 3 }), /nPublic must be 4/);
     const ic = syntheticVkey().IC as unknown[];
-    expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), IC: ic.slice(0, 3) }), /IC must list 4/);
-    expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), IC: undefined }), /IC must list 4/);
+    expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), IC: ic.slice(0, 4) }), /IC must list 5/);
+    expectInputError(() => verifyingKeyWords({ ...syntheticVkey(), IC: undefined }), /IC must list 5/);
   });
 
   it("refuses coordinates that are not decimal base-field elements", function () {
@@ -114,8 +117,8 @@ describe("verifying key words and hash (registry layout)", function () {
     const vk = syntheticVkey();
     expectInputError(() => verifyingKeyWords({ ...vk, vk_alpha_1: ["1", "3", "1"] }), /vk_alpha_1 is not on/);
     expectInputError(
-      () => verifyingKeyWords({ ...vk, IC: [...(vk.IC as unknown[]).slice(0, 3), ["0", "0", "1"]] }),
-      /IC\[3\] is not on/,
+      () => verifyingKeyWords({ ...vk, IC: [...(vk.IC as unknown[]).slice(0, 4), ["0", "0", "1"]] }),
+      /IC\[4\] is not on/,
     );
     expectInputError(
       () =>
@@ -142,9 +145,9 @@ describe("verifying key words and hash (registry layout)", function () {
 
   it("hashes only words in the registry's layout", function () {
     const words = verifyingKeyWords(syntheticVkey());
-    expectInputError(() => verifyingKeyHash(words.slice(1)), /has 22 words, got 21/);
-    expectInputError(() => verifyingKeyHash([...words.slice(1), -1n]), /word 21 is not a uint256/);
-    expectInputError(() => verifyingKeyHash([...words.slice(1), 1n << 256n]), /word 21 is not a uint256/);
+    expectInputError(() => verifyingKeyHash(words.slice(1)), /has 24 words, got 23/);
+    expectInputError(() => verifyingKeyHash([...words.slice(1), -1n]), /word 23 is not a uint256/);
+    expectInputError(() => verifyingKeyHash([...words.slice(1), 1n << 256n]), /word 23 is not a uint256/);
   });
 
   it("the committed test key file is the generated TestUpdateVerifier's key in snarkjs's template order", async function () {
@@ -155,7 +158,7 @@ describe("verifying key words and hash (registry layout)", function () {
     const source = readFileSync(sol, "utf8");
     const names = ["alphax", "alphay"];
     for (const p of ["beta", "gamma", "delta"]) names.push(`${p}x1`, `${p}x2`, `${p}y1`, `${p}y2`);
-    for (let i = 0; i < 4; i++) names.push(`IC${i}x`, `IC${i}y`);
+    for (let i = 0; i < 5; i++) names.push(`IC${i}x`, `IC${i}y`);
     const constants = names.map((n) => {
       const m = new RegExp(`uint256 constant ${n} *= *(\\d+);`).exec(source);
       expect(m, n).to.not.equal(null);

@@ -18,7 +18,7 @@ export declare namespace IFederatedRounds {
     }
 
   export interface FederatedRoundsInterface extends Interface {
-    getFunction(nameOrSignature: "ENVELOPE_BYTES_PER_ENTRY" | "ENVELOPE_OVERHEAD_BYTES" | "SNARK_SCALAR_FIELD" | "abandonRound" | "attest" | "closeRound" | "commitUpdate" | "commitmentOf" | "consortium" | "finalizeRound" | "getRound" | "hasAttested" | "lastFinalized" | "openRound" | "publishAggregate" | "resolveDispute" | "roundCount" | "verifyingKeys"): FunctionFragment;
+    getFunction(nameOrSignature: "ENVELOPE_BYTES_PER_ENTRY" | "ENVELOPE_OVERHEAD_BYTES" | "SNARK_SCALAR_FIELD" | "abandonRound" | "attest" | "closeRound" | "commitChunkedUpdate" | "commitUpdate" | "commitmentOf" | "consortium" | "finalizeRound" | "getRound" | "hasAttested" | "lastFinalized" | "openRound" | "publishAggregate" | "resolveDispute" | "roundCount" | "verifyingKeys"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "AggregateAttested" | "AggregatePublished" | "RoundAbandoned" | "RoundClosed" | "RoundDisputed" | "RoundFinalized" | "RoundOpened" | "RoundResolved" | "UpdateCommitted"): EventFragment;
 
@@ -28,6 +28,7 @@ encodeFunctionData(functionFragment: 'SNARK_SCALAR_FIELD', values?: undefined): 
 encodeFunctionData(functionFragment: 'abandonRound', values: [BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'attest', values: [BigNumberish, BigNumberish, boolean, BytesLike]): string;
 encodeFunctionData(functionFragment: 'closeRound', values: [BigNumberish, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'commitChunkedUpdate', values: [BigNumberish, BigNumberish, BytesLike, BytesLike, BigNumberish[], BigNumberish[][]]): string;
 encodeFunctionData(functionFragment: 'commitUpdate', values: [BigNumberish, BigNumberish, BytesLike, BytesLike, BigNumberish[]]): string;
 encodeFunctionData(functionFragment: 'commitmentOf', values: [BigNumberish, BigNumberish, AddressLike]): string;
 encodeFunctionData(functionFragment: 'consortium', values?: undefined): string;
@@ -47,6 +48,7 @@ decodeFunctionResult(functionFragment: 'SNARK_SCALAR_FIELD', data: BytesLike): R
 decodeFunctionResult(functionFragment: 'abandonRound', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'attest', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'closeRound', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'commitChunkedUpdate', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'commitUpdate', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'commitmentOf', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'consortium', data: BytesLike): Result;
@@ -252,6 +254,14 @@ decodeFunctionResult(functionFragment: 'verifyingKeys', data: BytesLike): Result
     
 
     
+    commitChunkedUpdate: TypedContractMethod<
+      [taskId: BigNumberish, round: BigNumberish, envelope: BytesLike, commitment: BytesLike, links: BigNumberish[], proofs: BigNumberish[][], ],
+      [void],
+      'nonpayable'
+    >
+    
+
+    
     commitUpdate: TypedContractMethod<
       [taskId: BigNumberish, round: BigNumberish, envelope: BytesLike, commitment: BytesLike, proof: BigNumberish[], ],
       [void],
@@ -377,6 +387,11 @@ getFunction(nameOrSignature: 'attest'): TypedContractMethod<
     >;
 getFunction(nameOrSignature: 'closeRound'): TypedContractMethod<
       [taskId: BigNumberish, round: BigNumberish, ],
+      [void],
+      'nonpayable'
+    >;
+getFunction(nameOrSignature: 'commitChunkedUpdate'): TypedContractMethod<
+      [taskId: BigNumberish, round: BigNumberish, envelope: BytesLike, commitment: BytesLike, links: BigNumberish[], proofs: BigNumberish[][], ],
       [void],
       'nonpayable'
     >;

@@ -18,7 +18,7 @@ export declare namespace IVerifyingKeyRegistry {
     }
 
   export interface VerifyingKeyRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "consortium" | "isRegistered" | "keyInfo" | "keyWords" | "register" | "verifyUpdateProof"): FunctionFragment;
+    getFunction(nameOrSignature: "consortium" | "isRegistered" | "keyInfo" | "keyWords" | "register" | "verifyUpdateProof" | "verifyUpdateProofs"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "VerifyingKeyRegistered"): EventFragment;
 
@@ -27,7 +27,8 @@ encodeFunctionData(functionFragment: 'isRegistered', values: [BytesLike]): strin
 encodeFunctionData(functionFragment: 'keyInfo', values: [BytesLike]): string;
 encodeFunctionData(functionFragment: 'keyWords', values: [BytesLike]): string;
 encodeFunctionData(functionFragment: 'register', values: [BigNumberish[], IVerifyingKeyRegistry.CircuitShapeStruct, boolean]): string;
-encodeFunctionData(functionFragment: 'verifyUpdateProof', values: [BytesLike, BigNumberish[], [BigNumberish, BigNumberish, BigNumberish]]): string;
+encodeFunctionData(functionFragment: 'verifyUpdateProof', values: [BytesLike, BigNumberish[], [BigNumberish, BigNumberish, BigNumberish, BigNumberish]]): string;
+encodeFunctionData(functionFragment: 'verifyUpdateProofs', values: [BytesLike, BigNumberish[][], [BigNumberish, BigNumberish, BigNumberish, BigNumberish][]]): string;
 
     decodeFunctionResult(functionFragment: 'consortium', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'isRegistered', data: BytesLike): Result;
@@ -35,6 +36,7 @@ decodeFunctionResult(functionFragment: 'keyInfo', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'keyWords', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'register', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'verifyUpdateProof', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'verifyUpdateProofs', data: BytesLike): Result;
   }
 
   
@@ -125,7 +127,15 @@ decodeFunctionResult(functionFragment: 'verifyUpdateProof', data: BytesLike): Re
 
     
     verifyUpdateProof: TypedContractMethod<
-      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish], ],
+      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish], ],
+      [boolean],
+      'view'
+    >
+    
+
+    
+    verifyUpdateProofs: TypedContractMethod<
+      [keyHash: BytesLike, proofs: BigNumberish[][], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish][], ],
       [boolean],
       'view'
     >
@@ -160,7 +170,12 @@ getFunction(nameOrSignature: 'register'): TypedContractMethod<
       'nonpayable'
     >;
 getFunction(nameOrSignature: 'verifyUpdateProof'): TypedContractMethod<
-      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish], ],
+      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish], ],
+      [boolean],
+      'view'
+    >;
+getFunction(nameOrSignature: 'verifyUpdateProofs'): TypedContractMethod<
+      [keyHash: BytesLike, proofs: BigNumberish[][], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish][], ],
       [boolean],
       'view'
     >;

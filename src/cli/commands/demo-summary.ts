@@ -43,7 +43,7 @@ export function renderDemoSummary({ report, out }: { report: DemoReport; out: st
     ]),
   );
   return [
-    `circular-fl demo: ${report.members} members on ${report.dataset}, rule ${report.rule}, model ${report.task.model} (d = ${thousands(report.task.parameters)}), circuit ${report.circuit.instance} (k ≤ ${report.circuit.maxEntries})`,
+    `circular-fl demo: ${report.members} members on ${report.dataset}, rule ${report.rule}, model ${report.task.model} (d = ${thousands(report.task.parameters)}), circuit ${report.circuit.instance} (K = ${report.circuit.maxEntries} per proof), k = ${thousands(report.policy.maxNonZeros)}${chunksNote(report)}`,
     "",
     ...rounds,
     "",
@@ -54,4 +54,10 @@ export function renderDemoSummary({ report, out }: { report: DemoReport; out: st
     `report: ${out}/report.json and ${out}/report.html; the final model: ${report.task.modelJson}`,
     `finished in ${(report.durationMs / 1000).toFixed(1)} s`,
   ].join("\n");
+}
+
+/** ", N chunk proofs per update" when updates needed more than one proof. */
+function chunksNote(report: DemoReport): string {
+  const chunks = Math.max(0, ...report.rounds.map((r) => r.chunksMedian));
+  return chunks > 1 ? `, ${chunks} chunk proofs per update` : "";
 }

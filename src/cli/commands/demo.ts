@@ -116,6 +116,11 @@ export function registerDemoCommand(program: Command): void {
     .option("--out <dir>", "where report.json, report.html and the IPFS blockstore go", "./demo-out")
     .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
     .option(
+      "--k <n>",
+      "non-zeros per update (default: the circuit's K, at most d); above K updates are proven in chunks of K",
+      integer("--k", 1, 2 ** 31),
+    )
+    .option(
       "--web [port]",
       `serve the web console on the demo's chain from the start (default port ${DEFAULT_WEB_PORT}), and keep it up after the rounds until Ctrl-C`,
       parsePort,
@@ -150,6 +155,7 @@ export function registerDemoCommand(program: Command): void {
         seed: opts.seed as number,
         out,
         circuit: opts.circuit as string,
+        ...(opts.k !== undefined ? { maxNonZeros: opts.k as number } : {}),
         log,
         ...(web
           ? {

@@ -153,7 +153,10 @@ export const POLICY_FIELD_HELP: readonly (readonly [string, string])[] = [
   ["modelId", "keccak256 of the model's topology and data schema: members refuse to train another model."],
   ["initialModelHash / initialModelCid", "The starting model's hash and where it is stored on IPFS."],
   ["dimension", "d, the model's parameter count: the circuit must prove indices below it."],
-  ["maxNonZeros", "k, the most entries an update may send: at most the circuit's K."],
+  [
+    "maxNonZeros",
+    "k, the most entries an update may send: at most 128 times the circuit's K (an update is proven in chunks of K entries).",
+  ],
   [
     "lInfBound",
     "Largest absolute fixed-point value of one entry: 2×lInfBound must fit the circuit's value bits.",

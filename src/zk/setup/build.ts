@@ -122,7 +122,7 @@ function headerLines(instance: CircuitInstance, hash: string): string[] {
     `(K=${instance.parameters.K}, IDX_BITS=${instance.parameters.IDX_BITS}, VAL_BITS=${instance.parameters.VAL_BITS}, circuit hash ${hash.slice(0, 16)}). DO NOT EDIT.`,
     "DEVELOPMENT-ONLY KEYS: phase 1 and phase 2 used a public beacon, so the toxic waste is known and anyone",
     "can forge proofs for this verifier. A consortium replaces it with `cfl zk ceremony finalize` output.",
-    "Public inputs: [commitment, context, bounds].",
+    `Public inputs: [${instance.publicSignals.join(", ")}] (circuits/README.md).`,
   ];
 }
 

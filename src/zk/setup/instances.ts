@@ -23,7 +23,12 @@ const instanceSchema = z.object({
     IDX_BITS: z.number().int().min(1).max(32),
     VAL_BITS: z.number().int().min(2).max(64),
   }),
-  publicSignals: z.tuple([z.literal("commitment"), z.literal("context"), z.literal("bounds")]),
+  publicSignals: z.tuple([
+    z.literal("commitment"),
+    z.literal("context"),
+    z.literal("bounds"),
+    z.literal("previous"),
+  ]),
   ptauPower: z.number().int().min(8).max(20),
   description: z.string().optional(),
 });

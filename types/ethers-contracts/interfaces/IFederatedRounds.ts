@@ -18,13 +18,14 @@ export declare namespace IFederatedRounds {
     }
 
   export interface IFederatedRoundsInterface extends Interface {
-    getFunction(nameOrSignature: "abandonRound" | "attest" | "closeRound" | "commitUpdate" | "commitmentOf" | "finalizeRound" | "getRound" | "hasAttested" | "lastFinalized" | "openRound" | "publishAggregate" | "resolveDispute" | "roundCount"): FunctionFragment;
+    getFunction(nameOrSignature: "abandonRound" | "attest" | "closeRound" | "commitChunkedUpdate" | "commitUpdate" | "commitmentOf" | "finalizeRound" | "getRound" | "hasAttested" | "lastFinalized" | "openRound" | "publishAggregate" | "resolveDispute" | "roundCount"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "AggregateAttested" | "AggregatePublished" | "RoundAbandoned" | "RoundClosed" | "RoundDisputed" | "RoundFinalized" | "RoundOpened" | "RoundResolved" | "UpdateCommitted"): EventFragment;
 
     encodeFunctionData(functionFragment: 'abandonRound', values: [BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'attest', values: [BigNumberish, BigNumberish, boolean, BytesLike]): string;
 encodeFunctionData(functionFragment: 'closeRound', values: [BigNumberish, BigNumberish]): string;
+encodeFunctionData(functionFragment: 'commitChunkedUpdate', values: [BigNumberish, BigNumberish, BytesLike, BytesLike, BigNumberish[], BigNumberish[][]]): string;
 encodeFunctionData(functionFragment: 'commitUpdate', values: [BigNumberish, BigNumberish, BytesLike, BytesLike, BigNumberish[]]): string;
 encodeFunctionData(functionFragment: 'commitmentOf', values: [BigNumberish, BigNumberish, AddressLike]): string;
 encodeFunctionData(functionFragment: 'finalizeRound', values: [BigNumberish, BigNumberish]): string;
@@ -39,6 +40,7 @@ encodeFunctionData(functionFragment: 'roundCount', values: [BigNumberish]): stri
     decodeFunctionResult(functionFragment: 'abandonRound', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'attest', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'closeRound', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'commitChunkedUpdate', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'commitUpdate', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'commitmentOf', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'finalizeRound', data: BytesLike): Result;
@@ -218,6 +220,14 @@ decodeFunctionResult(functionFragment: 'roundCount', data: BytesLike): Result;
     
 
     
+    commitChunkedUpdate: TypedContractMethod<
+      [taskId: BigNumberish, round: BigNumberish, envelope: BytesLike, commitment: BytesLike, links: BigNumberish[], proofs: BigNumberish[][], ],
+      [void],
+      'nonpayable'
+    >
+    
+
+    
     commitUpdate: TypedContractMethod<
       [taskId: BigNumberish, round: BigNumberish, envelope: BytesLike, commitment: BytesLike, proof: BigNumberish[], ],
       [void],
@@ -312,6 +322,11 @@ getFunction(nameOrSignature: 'attest'): TypedContractMethod<
     >;
 getFunction(nameOrSignature: 'closeRound'): TypedContractMethod<
       [taskId: BigNumberish, round: BigNumberish, ],
+      [void],
+      'nonpayable'
+    >;
+getFunction(nameOrSignature: 'commitChunkedUpdate'): TypedContractMethod<
+      [taskId: BigNumberish, round: BigNumberish, envelope: BytesLike, commitment: BytesLike, links: BigNumberish[], proofs: BigNumberish[][], ],
       [void],
       'nonpayable'
     >;

@@ -18,7 +18,7 @@ export declare namespace IVerifyingKeyRegistry {
     }
 
   export interface IVerifyingKeyRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "isRegistered" | "keyInfo" | "keyWords" | "register" | "verifyUpdateProof"): FunctionFragment;
+    getFunction(nameOrSignature: "isRegistered" | "keyInfo" | "keyWords" | "register" | "verifyUpdateProof" | "verifyUpdateProofs"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "VerifyingKeyRegistered"): EventFragment;
 
@@ -26,13 +26,15 @@ export declare namespace IVerifyingKeyRegistry {
 encodeFunctionData(functionFragment: 'keyInfo', values: [BytesLike]): string;
 encodeFunctionData(functionFragment: 'keyWords', values: [BytesLike]): string;
 encodeFunctionData(functionFragment: 'register', values: [BigNumberish[], IVerifyingKeyRegistry.CircuitShapeStruct, boolean]): string;
-encodeFunctionData(functionFragment: 'verifyUpdateProof', values: [BytesLike, BigNumberish[], [BigNumberish, BigNumberish, BigNumberish]]): string;
+encodeFunctionData(functionFragment: 'verifyUpdateProof', values: [BytesLike, BigNumberish[], [BigNumberish, BigNumberish, BigNumberish, BigNumberish]]): string;
+encodeFunctionData(functionFragment: 'verifyUpdateProofs', values: [BytesLike, BigNumberish[][], [BigNumberish, BigNumberish, BigNumberish, BigNumberish][]]): string;
 
     decodeFunctionResult(functionFragment: 'isRegistered', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'keyInfo', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'keyWords', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'register', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'verifyUpdateProof', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'verifyUpdateProofs', data: BytesLike): Result;
   }
 
   
@@ -115,7 +117,15 @@ decodeFunctionResult(functionFragment: 'verifyUpdateProof', data: BytesLike): Re
 
     
     verifyUpdateProof: TypedContractMethod<
-      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish], ],
+      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish], ],
+      [boolean],
+      'view'
+    >
+    
+
+    
+    verifyUpdateProofs: TypedContractMethod<
+      [keyHash: BytesLike, proofs: BigNumberish[][], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish][], ],
       [boolean],
       'view'
     >
@@ -145,7 +155,12 @@ getFunction(nameOrSignature: 'register'): TypedContractMethod<
       'nonpayable'
     >;
 getFunction(nameOrSignature: 'verifyUpdateProof'): TypedContractMethod<
-      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish], ],
+      [keyHash: BytesLike, proof: BigNumberish[], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish], ],
+      [boolean],
+      'view'
+    >;
+getFunction(nameOrSignature: 'verifyUpdateProofs'): TypedContractMethod<
+      [keyHash: BytesLike, proofs: BigNumberish[][], publicSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish][], ],
       [boolean],
       'view'
     >;

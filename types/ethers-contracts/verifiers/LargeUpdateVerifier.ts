@@ -10,7 +10,7 @@ import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog, Typed
 
     
 
-    encodeFunctionData(functionFragment: 'verifyProof', values: [[BigNumberish, BigNumberish], [[BigNumberish, BigNumberish], [BigNumberish, BigNumberish]], [BigNumberish, BigNumberish], [BigNumberish, BigNumberish, BigNumberish]]): string;
+    encodeFunctionData(functionFragment: 'verifyProof', values: [[BigNumberish, BigNumberish], [[BigNumberish, BigNumberish], [BigNumberish, BigNumberish]], [BigNumberish, BigNumberish], [BigNumberish, BigNumberish, BigNumberish, BigNumberish]]): string;
 
     decodeFunctionResult(functionFragment: 'verifyProof', data: BytesLike): Result;
   }
@@ -52,7 +52,7 @@ import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog, Typed
     
     
     verifyProof: TypedContractMethod<
-      [_pA: [BigNumberish, BigNumberish], _pB: [[BigNumberish, BigNumberish], [BigNumberish, BigNumberish]], _pC: [BigNumberish, BigNumberish], _pubSignals: [BigNumberish, BigNumberish, BigNumberish], ],
+      [_pA: [BigNumberish, BigNumberish], _pB: [[BigNumberish, BigNumberish], [BigNumberish, BigNumberish]], _pC: [BigNumberish, BigNumberish], _pubSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish], ],
       [boolean],
       'view'
     >
@@ -62,7 +62,7 @@ import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog, Typed
     getFunction<T extends ContractMethod = ContractMethod>(key: string | FunctionFragment): T;
 
     getFunction(nameOrSignature: 'verifyProof'): TypedContractMethod<
-      [_pA: [BigNumberish, BigNumberish], _pB: [[BigNumberish, BigNumberish], [BigNumberish, BigNumberish]], _pC: [BigNumberish, BigNumberish], _pubSignals: [BigNumberish, BigNumberish, BigNumberish], ],
+      [_pA: [BigNumberish, BigNumberish], _pB: [[BigNumberish, BigNumberish], [BigNumberish, BigNumberish]], _pC: [BigNumberish, BigNumberish], _pubSignals: [BigNumberish, BigNumberish, BigNumberish, BigNumberish], ],
       [boolean],
       'view'
     >;

@@ -214,6 +214,33 @@
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "proofs",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "links",
+        "type": "uint256"
+      }
+    ],
+    "name": "FederatedRounds__InvalidChunkCount",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "FederatedRounds__InvalidChunkLink",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "commitment",
         "type": "bytes32"
@@ -879,6 +906,44 @@
       }
     ],
     "name": "closeRound",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "taskId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "round",
+        "type": "uint256"
+      },
+      {
+        "internalType": "bytes",
+        "name": "envelope",
+        "type": "bytes"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "commitment",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[]",
+        "name": "links",
+        "type": "uint256[]"
+      },
+      {
+        "internalType": "uint256[8][]",
+        "name": "proofs",
+        "type": "uint256[8][]"
+      }
+    ],
+    "name": "commitChunkedUpdate",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

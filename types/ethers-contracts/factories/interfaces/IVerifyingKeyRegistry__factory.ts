@@ -275,12 +275,41 @@
         "type": "uint256[8]"
       },
       {
-        "internalType": "uint256[3]",
+        "internalType": "uint256[4]",
         "name": "publicSignals",
-        "type": "uint256[3]"
+        "type": "uint256[4]"
       }
     ],
     "name": "verifyUpdateProof",
+    "outputs": [
+      {
+        "internalType": "bool",
+        "name": "",
+        "type": "bool"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "keyHash",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256[8][]",
+        "name": "proofs",
+        "type": "uint256[8][]"
+      },
+      {
+        "internalType": "uint256[4][]",
+        "name": "publicSignals",
+        "type": "uint256[4][]"
+      }
+    ],
+    "name": "verifyUpdateProofs",
     "outputs": [
       {
         "internalType": "bool",

@@ -1,0 +1,115 @@
+import { availableParallelism } from "node:os";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
+import { ZkWitnessError } from "./errors.js";
+import type { CircuitArtifacts, Groth16Proof, PublicSignals, UpdateWitnessInput } from "./types.js";
+
+/**
+ * The worker's whole program, plain CommonJS evaluated by Node (no TypeScript loader needed in the thread,
+ * whatever ran the parent: tsx, Hardhat's test runner or a bundler). Each worker proves one chunk at a time
+ * single-threaded: N workers on N cores instead of N workers each starting a thread per core.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const snarkjs = require(workerData.snarkjs);
+parentPort.on("message", async ({ id, input, wasmPath, zkeyPath }) => {
+  try {
+    const r = await snarkjs.groth16.fullProve(input, wasmPath, zkeyPath, undefined, undefined, { singleThread: true });
+    parentPort.postMessage({ id, ok: true, proof: r.proof, publicSignals: r.publicSignals });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+type WorkerReply =
+  | { id: number; ok: true; proof: Groth16Proof; publicSignals: PublicSignals }
+  | { id: number; ok: false; message: string };
+
+/** Threads a member proves chunks on: one per core, never more than there are chunks. */
+export function provingThreads(chunks: number): number {
+  return Math.max(1, Math.min(chunks, availableParallelism()));
+}
+
+/**
+ * Proves every input on a pool of worker threads and returns the results in input order. The event loop
+ * stays free while they run (witness generation and the multi-exponentiations happen in the threads). A
+ * chunk whose witness fails rejects the whole call with ZkWitnessError; a thread that dies (out of memory,
+ * killed) rejects it too, naming the chunk, and every thread is stopped before the promise settles.
+ */
+export async function proveInWorkers({
+  inputs,
+  artifacts,
+  threads = provingThreads(inputs.length),
+}: {
+  inputs: readonly UpdateWitnessInput[];
+  artifacts: Pick<CircuitArtifacts, "wasmPath" | "zkeyPath">;
+  threads?: number;
+}): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }[]> {
+  const snarkjsPath = createRequire(import.meta.url).resolve("snarkjs");
+  const results = new Array<{ proof: Groth16Proof; publicSignals: PublicSignals }>(inputs.length);
+  const workers: Worker[] = [];
+  let nextChunk = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let done = 0;
+      let failed = false;
+      const fail = (error: Error): void => {
+        if (failed) return;
+        failed = true;
+        reject(error);
+      };
+      const feed = (worker: Worker): void => {
+        if (failed || nextChunk >= inputs.length) return;
+        const id = nextChunk++;
+        worker.postMessage({
+          id,
+          input: inputs[id],
+          wasmPath: artifacts.wasmPath,
+          zkeyPath: artifacts.zkeyPath,
+        });
+      };
+      for (let t = 0; t < Math.max(1, Math.min(threads, inputs.length)); t++) {
+        // `mod` is for the web-worker package that ffjavascript loads: outside the main thread it takes the
+        // thread for one of its own and runs workerData.mod, here an empty data: URL (nothing to run).
+        const worker = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { snarkjs: snarkjsPath, mod: "data:," },
+        });
+        workers.push(worker);
+        let current = -1;
+        worker.on("message", (reply: WorkerReply) => {
+          current = -1;
+          if (!reply.ok) {
+            fail(
+              new ZkWitnessError(
+                `witness generation failed for chunk ${reply.id + 1} of ${inputs.length} (the input breaks a circuit constraint): ${reply.message}`,
+              ),
+            );
+            return;
+          }
+          results[reply.id] = { proof: reply.proof, publicSignals: reply.publicSignals };
+          done += 1;
+          if (done === inputs.length) resolve();
+          else {
+            current = nextChunk;
+            feed(worker);
+          }
+        });
+        worker.on("error", (error) =>
+          fail(new ZkWitnessError(`a proving thread failed on chunk ${current + 1}: ${error.message}`)),
+        );
+        worker.on("exit", (code) => {
+          if (code !== 0)
+            fail(new ZkWitnessError(`a proving thread exited with code ${code} on chunk ${current + 1}`));
+        });
+        current = nextChunk;
+        feed(worker);
+      }
+      if (inputs.length === 0) resolve();
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
