@@ -4,6 +4,7 @@ import { exportVerificationKey } from "./snark-input.js";
 import { findInstance } from "./setup/instances.js";
 import { ensureInstanceBuilt } from "./setup/build.js";
 import type { CircuitArtifacts } from "./types.js";
+import { VERIFYING_KEY_PUBLIC_SIGNALS } from "./verifying-key.js";
 
 /**
  * Proving and verifying artifacts of one instance from circuits/instances.json, building them (cold setup:
@@ -27,7 +28,11 @@ export async function loadCircuitArtifacts({
     } catch (error) {
       throw new ZkInputError(`cannot read the proving key ${zkeyPath}: ${String(error)}`);
     }
-    if (vkey.nPublic !== 3) throw new ZkInputError(`${zkeyPath} is not an update-circuit key`);
+    if (vkey.nPublic !== VERIFYING_KEY_PUBLIC_SIGNALS) {
+      throw new ZkInputError(
+        `${zkeyPath} is not an update-circuit key (it takes ${String(vkey.nPublic)} public signals, the circuit ${VERIFYING_KEY_PUBLIC_SIGNALS})`,
+      );
+    }
   }
   return {
     instance,

@@ -329,7 +329,8 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     const policy = draftTaskPolicy({
       model: {
         name: "web-test",
-        dimension: 1000,
+        // d = 2^12, the test circuit's largest: a k of 2,049 is then refused by the circuit bound, not by d.
+        dimension: 4096,
         hash: hexlify(randomBytes(32)),
         cid: "bafkreidummycidforthewebconsoletest",
       },

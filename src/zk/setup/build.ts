@@ -275,10 +275,16 @@ export async function ensureInstanceBuilt({
   useCommittedKey = true,
   keysDir = KEYS_DIR,
   lockPath = LOCK_PATH,
+  phase1,
 }: {
   instance: CircuitInstance;
   buildRoot?: string;
   ptauRoot?: string;
+  /**
+   * A prepared phase-1 file already verified by `importPhase1` (`zk:setup --ptau`), used instead of the
+   * development one; the committed key is then never taken (it was made on the development phase 1).
+   */
+  phase1?: string;
   /**
    * Take the committed development proving key (checked against the lock) instead of running phase 1 and
    * phase 2: a first run in seconds instead of minutes. `npm run zk:check` turns it off, since it is what
@@ -292,13 +298,16 @@ export async function ensureInstanceBuilt({
   const dir = join(buildRoot, `${instance.name}-${hash.slice(0, 16)}`);
   if (existsSync(join(dir, "manifest.json"))) {
     // Proving and verifying never read the ptau; only the ceremony does, and it ensures the file itself.
-    return loadBuild(dir, instance, ptauPath(instance.ptauPower, ptauRoot));
+    return loadBuild(dir, instance, phase1 ?? ptauPath(instance.ptauPower, ptauRoot));
   }
   // Callers in one process share a cold build instead of racing on the same directories.
   const pending = inFlightBuilds.get(dir);
   if (pending !== undefined) return pending;
-  const committed = useCommittedKey ? await committedZkey({ instance, hash, keysDir, lockPath }) : undefined;
-  const build = buildInstance({ instance, hash, dir, ptauRoot, committed }).finally(() =>
+  const committed =
+    useCommittedKey && phase1 === undefined
+      ? await committedZkey({ instance, hash, keysDir, lockPath })
+      : undefined;
+  const build = buildInstance({ instance, hash, dir, ptauRoot, committed, phase1 }).finally(() =>
     inFlightBuilds.delete(dir),
   );
   inFlightBuilds.set(dir, build);
@@ -313,12 +322,14 @@ async function buildInstance({
   dir,
   ptauRoot,
   committed,
+  phase1,
 }: {
   instance: CircuitInstance;
   hash: string;
   dir: string;
   ptauRoot: string;
   committed: { path: string; entry: LockEntry } | undefined;
+  phase1: string | undefined;
 }): Promise<InstanceBuild> {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   await rm(tmp, { recursive: true, force: true });
@@ -339,7 +350,7 @@ async function buildInstance({
     }
 
     const zkeyPath = join(tmp, `${instance.name}.zkey`);
-    const ptauFile = ptauPath(instance.ptauPower, ptauRoot);
+    const ptauFile = phase1 ?? ptauPath(instance.ptauPower, ptauRoot);
     if (committed) {
       progress(`${instance.name}: the committed development key (sha256 matches the lock), no setup to run`);
       await copyFile(committed.path, zkeyPath);
@@ -369,9 +380,11 @@ async function buildInstance({
           clearInterval(ticker);
         }
       };
-      await counting("phase 1 (development ptau)", 1, () =>
-        ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot }),
-      );
+      if (phase1 === undefined) {
+        await counting("phase 1 (development ptau)", 1, () =>
+          ensurePreparedPtau({ power: instance.ptauPower, cacheRoot: ptauRoot }),
+        );
+      }
       timings.ptau = seconds(t);
 
       const phase2Started = Date.now();

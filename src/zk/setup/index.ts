@@ -24,4 +24,4 @@ export { readLock, renderLock, writeLockEntry, lockEntryFor, verifierPath } from
 export type { LockEntry, LockFile } from "./lock.js";
 export { ensurePreparedPtau, sha256File, DEV_BEACON_HASH, DEV_BEACON_ITERATIONS_EXP } from "./ptau.js";
 export { renderVerifier } from "./verifier.js";
-export { runSetup, checkSetup } from "./run.js";
+export { runSetup, runSetupWithPhase1, checkSetup, type Phase1SetupResult } from "./run.js";

@@ -16,7 +16,7 @@ import {
 import { keyFilePath, renderKeyFile, writeKeyFile } from "./keyfile.js";
 import { lockEntryFor, readLock, renderLock, verifierPath, writeLockEntry } from "./lock.js";
 import { progress } from "./log.js";
-import { sha256File } from "./ptau.js";
+import { importPhase1, sha256File, type Phase1Import } from "./ptau.js";
 
 async function selectInstances(names: readonly string[]): Promise<CircuitInstance[]> {
   if (names.length === 0) return readInstanceRegistry();
@@ -48,6 +48,61 @@ export async function runSetup({ instances }: { instances: readonly string[] }):
     builds.push(build);
   }
   return builds;
+}
+
+/** What `zk:setup --ptau` produced: the verified phase 1 and each instance's files in the output directory. */
+export interface Phase1SetupResult {
+  readonly phase1: Phase1Import;
+  readonly builds: readonly { build: InstanceBuild; verifier: string; keyFile: string; zkey: string }[];
+}
+
+/**
+ * `npm run zk:setup -- --ptau FILE --out DIR [instance...]`: the setup on an existing phase-1 file (such as a
+ * Perpetual Powers of Tau file) instead of the development one. The file is verified first (`importPhase1`:
+ * BN254, power at least every selected instance's `ptauPower`, secrets not public unless `development`, every
+ * contribution and the powers checked by snarkjs) and nothing is built unless it passes. Phase 2 still ends
+ * with the development beacon, so the keys remain DEVELOPMENT-ONLY (whoever knows the beacon can forge
+ * proofs); a consortium's production keys come from `cfl zk ceremony` on the same file. Everything goes to
+ * `out` (phase1.ptau, build/, <Pascal>UpdateVerifier.sol, <instance>.vk.json, <instance>.zkey): the repository's
+ * committed development keys, verifiers and lock are not touched.
+ */
+export async function runSetupWithPhase1({
+  instances,
+  ptau,
+  out,
+  development = false,
+}: {
+  instances: readonly string[];
+  ptau: string;
+  out: string;
+  development?: boolean;
+}): Promise<Phase1SetupResult> {
+  const selected = await selectInstances(instances);
+  const minPower = Math.max(...selected.map((i) => i.ptauPower));
+  const phase1 = await importPhase1({ source: ptau, minPower, out: join(out, "phase1.ptau"), development });
+  progress(
+    `phase 1: ${ptau} verified (power ${phase1.info.power}, ${phase1.info.contributions.length} contributions, blake2b-512 ${phase1.blake2b512})`,
+  );
+  const builds: Phase1SetupResult["builds"][number][] = [];
+  for (const instance of selected) {
+    const build = await ensureInstanceBuilt({
+      instance,
+      buildRoot: join(out, "build"),
+      phase1: phase1.path,
+      useCommittedKey: false,
+    });
+    const verifier = join(out, basename(verifierPath(instance.name)));
+    await writeFile(verifier, build.verifierSource);
+    const keyFile = keyFilePath(instance.name, out);
+    await writeFile(keyFile, await renderKeyFile(build));
+    const zkey = committedZkeyPath(instance.name, out);
+    await copyFile(build.zkeyPath, zkey);
+    progress(
+      `${instance.name}: ${build.constraints} constraints, key hash ${build.keyHash}, files in ${out}`,
+    );
+    builds.push({ build, verifier, keyFile, zkey });
+  }
+  return { phase1, builds };
 }
 
 /**
