@@ -113,6 +113,15 @@ function headlineBlock(results: Json): string {
       `aggregator heap growth ${num(at(large, "aggregatorMemory.heapGrowthMiB"), 1)} MiB over ${num(at(large, "aggregatorMemory.heapUsedBeforeMiB"), 0)} MiB`,
     );
   }
+  const million = ((result(results, "large")?.proving ?? []) as Json[]).find((p) => (p.k as number) === 10_000);
+  if (million) {
+    const all = ((million.gas ?? []) as Json[]).at(-1);
+    push(
+      `Update of k = 10,000 at d = ${num(million.dimension)}: proving (${num(million.chunks)} chunks, ${num(million.threads)} threads) / commit gas`,
+      `${num((million.proveMs as number) / 1000, 1)} s / ${num(all?.commitTx)}`,
+      `local training ${num((million.trainMs as number) / 1000, 1)} s (${num(million.proveOverTrain, 1)}×); one-by-one verification ${num(all?.verifyOneByOne)} gas`,
+    );
+  }
   const f1 = (defense: string, attack: string, m: string): unknown =>
     at(result(results, "attacks"), `matrix.table.${defense}.${attack}.${m}.macroF1`);
   push(
