@@ -86,7 +86,7 @@ describe("zk:setup --ptau: the setup on an existing phase-1 file", function () {
 
   it("refuses a phase 1 without contributions, or of too small a power, before building anything", async function () {
     const empty = join(out, "empty.ptau");
-    const curve = (await snarkjs.curves.getCurveFromName("bn128")) as { terminate(): Promise<void> };
+    const curve = await snarkjs.curves.getCurveFromName("bn128");
     try {
       await (snarkjs.powersOfTau as unknown as PowersOfTau).newAccumulator(curve, 12, empty);
     } finally {
