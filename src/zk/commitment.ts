@@ -181,6 +181,15 @@ export interface UpdateChunk {
   readonly commitment: bigint;
 }
 
+/** What an update's commitment depends on: who, where and when (`context`), the salt, the entries, lInf, the shape. */
+export interface UpdateCommitmentArgs {
+  readonly context: bigint;
+  readonly salt: bigint;
+  readonly update: SparseUpdate;
+  readonly lInf: bigint | number;
+  readonly params: CircuitParams;
+}
+
 /** Chunks of an update of n entries: max(1, ceil(n / K)), entries in index order, K per chunk. */
 export function chunkCount({ entries, K }: { entries: number; K: number }): number {
   return Math.max(1, Math.ceil(entries / K));
@@ -190,19 +199,7 @@ export function chunkCount({ entries, K }: { entries: number; K: number }): numb
  * Splits an update into the chunks its proofs cover, in the only order the commitment accepts (K entries per
  * chunk in index order, the last one partial), and computes the states between them.
  */
-export function updateChunks({
-  context,
-  salt,
-  update,
-  lInf,
-  params,
-}: {
-  context: bigint;
-  salt: bigint;
-  update: SparseUpdate;
-  lInf: bigint | number;
-  params: CircuitParams;
-}): UpdateChunk[] {
+export function updateChunks({ context, salt, update, lInf, params }: UpdateCommitmentArgs): UpdateChunk[] {
   const n = update.indices.length;
   if (update.values.length !== n) {
     throw new ZkInputError(`update has ${n} indices but ${update.values.length} values`);
@@ -243,19 +240,7 @@ export function updateChunks({
  * binds (task, round, member) through `context`, hides the entries behind `salt`, and depends on the circuit
  * shape (K, IDX_BITS, VAL_BITS) and lInf.
  */
-export function computeCommitment({
-  context,
-  salt,
-  update,
-  lInf,
-  params,
-}: {
-  context: bigint;
-  salt: bigint;
-  update: SparseUpdate;
-  lInf: bigint | number;
-  params: CircuitParams;
-}): bigint {
-  const chunks = updateChunks({ context, salt, update, lInf, params });
+export function computeCommitment(args: UpdateCommitmentArgs): bigint {
+  const chunks = updateChunks(args);
   return chunks[chunks.length - 1]!.commitment;
 }

@@ -11,6 +11,7 @@ import {
   randomSalt,
   releaseZkWorkers,
   type CircuitArtifacts,
+  type PolicyBounds,
 } from "../../src/zk/index.js";
 
 // snarkjs keeps curve worker threads alive; release them once every test has run so mocha can exit.
@@ -38,6 +39,16 @@ export function envelopeBytes(member: string, round: bigint, size = 320): string
   const seed = BigInt(member) ^ (round << 7n);
   for (let i = 0; i < size; i++) bytes[i] = Number((seed >> BigInt((i % 20) * 8)) & 0xffn) ^ (i & 0xff);
   return hexlify(bytes);
+}
+
+/** The bounds a proof is checked against, from the policy (l2Sq is the square of the policy's L2 bound). */
+function policyBoundsOf(policy: TaskPolicy): PolicyBounds {
+  return {
+    d: policy.dimension,
+    k: policy.maxNonZeros,
+    lInf: policy.lInfBound,
+    l2Sq: policy.l2Bound * policy.l2Bound,
+  };
 }
 
 export interface CommitArgs {
@@ -71,12 +82,7 @@ export async function proveFor({
     update: u,
     context,
     salt,
-    policyBounds: {
-      d: policy.dimension,
-      k: policy.maxNonZeros,
-      lInf: policy.lInfBound,
-      l2Sq: policy.l2Bound * policy.l2Bound,
-    },
+    policyBounds: policyBoundsOf(policy),
     artifacts,
   });
   const commitment = computeCommitment({
@@ -157,12 +163,7 @@ export async function proveChunksFor({
     update,
     context: { task: Number(task), round: Number(round), member },
     salt: randomSalt(),
-    policyBounds: {
-      d: policy.dimension,
-      k: policy.maxNonZeros,
-      lInf: policy.lInfBound,
-      l2Sq: policy.l2Bound * policy.l2Bound,
-    },
+    policyBounds: policyBoundsOf(policy),
     artifacts: await testArtifacts(),
   });
   return {
