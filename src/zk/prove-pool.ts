@@ -46,6 +46,7 @@ export async function proveInWorkers({
   artifacts: Pick<CircuitArtifacts, "wasmPath" | "zkeyPath">;
   threads?: number;
 }): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }[]> {
+  if (inputs.length === 0) return [];
   const snarkjsPath = createRequire(import.meta.url).resolve("snarkjs");
   const results = new Array<{ proof: Groth16Proof; publicSignals: PublicSignals }>(inputs.length);
   const workers: Worker[] = [];
@@ -106,7 +107,6 @@ export async function proveInWorkers({
         current = nextChunk;
         feed(worker);
       }
-      if (inputs.length === 0) resolve();
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -14,6 +14,7 @@ import type {
   ChunkedUpdateProof,
 } from "./types.js";
 import { proveInWorkers } from "./prove-pool.js";
+import { VERIFYING_KEY_PUBLIC_SIGNALS } from "./verifying-key.js";
 import { buildChunkWitnessInputs, buildWitnessInput, toPublicSignals } from "./witness.js";
 
 /**
@@ -149,7 +150,9 @@ export async function verifyUpdateProof({
   publicInputs: UpdatePublicInputs | PublicSignals;
 }): Promise<boolean> {
   const signals = Array.isArray(publicInputs) ? publicInputs : toPublicSignals(publicInputs);
-  if (signals.length !== 4) throw new ZkInputError(`expected 4 public signals, got ${signals.length}`);
+  if (signals.length !== VERIFYING_KEY_PUBLIC_SIGNALS) {
+    throw new ZkInputError(`expected ${VERIFYING_KEY_PUBLIC_SIGNALS} public signals, got ${signals.length}`);
+  }
   return snarkjs.groth16.verify(vkey, signals, proof);
 }
 

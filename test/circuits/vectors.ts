@@ -77,6 +77,28 @@ function stateStrings(s: ChunkState): VectorState {
   };
 }
 
+/**
+ * A chunk in the vector file's string form. Structural, so that the oracle (test/circuits/helpers.ts, which
+ * computes its chunks without src/zk) writes its result in the same form as the generator.
+ */
+export function vectorChunk(c: {
+  count: number;
+  entries: readonly bigint[];
+  before: ChunkState;
+  after: ChunkState;
+  previous: bigint;
+  commitment: bigint;
+}): VectorChunk {
+  return {
+    count: c.count,
+    entries: c.entries.map(String),
+    before: stateStrings(c.before),
+    after: stateStrings(c.after),
+    previous: c.previous.toString(),
+    commitment: c.commitment.toString(),
+  };
+}
+
 function vector(
   name: string,
   instance: "test" | "demo",
@@ -97,14 +119,9 @@ function vector(
     lInf: lInf.toString(),
     update,
     count: update.indices.length,
-    chunks: updateChunks({ context: packContext(context), salt, update: sparse, lInf, params }).map((c) => ({
-      count: c.count,
-      entries: c.entries.map(String),
-      before: stateStrings(c.before),
-      after: stateStrings(c.after),
-      previous: c.previous.toString(),
-      commitment: c.commitment.toString(),
-    })),
+    chunks: updateChunks({ context: packContext(context), salt, update: sparse, lInf, params }).map(
+      vectorChunk,
+    ),
     commitment: computeCommitment({
       context: packContext(context),
       salt,

@@ -60,20 +60,17 @@ export interface CommitArgs {
   salt: bigint;
 }
 
-/** Proves `update` for (task, round, member) under the policy's bounds and returns commitUpdate's arguments. */
-export async function proveFor({
-  task,
-  round,
-  member,
-  policy,
-  update,
-}: {
+/** Who proves what, where: (task, round, member) under `policy`. */
+export interface ProofRequest {
   task: bigint;
   round: bigint;
   member: string;
   policy: TaskPolicy;
   update?: SparseUpdate;
-}): Promise<CommitArgs> {
+}
+
+/** Proves `update` for (task, round, member) under the policy's bounds and returns commitUpdate's arguments. */
+export async function proveFor({ task, round, member, policy, update }: ProofRequest): Promise<CommitArgs> {
   const artifacts = await testArtifacts();
   const u = update ?? honestUpdate(policy);
   const salt = randomSalt();
@@ -108,7 +105,7 @@ const memo = new Map<string, Promise<CommitArgs>>();
  * restore the chain between tests, so tests that commit the same update in the same place share one proof
  * instead of proving again (about 1.5 s each). Use `proveFor` when a test needs two distinct proofs.
  */
-export function cachedProofFor(args: Parameters<typeof proveFor>[0]): Promise<CommitArgs> {
+export function cachedProofFor(args: ProofRequest): Promise<CommitArgs> {
   const { task, round, member, policy, update } = args;
   const key = JSON.stringify([
     task.toString(),
@@ -152,13 +149,7 @@ export async function proveChunksFor({
   member,
   policy,
   update,
-}: {
-  task: bigint;
-  round: bigint;
-  member: string;
-  policy: TaskPolicy;
-  update: SparseUpdate;
-}): Promise<ChunkedCommitArgs> {
+}: ProofRequest & { update: SparseUpdate }): Promise<ChunkedCommitArgs> {
   const proved = await proveUpdateChunks({
     update,
     context: { task: Number(task), round: Number(round), member },
