@@ -26,8 +26,9 @@ pragma circom 2.1.0;
 // Private inputs: salt, chainIn, sumSquaresIn, nextIn, countIn (ignored in the first chunk), entries[K],
 // active[K]. An active entry packs index and offset value:
 //   entry = idx * 2^VAL_BITS + (value + lInf)
-// idx and u = value + lInf come ONLY from the bit decomposition of the entry, so no field element can wrap
-// around into a small-looking index or value. Active slots come first; inactive slots hold 0.
+// u = value + lInf is range-checked to VAL_BITS bits and idx is pinned to [0, d) by the chain of gap checks, so
+// no field element can wrap around into a small-looking index or value and every entry has one decoding
+// (below 2^(IDX_BITS + VAL_BITS)). Active slots come first; inactive slots hold 0.
 //
 // Lanes: every LANE = floor(253 / (IDX_BITS + VAL_BITS)) consecutive entries (K padded with zeros) are
 // concatenated little-endian into one field element, lane = sum_t entry_t * 2^(t * (IDX_BITS + VAL_BITS));
@@ -82,36 +83,25 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     signal input active[K];
 
     // --- the policy, decomposed once ---------------------------------------------------------------------
-    component boundBits = Num2Bits(224);
-    boundBits.in <== bounds;
-    var d = 0;
-    var k = 0;
-    var lInfLc = 0;
-    var lInfHigh = 0;
-    var l2Sq = 0;
-    var e = 1;
-    for (var i = 0; i < 32; i++) {
-        d += boundBits.out[i] * e;
-        k += boundBits.out[32 + i] * e;
-        e = e + e;
-    }
-    e = 1;
-    for (var i = 0; i < 64; i++) {
-        if (i < VAL_BITS - 1) {
-            lInfLc += boundBits.out[64 + i] * e;
-        } else {
-            lInfHigh += boundBits.out[64 + i];
-        }
-        e = e + e;
-    }
-    e = 1;
-    for (var i = 0; i < 96; i++) {
-        l2Sq += boundBits.out[128 + i] * e;
-        e = e + e;
-    }
-    // 2 * lInf < 2^VAL_BITS, so every offset value u = value + lInf in [0, 2 * lInf] has VAL_BITS bits.
-    lInfHigh === 0;
-    signal lInf <== lInfLc;
+    // Only the bits a representable policy can have get a signal: d below 2^(IDX_BITS + 1), lInf below
+    // 2^(VAL_BITS - 1) (so every offset value u = value + lInf in [0, 2 * lInf] has VAL_BITS bits), k and
+    // l2Sq in full. The fields do not overlap and end below bit 224 < log2(p), so the decomposition is unique
+    // and `bounds` with a bit set anywhere else (a larger d or lInf) has no witness at all.
+    var D_BITS = IDX_BITS + 1;
+    var LINF_BITS = VAL_BITS - 1;
+    component dBits = Num2Bits(D_BITS);
+    component kBits = Num2Bits(32);
+    component lInfBits = Num2Bits(LINF_BITS);
+    component l2SqBits = Num2Bits(96);
+    signal d <-- bounds & ((1 << D_BITS) - 1);
+    signal k <-- (bounds >> 32) & 0xFFFFFFFF;
+    signal lInf <-- (bounds >> 64) & ((1 << LINF_BITS) - 1);
+    signal l2Sq <-- (bounds >> 128) & ((1 << 96) - 1);
+    dBits.in <== d;
+    kBits.in <== k;
+    lInfBits.in <== lInf;
+    l2SqBits.in <== l2Sq;
+    bounds === d + k * (1 << 32) + lInf * (1 << 64) + l2Sq * (1 << 128);
     signal lInfSq <== lInf * lInf;
 
     // 1 <= d <= 2^IDX_BITS: every index below d has IDX_BITS bits (d >= 1 comes from the gap checks below).
@@ -149,7 +139,7 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     countInFits.in <== countStart;
 
     // --- entries -----------------------------------------------------------------------------------------
-    component entryBits[K];
+    component offsetFits[K];
     component valueFits[K];
     component gapFits[K];
     signal idx[K];
@@ -162,27 +152,25 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     var nextOutLc = 0;
 
     for (var i = 0; i < K; i++) {
-        entryBits[i] = Num2Bits(ENTRY_BITS);
-        entryBits[i].in <== entries[i];
-        var u = 0;
-        var ix = 0;
-        e = 1;
-        for (var b = 0; b < VAL_BITS; b++) {
-            u += entryBits[i].out[b] * e;
-            e = e + e;
-        }
-        e = 1;
-        for (var b = 0; b < IDX_BITS; b++) {
-            ix += entryBits[i].out[VAL_BITS + b] * e;
-            e = e + e;
-        }
-        offset[i] <== u;
-        idx[i] <== ix;
+        // The entry's two parts are hints, bound by entry = idx * 2^VAL_BITS + offset with offset < 2^VAL_BITS
+        // (range-checked here) and idx a small non-negative integer: the gap checks below chain every active
+        // idx up from nextStart < 2^(IDX_BITS + 1) in steps below 2^IDX_BITS and end it below d, so no idx
+        // can be a wrapped field element. An inactive slot holds entry 0, and its gap check (d - idx - 1
+        // below 2^IDX_BITS) then leaves only idx = offset = 0. So each entry decodes one way only, without a
+        // decomposition of all ENTRY_BITS.
+        idx[i] <-- entries[i] >> VAL_BITS;
+        offset[i] <-- entries[i] & ((1 << VAL_BITS) - 1);
+        entries[i] === idx[i] * (1 << VAL_BITS) + offset[i];
+        offsetFits[i] = FitsBits(VAL_BITS);
+        offsetFits[i].in <== offset[i];
 
-        // Flags are boolean, active slots first, inactive slots empty.
-        active[i] * (active[i] - 1) === 0;
-        if (i > 0) {
-            active[i] * (1 - active[i - 1]) === 0;
+        // Flags are boolean, active slots first, inactive slots empty. One constraint per slot does both:
+        // active[i] is 0 or equal to active[i - 1], so by induction from a boolean active[0] every flag is
+        // boolean and a 1 follows only a 1.
+        if (i == 0) {
+            active[0] * (active[0] - 1) === 0;
+        } else {
+            active[i] * (active[i - 1] - active[i]) === 0;
         }
         entries[i] * (1 - active[i]) === 0;
         count += active[i];
@@ -240,7 +228,7 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     signal lanes[LANES];
     for (var j = 0; j < LANES; j++) {
         var lane = 0;
-        e = 1;
+        var e = 1;
         for (var t = 0; t < LANE; t++) {
             if (j * LANE + t < K) {
                 lane += entries[j * LANE + t] * e;

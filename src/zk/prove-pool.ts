@@ -7,14 +7,31 @@ import type { CircuitArtifacts, Groth16Proof, PublicSignals, UpdateWitnessInput 
 /**
  * The worker's whole program, plain CommonJS evaluated by Node (no TypeScript loader needed in the thread,
  * whatever ran the parent: tsx, Hardhat's test runner or a bundler). Each worker proves one chunk at a time
- * single-threaded: N workers on N cores instead of N workers each starting a thread per core.
+ * single-threaded: N workers on N cores instead of N workers each starting a thread per core. A worker reads
+ * the proving key and compiles the witness program once and keeps both for every chunk it proves (snarkjs's
+ * fullProve would read the 9 MB key from disk and compile the WebAssembly again for each chunk).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+const { readFileSync } = require("node:fs");
 const snarkjs = require(workerData.snarkjs);
+const { WitnessCalculatorBuilder } = require(workerData.circomRuntime);
+const loaded = new Map();
+async function circuit(wasmPath, zkeyPath) {
+  const key = wasmPath + "\\0" + zkeyPath;
+  if (!loaded.has(key)) {
+    loaded.set(key, (async () => ({
+      witness: await WitnessCalculatorBuilder(readFileSync(wasmPath)),
+      zkey: { type: "mem", data: new Uint8Array(readFileSync(zkeyPath)) },
+    }))());
+  }
+  return loaded.get(key);
+}
 parentPort.on("message", async ({ id, input, wasmPath, zkeyPath }) => {
   try {
-    const r = await snarkjs.groth16.fullProve(input, wasmPath, zkeyPath, undefined, undefined, { singleThread: true });
+    const { witness, zkey } = await circuit(wasmPath, zkeyPath);
+    const wtns = { type: "mem", data: await witness.calculateWTNSBin(input, true) };
+    const r = await snarkjs.groth16.prove(zkey, wtns, undefined, { singleThread: true });
     parentPort.postMessage({ id, ok: true, proof: r.proof, publicSignals: r.publicSignals });
   } catch (error) {
     parentPort.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) });
@@ -48,6 +65,8 @@ export async function proveInWorkers({
 }): Promise<{ proof: Groth16Proof; publicSignals: PublicSignals }[]> {
   if (inputs.length === 0) return [];
   const snarkjsPath = createRequire(import.meta.url).resolve("snarkjs");
+  // circom_runtime is snarkjs's own witness runtime: resolved from snarkjs so both are the versions it ships.
+  const circomRuntimePath = createRequire(snarkjsPath).resolve("circom_runtime");
   const results = new Array<{ proof: Groth16Proof; publicSignals: PublicSignals }>(inputs.length);
   const workers: Worker[] = [];
   let nextChunk = 0;
@@ -75,7 +94,7 @@ export async function proveInWorkers({
         // thread for one of its own and runs workerData.mod, here an empty data: URL (nothing to run).
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { snarkjs: snarkjsPath, mod: "data:," },
+          workerData: { snarkjs: snarkjsPath, circomRuntime: circomRuntimePath, mod: "data:," },
         });
         workers.push(worker);
         let current = -1;

@@ -134,17 +134,18 @@ describe("UpdateBounds circuit: soundness (test instance)", function () {
   });
 
   it("rejects a value that wraps the field (p minus a large number), whatever the entry decodes to", async function () {
-    // value = p - 2^40 as a field element: the packed entry is close to p and has no 28-bit decomposition.
+    // value = p - 2^40 as a field element: the packed entry is close to p, so its index part is a huge field
+    // element that the chain of gap checks (each step below 2^IDX_BITS, up from the carried `next`) cannot reach.
     const wrapped = honest();
     wrapped[1] = {
       entry: (40n << BigInt(params.VAL_BITS)) + lInf + (BN254_SCALAR_FIELD - (1n << 40n)),
       active: 1n,
     };
-    await expectRejected(rawInput({ slots: wrapped, params }), "entryBits[i].in <== entries[i];");
-    // An entry of p - 1 (i.e. -1): same story.
+    await expectRejected(rawInput({ slots: wrapped, params }), "gapFits[i].in <==");
+    // An entry of p - 1 (i.e. -1) in the first slot: its index cannot follow the carried `next`.
     const minusOne = honest();
     minusOne[0] = { entry: BN254_SCALAR_FIELD - 1n, active: 1n };
-    await expectRejected(rawInput({ slots: minusOne, params }), "entryBits[i].in <== entries[i];");
+    await expectRejected(rawInput({ slots: minusOne, params }), "firstGapFits.in <==");
   });
 
   it("rejects a duplicate index", async function () {
@@ -212,10 +213,16 @@ describe("UpdateBounds circuit: soundness (test instance)", function () {
   it("rejects malformed activity flags: non-boolean, a gap before an active slot, a non-empty inactive slot", async function () {
     const nonBoolean = honest();
     nonBoolean[2] = { ...nonBoolean[2]!, active: 2n };
-    await expectRejected(rawInput({ slots: nonBoolean, params }), "active[i] * (active[i] - 1) === 0;");
+    await expectRejected(
+      rawInput({ slots: nonBoolean, params }),
+      "active[i] * (active[i - 1] - active[i]) === 0;",
+    );
+    const nonBooleanFirst = honest();
+    nonBooleanFirst[0] = { ...nonBooleanFirst[0]!, active: 2n };
+    await expectRejected(rawInput({ slots: nonBooleanFirst, params }), "active[0] * (active[0] - 1) === 0;");
     const gap = honest();
     gap[1] = { entry: 0n, active: 0n };
-    await expectRejected(rawInput({ slots: gap, params }), "active[i] * (1 - active[i - 1]) === 0;");
+    await expectRejected(rawInput({ slots: gap, params }), "active[i] * (active[i - 1] - active[i]) === 0;");
     const hidden = [...honest(), { entry: slot(5, 9, lInf, params).entry, active: 0n }];
     await expectRejected(rawInput({ slots: hidden, params }), "entries[i] * (1 - active[i]) === 0;");
   });
@@ -234,7 +241,7 @@ describe("UpdateBounds circuit: soundness (test instance)", function () {
     const bigLInf = 1n << BigInt(params.VAL_BITS - 1);
     await expectRejected(
       rawInput({ slots: [slot(1, 0, bigLInf, params)], params, bounds: { ...BOUNDS, lInf: bigLInf } }),
-      "lInfHigh === 0;",
+      "bounds === d + k * (1 << 32)",
     );
   });
 

@@ -380,7 +380,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       expect(text).to.include(`${m.member.slice(0, 8)}…${m.member.slice(-4)}`);
   });
 
-  it("runs the whole protocol on a model of real size: the large instance (d <= 2^20), a 103k-parameter preset, k = 1,000 proven in 8 chunks", async function () {
+  it("runs the whole protocol on a model of real size: the large instance (d <= 2^20), a 103k-parameter preset, k = 1,000 proven in 5 chunks", async function () {
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-large-"));
     const run = await runCli(
       [
@@ -400,11 +400,11 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(run.code, run.stderr).to.equal(0);
     const large = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
     expect(large.task.parameters).to.equal(103_298);
-    expect(large.circuit).to.include({ instance: "large", maxEntries: 128 });
+    expect(large.circuit).to.include({ instance: "large", maxEntries: 224 });
     expect(large.policy.maxNonZeros).to.equal(1000);
-    // Every member's 1,000 entries were proven in ceil(1000 / 128) = 8 chunks, committed in one transaction
+    // Every member's 1,000 entries were proven in ceil(1000 / 224) = 5 chunks, committed in one transaction
     // each, recomputed by the aggregator and both auditors from the payload: all three included, finalized.
-    expect(large.rounds[0]).to.include({ status: "finalized", committed: 3, chunksMedian: 8 });
+    expect(large.rounds[0]).to.include({ status: "finalized", committed: 3, chunksMedian: 5 });
     expect(large.rounds[0]!.rejected).to.deep.equal([]);
     expect(large.rounds[0]!.audit.map((a) => a.matches)).to.deep.equal([true, true]);
     expect(large.rounds[0]!.bytes.dense).to.equal(4 * 103_298);
@@ -415,8 +415,8 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
   it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line", async function () {
     for (const [args, pattern] of [
       [
-        ["--circuit", "large", "--model", "preset:ai4i-large-mlp-v1", "--k", "20000"],
-        /^error: .*maxNonZeros 20000 exceeds the circuit's 16384 \(128 entries per chunk proof, at most 128 chunks\)/,
+        ["--circuit", "large", "--model", "preset:ai4i-large-mlp-v1", "--k", "30000"],
+        /^error: .*maxNonZeros 30000 exceeds the circuit's 28672 \(224 entries per chunk proof, at most 128 chunks\)/,
       ],
       [["--k", "5000"], /^error: .*maxNonZeros must be in 1\.\.dimension/],
     ] as const) {
