@@ -13,12 +13,15 @@ pragma circom 2.1.0;
 //   commitment = the state this chunk ends in; the last chunk's is the update's commitment
 //
 // State after a chunk (hiding: chain descends from a random salt):
-//   state = Poseidon(context, chain, sumSquares, next, count)
-//     chain      hash of everything so far: Poseidon(context, salt) at the start, then per chunk
+//   state = Poseidon(context, chain, sumSquares + next * 2^96 + count * 2^129)
+//     chain      hash of everything so far: the random salt at the start, then per chunk
 //                chain = Poseidon(chain, count, lanes[0..14)) and chain = Poseidon(chain, lanes...) per further 15
 //     sumSquares sum of value^2 over all entries so far (<= l2Sq)
 //     next       the smallest index the next entry may have (last index + 1; 0 at the start)
 //     count      entries so far (<= k)
+// The three totals share one field element: each is range-checked (sumSquares < 2^96, next <= 2^32,
+// count < 2^32) where it enters or leaves a state, so the packing is injective. Context is hashed into every
+// state, so the chain need not start from it.
 // The first chunk's state is fixed (previous = 0 selects it; no Poseidon output is 0 except with negligible
 // probability, and the contract refuses 0 as an intermediate state), so no prover can start mid-way with sums
 // of its choosing. Every later chunk opens `previous` to its parts, range-checks them, and continues.
@@ -109,23 +112,18 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     dFits.in <== (1 << IDX_BITS) - d;
 
     // --- the state this chunk continues --------------------------------------------------------------------
-    // first = 1 exactly when previous = 0: then the state is the start (chain from context and salt, sums 0).
-    // Otherwise previous must open to (context, chainIn, sumSquaresIn, nextIn, countIn); context is part of the
+    // first = 1 exactly when previous = 0: then the state is the start (chain = salt, sums 0). Otherwise
+    // previous must open to (context, chainIn, sumSquaresIn, nextIn, countIn); context is part of the
     // opening, so a chunk of another member's, round's or task's update cannot be spliced in.
     component isFirst = IsZero();
     isFirst.in <== previous;
     signal first <== isFirst.out;
-    component opened = Poseidon(5);
+    component opened = Poseidon(3);
     opened.inputs[0] <== context;
     opened.inputs[1] <== chainIn;
-    opened.inputs[2] <== sumSquaresIn;
-    opened.inputs[3] <== nextIn;
-    opened.inputs[4] <== countIn;
+    opened.inputs[2] <== sumSquaresIn + nextIn * (1 << 96) + countIn * (1 << 129);
     (1 - first) * (opened.out - previous) === 0;
-    component start = Poseidon(2);
-    start.inputs[0] <== context;
-    start.inputs[1] <== salt;
-    signal chainStart <== chainIn + first * (start.out - chainIn);
+    signal chainStart <== chainIn + first * (salt - chainIn);
     signal sumSquaresStart <== (1 - first) * sumSquaresIn;
     signal nextStart <== (1 - first) * nextIn;
     signal countStart <== (1 - first) * countIn;
@@ -264,11 +262,11 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
         links[c + 1] <== more[c].out;
     }
 
-    component state = Poseidon(5);
+    // sumSquaresOut is in [0, l2Sq] (a sum of squares of range-checked values), nextOut <= d <= 2^IDX_BITS and
+    // countOut <= k < 2^32: the packing below cannot overlap.
+    component state = Poseidon(3);
     state.inputs[0] <== context;
     state.inputs[1] <== links[REST];
-    state.inputs[2] <== sumSquaresOut;
-    state.inputs[3] <== nextOut;
-    state.inputs[4] <== countOut;
+    state.inputs[2] <== sumSquaresOut + nextOut * (1 << 96) + countOut * (1 << 129);
     commitment === state.out;
 }

@@ -94,15 +94,27 @@ function checkContextAndSalt({ context, salt }: { context: bigint; salt: bigint 
   if (context < 0n || context >= 1n << 224n) throw new ZkInputError("context must be below 2^224");
 }
 
-/** The state before the first chunk: chain = Poseidon(context, salt), nothing counted yet. */
+/**
+ * The state before the first chunk: the chain starts at the random salt (what hides the entries), nothing
+ * counted yet. The context needs no place in the chain: every state's public value hashes it.
+ */
 export function startState({ context, salt }: { context: bigint; salt: bigint }): ChunkState {
   checkContextAndSalt({ context, salt });
-  return { chain: poseidon([context, salt]), sumSquares: 0n, next: 0n, count: 0n };
+  return { chain: salt, sumSquares: 0n, next: 0n, count: 0n };
 }
 
-/** The public value of a state: Poseidon(context, chain, sumSquares, next, count). */
+/**
+ * The totals of a state in one field element, as the circuit hashes them: sumSquares (< 2^96) | next << 96
+ * (next <= 2^32) | count << 129 (count < 2^32). The fields do not overlap, so it is injective on states the
+ * circuit accepts.
+ */
+export function packTotals({ sumSquares, next, count }: Omit<ChunkState, "chain">): bigint {
+  return sumSquares + (next << 96n) + (count << 129n);
+}
+
+/** The public value of a state: Poseidon(context, chain, packTotals(sumSquares, next, count)). */
 export function stateCommitment({ context, state }: { context: bigint; state: ChunkState }): bigint {
-  return poseidon([context, state.chain, state.sumSquares, state.next, state.count]);
+  return poseidon([context, state.chain, packTotals(state)]);
 }
 
 /**

@@ -36,6 +36,7 @@ export {
   packLanes,
   entriesPerLane,
   startState,
+  packTotals,
   stateCommitment,
   advanceState,
   updateChunks,

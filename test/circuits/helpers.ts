@@ -75,11 +75,11 @@ const hash = (xs: readonly bigint[]): bigint => POSEIDON[xs.length]!(xs.map(mod)
  *   entry   = idx * 2^VAL_BITS + (value + lInf); an update of n entries (index order) is max(1, ceil(n / K))
  *             chunks of K slots, K entries per chunk, the last one partial and padded with 0
  *   lane j  = sum over t of entry[j * L + t] * 2^(t * (IDX_BITS + VAL_BITS)), L = floor(253 / (IDX_BITS + VAL_BITS))
- *   state   = (chain, sumSquares, next, count), starting at (Poseidon(context, salt), 0, 0, 0); per chunk
+ *   state   = (chain, sumSquares, next, count), starting at (salt, 0, 0, 0); per chunk
  *             count += active entries, chain = Poseidon(chain, count, lanes[0..14)), then
  *             chain = Poseidon(chain, next <= 15 lanes) while lanes remain, sumSquares += value^2 per entry,
  *             next = last index + 1 (unchanged by an empty chunk)
- *   value   = Poseidon(context, chain, sumSquares, next, count): a chunk's `commitment`, the next one's
+ *   value   = Poseidon(context, chain, sumSquares + next * 2^96 + count * 2^129): a chunk's `commitment`, the next one's
  *             `previous` (0 before the first), the last one's the update's commitment
  *
  * The Poseidon function itself is poseidon-lite (circomlib's parameters), as in src/zk; the circuit, which
@@ -98,14 +98,18 @@ export function referenceContext({ task, round, member }: UpdateContext): bigint
   return (BigInt(task) << 192n) | (BigInt(round) << 160n) | BigInt(member);
 }
 
-/** The state before the first chunk. */
-export function referenceStart({ context, salt }: { context: bigint; salt: bigint }): RawState {
-  return { chain: hash([context, salt]), sumSquares: 0n, next: 0n, count: 0n };
+/** The state before the first chunk: the chain starts at the salt (the context is hashed into every state). */
+export function referenceStart({ salt }: { salt: bigint }): RawState {
+  return { chain: mod(salt), sumSquares: 0n, next: 0n, count: 0n };
 }
 
-/** The public value of a state: Poseidon(context, chain, sumSquares, next, count). */
+/** The public value of a state: Poseidon(context, chain, sumSquares + next * 2^96 + count * 2^129). */
 export function referenceStateValue({ context, state }: { context: bigint; state: RawState }): bigint {
-  return hash([context, state.chain, state.sumSquares, state.next, state.count]);
+  return hash([
+    context,
+    state.chain,
+    mod(state.sumSquares + state.next * 2n ** 96n + state.count * 2n ** 129n),
+  ]);
 }
 
 /** The K packed entries of one chunk (at most K entries, in index order; later slots 0). */
@@ -215,7 +219,7 @@ export function referenceChunks({
   params: CircuitParams;
 }): ReferenceChunk[] {
   const chunks: ReferenceChunk[] = [];
-  let before = referenceStart({ context, salt });
+  let before = referenceStart({ salt });
   let previous = 0n;
   const n = Math.max(1, Math.ceil(indices.length / params.K));
   for (let c = 0; c < n; c++) {
@@ -304,7 +308,7 @@ export function rawChunk({
   const entries = padded.map((s) => mod(s.entry));
   const active = padded.map((s) => mod(s.active));
   const packedContext = packContext(context);
-  const initial = referenceStart({ context: packedContext, salt });
+  const initial = referenceStart({ salt });
   const carried = opening ?? continues ?? initial;
   const previousValue =
     previous ??

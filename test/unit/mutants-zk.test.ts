@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { bn254 } from "@noble/curves/bn254.js";
-import { poseidon16, poseidon2, poseidon3, poseidon5 } from "poseidon-lite";
+import { poseidon16, poseidon2, poseidon3 } from "poseidon-lite";
 import {
   BN254_BASE_FIELD,
   BN254_SCALAR_FIELD,
@@ -40,6 +40,7 @@ import {
   randomSalt,
   registrableKey,
   startState,
+  packTotals,
   stateCommitment,
   toPublicSignals,
   updateChunks,
@@ -244,7 +245,7 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     refused(() => startState({ context: 1n << 224n, salt: 7n }));
     const start = startState({ context: (1n << 224n) - 1n, salt: BN254_SCALAR_FIELD - 1n });
     expect(start).to.deep.equal({
-      chain: poseidon2([(1n << 224n) - 1n, BN254_SCALAR_FIELD - 1n]),
+      chain: BN254_SCALAR_FIELD - 1n,
       sumSquares: 0n,
       next: 0n,
       count: 0n,
@@ -262,8 +263,15 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
     refused(() => advanceState({ ...step, count: 5 }), "count > K");
     refused(() => advanceState({ ...step, count: -1 }));
     refused(() => advanceState({ ...step, count: 1.5 }));
+    // The totals share one field element without overlapping at their widest (sum < 2^96, next <= 2^32,
+    // count < 2^32).
+    expect(packTotals({ sumSquares: 1n, next: 1n, count: 1n })).to.equal(1n + (1n << 96n) + (1n << 129n));
+    const widest = packTotals({ sumSquares: (1n << 96n) - 1n, next: 1n << 32n, count: (1n << 32n) - 1n });
+    expect(widest & ((1n << 96n) - 1n)).to.equal((1n << 96n) - 1n);
+    expect((widest >> 96n) & ((1n << 33n) - 1n)).to.equal(1n << 32n);
+    expect(widest >> 129n).to.equal((1n << 32n) - 1n);
     expect(stateCommitment({ context: 5n, state: after })).to.equal(
-      poseidon5([5n, after.chain, after.sumSquares, after.next, after.count]),
+      poseidon3([5n, after.chain, after.sumSquares + (after.next << 96n) + (after.count << 129n)]),
     );
     expect([0, 1, 4, 5, 8, 9].map((n) => chunkCount({ entries: n, K: 4 }))).to.deep.equal([1, 1, 1, 2, 2, 3]);
     // Chunks of exactly K entries in index order, the last partial; the border keeps the order.
@@ -413,9 +421,9 @@ describe("zk: input checks at their boundaries (mutation testing)", () => {
       const active = entries.slice(0, count);
       const sumSquares = active.reduce((sum, e) => sum + ((e & 1023n) - lInf) ** 2n, 0n);
       const next = count === 0 ? 0n : (active[count - 1]! >> 10n) + 1n;
-      return poseidon5([5n, chain, sumSquares, next, BigInt(count)]);
+      return poseidon3([5n, chain, sumSquares + (next << 96n) + (BigInt(count) << 129n)]);
     };
-    const start = poseidon2([5n, 7n]);
+    const start = 7n;
     const chain16 = poseidon3([poseidon16([start, 224n, ...lanes.slice(0, 14)]), lanes[14]!, lanes[15]!]);
     expect(commitmentFromEntries({ context: 5n, salt: 7n, entries, count: 224, lInf, params })).to.equal(
       stateOf(224, chain16),
