@@ -9,13 +9,28 @@ import type { CircuitArtifacts, Groth16Proof, PublicSignals, UpdateWitnessInput 
  * whatever ran the parent: tsx, Hardhat's test runner or a bundler). Each worker proves one chunk at a time
  * single-threaded: N workers on N cores instead of N workers each starting a thread per core. A worker reads
  * the proving key and compiles the witness program once and keeps both for every chunk it proves (snarkjs's
- * fullProve would read the 9 MB key from disk and compile the WebAssembly again for each chunk).
+ * fullProve would read the 10 MB key from disk and compile the WebAssembly again for each chunk), and builds
+ * its single-threaded BN254 engine once: snarkjs builds a new one for every singleThread proof (0.1-0.2 s of
+ * each chunk's 1-1.5 s), but takes the one ffjavascript keeps in globalThis.curve_bn128 when not asked for a
+ * single thread. The worker puts its own single-threaded engine there (after loading snarkjs, whose
+ * ffjavascript clears the slot when it loads), so snarkjs reuses it and starts no thread pool. Were a future
+ * ffjavascript to ignore the slot, snarkjs would build its multi-threaded engine instead: slower on a busy
+ * machine, the proofs the same.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const { readFileSync } = require("node:fs");
 const snarkjs = require(workerData.snarkjs);
+const { buildBn128 } = require(workerData.ffjavascript);
 const { WitnessCalculatorBuilder } = require(workerData.circomRuntime);
+let engine;
+function singleThreadedEngine() {
+  engine ??= buildBn128(true).then((curve) => {
+    globalThis.curve_bn128 = curve;
+    return curve;
+  });
+  return engine;
+}
 const loaded = new Map();
 async function circuit(wasmPath, zkeyPath) {
   const key = wasmPath + "\\0" + zkeyPath;
@@ -29,9 +44,9 @@ async function circuit(wasmPath, zkeyPath) {
 }
 parentPort.on("message", async ({ id, input, wasmPath, zkeyPath }) => {
   try {
-    const { witness, zkey } = await circuit(wasmPath, zkeyPath);
+    const [{ witness, zkey }] = await Promise.all([circuit(wasmPath, zkeyPath), singleThreadedEngine()]);
     const wtns = { type: "mem", data: await witness.calculateWTNSBin(input, true) };
-    const r = await snarkjs.groth16.prove(zkey, wtns, undefined, { singleThread: true });
+    const r = await snarkjs.groth16.prove(zkey, wtns, undefined, { singleThread: false });
     parentPort.postMessage({ id, ok: true, proof: r.proof, publicSignals: r.publicSignals });
   } catch (error) {
     parentPort.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) });
@@ -67,6 +82,7 @@ export async function proveInWorkers({
   const snarkjsPath = createRequire(import.meta.url).resolve("snarkjs");
   // circom_runtime is snarkjs's own witness runtime: resolved from snarkjs so both are the versions it ships.
   const circomRuntimePath = createRequire(snarkjsPath).resolve("circom_runtime");
+  const ffjavascriptPath = createRequire(snarkjsPath).resolve("ffjavascript");
   const results = new Array<{ proof: Groth16Proof; publicSignals: PublicSignals }>(inputs.length);
   const workers: Worker[] = [];
   let nextChunk = 0;
@@ -94,7 +110,12 @@ export async function proveInWorkers({
         // thread for one of its own and runs workerData.mod, here an empty data: URL (nothing to run).
         const worker = new Worker(WORKER_SOURCE, {
           eval: true,
-          workerData: { snarkjs: snarkjsPath, circomRuntime: circomRuntimePath, mod: "data:," },
+          workerData: {
+            snarkjs: snarkjsPath,
+            ffjavascript: ffjavascriptPath,
+            circomRuntime: circomRuntimePath,
+            mod: "data:,",
+          },
         });
         workers.push(worker);
         let current = -1;
