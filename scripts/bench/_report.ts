@@ -331,14 +331,14 @@ function largeBlock(results: Json): string {
   );
   const provingCases = (large.proving ?? []) as Json[];
   const proving = table(
-    ["model", "d", "k", "chunks (K = 128)", "threads", "local training (baseline), ms", "proving, ms", "per chunk, ms", "proving / training"],
+    ["model", "d", "k", "chunks (K entries each)", "threads", "local training (baseline, median of runs), ms", "proving, ms", "per chunk, ms", "proving / training"],
     provingCases.map((p) => [
       String(p.model),
       num(p.dimension),
       num(p.k),
-      num(p.chunks),
+      `${num(p.chunks)} (K = ${num(p.entriesPerChunk)})`,
       num(p.threads),
-      num(p.trainMs),
+      `${num(p.trainMs)} (${num(p.trainRuns)} runs)`,
       num(p.proveMs),
       num(p.proveMsPerChunk),
       `${num(p.proveOverTrain, 1)}×`,

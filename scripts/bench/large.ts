@@ -66,10 +66,14 @@ const MILLION_SPEC: ModelSpec = sparseEncoderSpec({
 const PROVING_CASES = [
   { spec: AI4I_LARGE_MODEL_SPEC, k: 1_000 },
   { spec: MILLION_SPEC, k: 10_000 },
+  // 64 full chunks of the large instance (K = 224): the 64-chunk gas row issue 14 asks for, which k = 10,000
+  // (45 chunks) no longer reaches.
+  { spec: MILLION_SPEC, k: 64 * 224 },
 ] as const;
 /** The demo's local training (src/demo: one epoch, batch 64, Adam at 0.01). */
 const TRAINING = { epochs: 1, batchSize: 64, learningRate: 0.01 } as const;
 const CHUNK_COUNTS = [1, 4, 16, 64];
+const TRAINING_RUNS = 3;
 const AGGREGATED_MEMBERS = 10;
 const BASE_TX_GAS = 21_000;
 
@@ -136,9 +140,17 @@ async function provingCase({
 
     const data = loadDataset({ name: "ai4i", members: 4, seed: 1 });
     const rows = data.members[0]!;
-    const trained = await measured(() =>
-      trainLocal({ spec, globalParams: initialParams({ spec, seed: 1 }), data: rows, policy: TRAINING, seed: 1 }),
-    );
+    // The baseline is the median of three identical runs (same seed, same delta): one run of TF.js training
+    // moved by 40% between bench runs (the first pays for warm-up), which would move the ratio as much.
+    const runs = [];
+    for (let r = 0; r < TRAINING_RUNS; r++) {
+      runs.push(
+        await measured(() =>
+          trainLocal({ spec, globalParams: initialParams({ spec, seed: 1 }), data: rows, policy: TRAINING, seed: 1 }),
+        ),
+      );
+    }
+    const trained = runs.sort((a, b) => a.ms - b.ms)[Math.floor(TRAINING_RUNS / 2)]!;
     const { update } = sparsifyUpdate({
       delta: trained.value.delta,
       policy: { k, scale: SCALE, l2Bound: Number(policy.l2Bound), lInfBound: Number(policy.lInfBound) },
@@ -211,8 +223,10 @@ async function provingCase({
         k,
         entries: update.indices.length,
         chunks,
+        entriesPerChunk: artifacts.params.K,
         threads,
         trainMs: round(trained.ms, 0),
+        trainRuns: TRAINING_RUNS,
         trainRows: rows.rows,
         proveMs: round(proving.ms, 0),
         proveMsPerChunk: round(proving.ms / chunks, 0),
