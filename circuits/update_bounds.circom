@@ -63,6 +63,95 @@ template FitsBits(n) {
     bits.in <== in;
 }
 
+// The per-slot rules of one chunk, given each entry's two parts (index, offset value u = value + lInf) as the
+// prover supplies them: UpdateBounds computes them as witness hints, so these constraints alone must make
+// every other decoding fail (test/circuits/soundness.test.ts drives this template with adversarial parts).
+// entry = idx * 2^VAL_BITS + offset with offset < 2^VAL_BITS, and idx a small non-negative integer: the gap
+// checks chain every active idx up from nextStart (the caller range-checks it below 2^(IDX_BITS + 1)) in
+// steps below 2^IDX_BITS and end it below d, so no idx can be a wrapped field element. An inactive slot holds
+// entry 0, and its gap check (d - idx - 1 below 2^IDX_BITS) then leaves only idx = offset = 0. So each entry
+// decodes one way only, without a decomposition of all IDX_BITS + VAL_BITS bits.
+// Outputs: count of active slots, the sum over all K slots of (offset - lInf)^2 (an inactive slot adds
+// lInf^2), and the index the next chunk's entries must start from (nextStart when the chunk is empty).
+template ChunkSlots(K, IDX_BITS, VAL_BITS) {
+    signal input entries[K];
+    signal input active[K];
+    signal input idx[K];
+    signal input offset[K];
+    signal input d;
+    signal input lInf;
+    signal input nextStart;
+    signal output count;
+    signal output sumSquares;
+    signal output nextEnd;
+
+    component offsetFits[K];
+    component valueFits[K];
+    component gapFits[K];
+    signal next[K];
+    signal square[K];
+    signal lastPlusOne[K];
+    var countLc = 0;
+    var sumSquaresLc = 0;
+    var nextOutLc = 0;
+
+    for (var i = 0; i < K; i++) {
+        entries[i] === idx[i] * (1 << VAL_BITS) + offset[i];
+        offsetFits[i] = FitsBits(VAL_BITS);
+        offsetFits[i].in <== offset[i];
+
+        // Flags are boolean, active slots first, inactive slots empty. One constraint per slot does both:
+        // active[i] is 0 or equal to active[i - 1], so by induction from a boolean active[0] every flag is
+        // boolean and a 1 follows only a 1.
+        if (i == 0) {
+            active[0] * (active[0] - 1) === 0;
+        } else {
+            active[i] * (active[i - 1] - active[i]) === 0;
+        }
+        entries[i] * (1 - active[i]) === 0;
+        countLc += active[i];
+
+        // |value| <= lInf  <=>  0 <= u <= 2 * lInf (u >= 0 from offsetFits).
+        valueFits[i] = FitsBits(VAL_BITS);
+        valueFits[i].in <== 2 * lInf - offset[i];
+
+        square[i] <== (offset[i] - lInf) * (offset[i] - lInf);
+        sumSquaresLc += square[i];
+
+        // Slot i holds the chunk's last entry exactly when active[i] - active[i + 1] = 1 (flags are
+        // non-increasing); the next chunk's entries must then start above idx[i].
+        if (i < K - 1) {
+            lastPlusOne[i] <== (active[i] - active[i + 1]) * (idx[i] + 1);
+        } else {
+            lastPlusOne[i] <== active[i] * (idx[i] + 1);
+        }
+        nextOutLc += lastPlusOne[i];
+    }
+
+    // The first entry continues the previous chunk's order: idx[0] >= nextStart when slot 0 is active.
+    signal firstGap <== active[0] * (idx[0] - nextStart);
+    component firstGapFits = FitsBits(IDX_BITS);
+    firstGapFits.in <== firstGap;
+
+    // Strictly increasing indices, last active one below d, one range check per slot: the successor of slot i
+    // is the next slot's index when that slot is active, else d; successor - idx - 1 must have IDX_BITS bits.
+    // An inactive slot has idx 0 and successor d, so its check reads d - 1 >= 0 (this is what forces d >= 1).
+    for (var i = 0; i < K; i++) {
+        if (i < K - 1) {
+            next[i] <== d + active[i + 1] * (idx[i + 1] - d);
+        } else {
+            next[i] <== d;
+        }
+        gapFits[i] = FitsBits(IDX_BITS);
+        gapFits[i].in <== next[i] - idx[i] - 1;
+    }
+
+    count <== countLc;
+    sumSquares <== sumSquaresLc;
+    // An empty chunk leaves `next` where it was.
+    nextEnd <== nextOutLc + (1 - active[0]) * nextStart;
+}
+
 template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     var ENTRY_BITS = IDX_BITS + VAL_BITS;
     var LANE = 253 \ ENTRY_BITS;
@@ -137,76 +226,23 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     countInFits.in <== countStart;
 
     // --- entries -----------------------------------------------------------------------------------------
-    component offsetFits[K];
-    component valueFits[K];
-    component gapFits[K];
+    // Each entry's parts are hints; ChunkSlots constrains them so that only the honest decoding satisfies it.
     signal idx[K];
     signal offset[K];
-    signal next[K];
-    signal square[K];
-    signal lastPlusOne[K];
-    var count = 0;
-    var sumSquares = 0;
-    var nextOutLc = 0;
-
+    component slots = ChunkSlots(K, IDX_BITS, VAL_BITS);
     for (var i = 0; i < K; i++) {
-        // The entry's two parts are hints, bound by entry = idx * 2^VAL_BITS + offset with offset < 2^VAL_BITS
-        // (range-checked here) and idx a small non-negative integer: the gap checks below chain every active
-        // idx up from nextStart < 2^(IDX_BITS + 1) in steps below 2^IDX_BITS and end it below d, so no idx
-        // can be a wrapped field element. An inactive slot holds entry 0, and its gap check (d - idx - 1
-        // below 2^IDX_BITS) then leaves only idx = offset = 0. So each entry decodes one way only, without a
-        // decomposition of all ENTRY_BITS.
         idx[i] <-- entries[i] >> VAL_BITS;
         offset[i] <-- entries[i] & ((1 << VAL_BITS) - 1);
-        entries[i] === idx[i] * (1 << VAL_BITS) + offset[i];
-        offsetFits[i] = FitsBits(VAL_BITS);
-        offsetFits[i].in <== offset[i];
-
-        // Flags are boolean, active slots first, inactive slots empty. One constraint per slot does both:
-        // active[i] is 0 or equal to active[i - 1], so by induction from a boolean active[0] every flag is
-        // boolean and a 1 follows only a 1.
-        if (i == 0) {
-            active[0] * (active[0] - 1) === 0;
-        } else {
-            active[i] * (active[i - 1] - active[i]) === 0;
-        }
-        entries[i] * (1 - active[i]) === 0;
-        count += active[i];
-
-        // |value| <= lInf  <=>  0 <= u <= 2 * lInf (u >= 0 by construction).
-        valueFits[i] = FitsBits(VAL_BITS);
-        valueFits[i].in <== 2 * lInf - offset[i];
-
-        square[i] <== (offset[i] - lInf) * (offset[i] - lInf);
-        sumSquares += square[i];
-
-        // Slot i holds the chunk's last entry exactly when active[i] - active[i + 1] = 1 (flags are
-        // non-increasing); the next chunk's entries must then start above idx[i].
-        if (i < K - 1) {
-            lastPlusOne[i] <== (active[i] - active[i + 1]) * (idx[i] + 1);
-        } else {
-            lastPlusOne[i] <== active[i] * (idx[i] + 1);
-        }
-        nextOutLc += lastPlusOne[i];
+        slots.entries[i] <== entries[i];
+        slots.active[i] <== active[i];
+        slots.idx[i] <== idx[i];
+        slots.offset[i] <== offset[i];
     }
-
-    // The first entry continues the previous chunk's order: idx[0] >= nextStart when slot 0 is active.
-    signal firstGap <== active[0] * (idx[0] - nextStart);
-    component firstGapFits = FitsBits(IDX_BITS);
-    firstGapFits.in <== firstGap;
-
-    // Strictly increasing indices, last active one below d, one range check per slot: the successor of slot i
-    // is the next slot's index when that slot is active, else d; successor - idx - 1 must have IDX_BITS bits.
-    // An inactive slot has idx 0 and successor d, so its check reads d - 1 >= 0 (this is what forces d >= 1).
-    for (var i = 0; i < K; i++) {
-        if (i < K - 1) {
-            next[i] <== d + active[i + 1] * (idx[i + 1] - d);
-        } else {
-            next[i] <== d;
-        }
-        gapFits[i] = FitsBits(IDX_BITS);
-        gapFits[i].in <== next[i] - idx[i] - 1;
-    }
+    slots.d <== d;
+    slots.lInf <== lInf;
+    slots.nextStart <== nextStart;
+    signal count <== slots.count;
+    signal sumSquares <== slots.sumSquares;
 
     // --- the state this chunk ends in ------------------------------------------------------------------------
     // count <= k over the whole update so far (k < 2^32; countStart >= 0 and the chunk adds at most K).
@@ -220,8 +256,7 @@ template UpdateBounds(K, IDX_BITS, VAL_BITS) {
     component l2Fits = FitsBits(96);
     l2Fits.in <== l2Sq - sumSquaresOut;
 
-    // An empty chunk leaves `next` where it was.
-    signal nextOut <== nextOutLc + (1 - active[0]) * nextStart;
+    signal nextOut <== slots.nextEnd;
 
     signal lanes[LANES];
     for (var j = 0; j < LANES; j++) {

@@ -380,7 +380,10 @@ export function circuitLine(marker: string): number {
   return hits[0]!;
 }
 
-/** The circom witness calculator names the failing line of the main template last in its trace. */
+/**
+ * The circom witness calculator names the failing line of each template in its trace: the main template's
+ * or, for the per-slot rules, ChunkSlots's.
+ */
 export function failsAt(error: string, marker: string): boolean {
-  return new RegExp(`UpdateBounds_\\d+ line: ${circuitLine(marker)}\\b`).test(error);
+  return new RegExp(`(UpdateBounds|ChunkSlots)_\\d+ line: ${circuitLine(marker)}\\b`).test(error);
 }
