@@ -105,7 +105,7 @@ describe("UpdateBounds circuit: an entry decodes one way only (ChunkSlots with p
     for (const shift of [SHIFT, -SHIFT]) {
       const slots = honest();
       slots[1] = { ...slots[1]!, idx: slots[1]!.idx - shift / SHIFT, offset: slots[1]!.offset + shift };
-      expect(mod(slots[1]!.idx * SHIFT + slots[1]!.offset)).to.equal(slots[1]!.entry); // same entry
+      expect(mod(slots[1].idx * SHIFT + slots[1].offset)).to.equal(slots[1].entry); // same entry
       await rejected(slots, "offsetFits[i].in <==");
     }
   });
@@ -116,7 +116,7 @@ describe("UpdateBounds circuit: an entry decodes one way only (ChunkSlots with p
     for (const offset of [L_INF, 0n, 2n * L_INF]) {
       const middle = honest();
       middle[1] = decodedWith(middle[1]!, offset);
-      expect(middle[1]!.idx > 1n << 200n, "the forced index is not small").to.equal(true);
+      expect(middle[1].idx > 1n << 200n, "the forced index is not small").to.equal(true);
       await rejected(middle, "gapFits[i].in <==");
       // The first slot's forced index cannot follow nextStart either.
       const first = honest();
