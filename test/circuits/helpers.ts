@@ -358,7 +358,7 @@ export function rawChunks({
 
 /** Runs the witness generator; resolves to the witness or to the error message. */
 export async function computeWitness(
-  input: UpdateWitnessInput,
+  input: snarkjs.CircuitSignals,
   wasmPath: string,
 ): Promise<{ ok: true; witness: bigint[] } | { ok: false; error: string }> {
   const file = { type: "mem" as const };

@@ -7,6 +7,7 @@ import {
   verifyUpdateProof,
   ZkWitnessError,
 } from "../../src/zk/index.js";
+import type { CircuitArtifacts, UpdateWitnessInput } from "../../src/zk/types.js";
 import { artifacts, BOUNDS, CONTEXT, SALT } from "./helpers.js";
 
 /** k = 24 on the K = 16 circuit: the 20-entry update below is two chunks. */
@@ -17,19 +18,25 @@ const update = {
   values: Int32Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 300 : -300)),
 };
 
+/** The test instance's artifacts and the two chunk inputs of the update above. */
+async function chunkInputs(): Promise<{ art: CircuitArtifacts; inputs: UpdateWitnessInput[] }> {
+  const art = await artifacts();
+  const inputs = buildChunkWitnessInputs({
+    update,
+    context: CONTEXT,
+    salt: SALT,
+    policyBounds: bounds,
+    params: art.params,
+  });
+  return { art, inputs };
+}
+
 describe("proveInWorkers: chunk proofs on worker threads", function () {
   // verifyUpdateProof starts snarkjs's curve threads in this process; stop them so mocha can exit.
   after(releaseZkWorkers);
 
   it("returns every chunk's proof in input order, each verifying, and nothing for no input", async function () {
-    const art = await artifacts();
-    const inputs = buildChunkWitnessInputs({
-      update,
-      context: CONTEXT,
-      salt: SALT,
-      policyBounds: bounds,
-      params: art.params,
-    });
+    const { art, inputs } = await chunkInputs();
     expect(inputs).to.have.length(2);
     const proved = await proveInWorkers({ inputs, artifacts: art, threads: 2 });
     expect(proved.map((p) => p.publicSignals[0])).to.deep.equal(inputs.map((i) => i.commitment));
@@ -42,14 +49,7 @@ describe("proveInWorkers: chunk proofs on worker threads", function () {
   });
 
   it("rejects with the failing chunk's number when one chunk's witness breaks a constraint", async function () {
-    const art = await artifacts();
-    const inputs = buildChunkWitnessInputs({
-      update,
-      context: CONTEXT,
-      salt: SALT,
-      policyBounds: bounds,
-      params: art.params,
-    });
+    const { art, inputs } = await chunkInputs();
     const broken = [
       inputs[0]!,
       { ...inputs[1]!, commitment: (BigInt(inputs[1]!.commitment) + 1n).toString() },

@@ -85,13 +85,13 @@ describe("UpdateBounds circuit: an entry decodes one way only (ChunkSlots with p
   const honest = (): Slot[] => [honestSlot(3, -5), honestSlot(40, 1999), honestSlot(999, -2000), emptySlot()];
 
   async function rejected(slots: readonly Slot[], marker: string, nextStart?: bigint): Promise<void> {
-    const result = await computeWitness(input(slots, nextStart) as never, wasmPath);
+    const result = await computeWitness(input(slots, nextStart), wasmPath);
     expect(result.ok, "the witness should break a constraint").to.equal(false);
     if (!result.ok) expect(failsAt(result.error, marker), result.error).to.equal(true);
   }
 
   it("accepts the honest decoding and sums what it decodes (count, squares with lInf^2 per empty slot, next)", async function () {
-    const result = await computeWitness(input(honest()) as never, wasmPath);
+    const result = await computeWitness(input(honest()), wasmPath);
     expect(result.ok ? "ok" : result.error).to.equal("ok");
     if (!result.ok) return;
     // Witness layout: the constant 1, then the main component's outputs in declaration order.
