@@ -4,8 +4,14 @@ export { AggregationError } from "./errors.js";
 export { MAX_UPDATES, normalizeMember, ruleFromPolicy, ruleToPolicy, validateRule } from "./policy.js";
 export { divRoundHalfAwayFromZero, divRoundHalfAwayFromZeroBig } from "./rounding.js";
 export { computeRoundModel, type RoundModel } from "./round.js";
-export { screenRound, type ScreenedRound } from "./screen.js";
-export { DEFAULT_MIN_COSINE_PER_MILLE, screenByAgreement } from "./rules/screened-mean.js";
+export { ruleScreens, screenHistoryOf, screenRound, type ScreenedRound } from "./screen.js";
+export {
+  DEFAULT_MIN_COSINE_PER_MILLE,
+  screenByAgreement,
+  SUSPICION_HISTORY,
+  withSuspicionHistory,
+  type AgreementFlag,
+} from "./rules/screened-mean.js";
 export {
   AGGREGATION_RULES,
   DRAFTABLE_RULE_KINDS,
@@ -21,7 +27,9 @@ export type {
   RuleDraftContext,
   RuleInput,
   ScreenFlag,
+  ScreenInput,
   ScreenReason,
+  ScreenVerdict,
 } from "./rules/types.js";
 export type {
   AggregateParams,

@@ -15,19 +15,38 @@ export interface ScreenedRound {
   readonly kept: MemberUpdate[];
   /** The updates left out, sorted by member address. */
   readonly flagged: { member: string; reason: ScreenReason; detail: string }[];
+  /**
+   * The members the screen suspects this round (lower-cased, sorted), left out or not: what the next rounds'
+   * `previousSuspects` list. Depends on this round's updates alone.
+   */
+  readonly suspects: string[];
+}
+
+/** Whether the rule screens updates before aggregating (defenses such as `screened-mean`). */
+export function ruleScreens(rule: AggregationRule): boolean {
+  return ruleDefinitionByKind(validateRule(rule).kind)!.screen !== undefined;
+}
+
+/** How many earlier rounds' suspects the rule's screen reads (0: none, or no screen). */
+export function screenHistoryOf(rule: AggregationRule): number {
+  const definition = ruleDefinitionByKind(validateRule(rule).kind)!;
+  return definition.screen ? (definition.screenHistory ?? 0) : 0;
 }
 
 export function screenRound({
   updates,
   rule,
   dimension,
+  previousSuspects = [],
 }: {
   updates: readonly MemberUpdate[];
   rule: AggregationRule;
   dimension: number;
+  /** `suspects` of the rounds before this one, most recent first (see `screenHistoryOf`). */
+  previousSuspects?: readonly (readonly string[])[];
 }): ScreenedRound {
   const definition = ruleDefinitionByKind(validateRule(rule).kind)!;
-  if (!definition.screen || updates.length === 0) return { kept: [...updates], flagged: [] };
+  if (!definition.screen || updates.length === 0) return { kept: [...updates], flagged: [], suspects: [] };
   const sorted = updates
     .map((u) => {
       const member = normalizeMember(u.member);
@@ -35,15 +54,17 @@ export function screenRound({
       return { member, entry: u };
     })
     .sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
-  const flags = definition.screen({
+  const { flags, suspects } = definition.screen({
     rule,
     updates: sorted.map((s) => s.entry.update),
     members: sorted.map((s) => s.member),
     suppliedWeights: sorted.map(() => undefined),
     dimension,
+    previousSuspects: previousSuspects.map((round) => round.map((m) => normalizeMember(m))),
   });
   const out = new Set(flags.map((f) => sorted[f.index]!.entry));
   return {
+    suspects: suspects.map((i) => sorted[i]!.member).sort(),
     kept: updates.filter((u) => !out.has(u)),
     flagged: flags.map((f) => ({
       member: sorted[f.index]!.entry.member,

@@ -221,6 +221,8 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
   const residuals: (Float32Array | undefined)[] = members.map(() => undefined);
   let lastGlobalChange: Float32Array = new Float32Array(d);
   const history: RoundRecord[] = [];
+  // Each round's suspects, as the aggregator and auditors recompute them from the earlier rounds' updates.
+  const suspectHistory: string[][] = [];
   for (let round = 1; round <= rounds; round++) {
     const base = toFloatParams(model);
     const updates: MemberUpdate[] = [];
@@ -266,7 +268,13 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
     }
     const previous = model;
     // The rule's screen first, as the aggregator's and auditors' inputs apply it.
-    const screened = screenRound({ updates, rule: policy.rule, dimension: d });
+    const screened = screenRound({
+      updates,
+      rule: policy.rule,
+      dimension: d,
+      previousSuspects: [...suspectHistory].reverse(),
+    });
+    suspectHistory.push(screened.suspects);
     const next = computeRoundModel({ previous, updates: screened.kept, rule: policy.rule, round });
     model = next.model;
     lastGlobalChange = realChange(next.delta, policy.scale);
@@ -283,6 +291,7 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
         reason: f.reason,
         detail: f.detail,
       })),
+      suspected: screened.suspects.map((m) => parseInt(m.slice(2), 16) - 1),
       bytesPerMember: perMember((s) => s.wireBytes),
       payloadBytesPerMember: perMember((s) => s.payloadBytes),
       entriesPerMember: perMember((s) => s.entries),

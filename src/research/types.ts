@@ -122,6 +122,8 @@ export interface RoundRecord extends RoundEvaluation {
   readonly sent: readonly SentUpdate[];
   /** Members the rule's screen left out this round (defenses such as `screened-mean`), by index. */
   readonly flagged: readonly { readonly member: number; readonly reason: string; readonly detail: string }[];
+  /** Members the screen suspected this round, left out or not (a suspicion must repeat to exclude), by index. */
+  readonly suspected: readonly number[];
   /** Means over all members (a member that sent nothing counts 0). */
   readonly bytesPerMember: number;
   readonly payloadBytesPerMember: number;

@@ -1,6 +1,8 @@
 import {
   computeRoundModel,
   ruleFromPolicy,
+  ruleScreens,
+  screenHistoryOf,
   screenRound,
   type AggregationRule,
 } from "../aggregation/index.js";
@@ -195,7 +197,66 @@ export async function loadRoundInputs({
     roundPolicy,
     reader,
   });
-  return { roundPolicy, base, checks: screenChecks({ checks, roundPolicy, dimension: base.params.length }) };
+  const previousSuspects = await earlierSuspects({ env, round: record.round, roundPolicy, reader });
+  return {
+    roundPolicy,
+    base,
+    checks: screenChecks({ checks, roundPolicy, dimension: base.params.length, previousSuspects }),
+  };
+}
+
+/**
+ * The suspects of the rounds before `round` that its rule's screen reads (most recent first), each
+ * recomputed from that round's own commits under that round's policy: nobody's word is taken for them,
+ * and the suspects of a round do not depend on the rounds before it, so nothing further back is read.
+ * Empty when the rule reads no history.
+ */
+export async function earlierSuspects({
+  env,
+  round,
+  roundPolicy,
+  reader,
+}: {
+  env: RoleEnvironment;
+  round: bigint;
+  roundPolicy: RoundPolicy;
+  reader: ReaderGroupKey;
+}): Promise<string[][]> {
+  const { policy } = roundPolicy;
+  const history = screenHistoryOf(
+    ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter }),
+  );
+  const lists: string[][] = [];
+  for (let earlier = round - 1n; earlier >= 1n && earlier >= round - BigInt(history); earlier--) {
+    const record = await readRound({ rounds: env.contracts.rounds, taskId: env.taskId, round: earlier });
+    const earlierPolicy = await loadRoundPolicy({ env, round: earlier });
+    const rule = ruleFromPolicy({
+      ruleId: earlierPolicy.policy.aggregationRule,
+      param: earlierPolicy.policy.ruleParameter,
+    });
+    if (!ruleScreens(rule)) {
+      lists.push([]);
+      continue;
+    }
+    if (!holdsRoundKey({ reader, roundPolicy: earlierPolicy })) {
+      throw new RoleError(
+        "not-a-reader",
+        `round ${round}'s screen needs the suspects of round ${earlier}, whose updates ${reader.reader} cannot open (policy v${earlierPolicy.version})`,
+      );
+    }
+    const valid = record.commits.flatMap((commit) => {
+      const check = checkCommittedUpdate({
+        taskId: env.taskId,
+        commit,
+        round: earlier,
+        roundPolicy: earlierPolicy,
+        reader,
+      });
+      return check.status === "valid" ? [{ member: check.member, update: check.update }] : [];
+    });
+    lists.push(screenRound({ updates: valid, rule, dimension: earlierPolicy.policy.dimension }).suspects);
+  }
+  return lists;
 }
 
 /**
@@ -207,15 +268,18 @@ export function screenChecks({
   checks,
   roundPolicy,
   dimension,
+  previousSuspects = [],
 }: {
   checks: UpdateCheck[];
   roundPolicy: RoundPolicy;
   dimension: number;
+  /** The suspects of the rounds before, most recent first (`earlierSuspects`). */
+  previousSuspects?: readonly (readonly string[])[];
 }): UpdateCheck[] {
   const { policy } = roundPolicy;
   const rule = ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
   const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
-  const { flagged } = screenRound({ updates: valid, rule, dimension });
+  const { flagged } = screenRound({ updates: valid, rule, dimension, previousSuspects });
   if (flagged.length === 0) return checks;
   const byMember = new Map(flagged.map((f) => [f.member, f]));
   return checks.map((c) => {

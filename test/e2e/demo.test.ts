@@ -264,6 +264,42 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     for (const m of ownReport.perMember) expect(m.macroF1).to.be.within(0, 1);
   });
 
+  it("--defense screened: a sign flipper is a suspect in round 1 and left out from round 2, each replayed from the chain by the auditors", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-history-"));
+    const run = await runCli([
+      "demo",
+      "--members",
+      "4",
+      "--rounds",
+      "3",
+      "--circuit",
+      "test",
+      "--attack",
+      "signflip",
+      "--malicious",
+      "1",
+      "--defense",
+      "screened",
+      "--out",
+      dir,
+    ]);
+    expect(run.code, run.stderr).to.equal(0);
+    const report = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    const flipper = report.perMember.at(-1)!.member;
+    const [first, ...later] = report.rounds;
+    // One round's disagreement excludes nobody: the suspicion must repeat (the auditors recompute round 1's
+    // suspects from its commits when they replay round 2, and agree).
+    expect(first!.flagged).to.deep.equal([]);
+    for (const r of report.rounds) {
+      expect(r.status).to.equal("finalized");
+      expect(r.audit.every((a) => a.matches)).to.equal(true);
+    }
+    for (const r of later) {
+      expect(r.flagged.map((f) => [f.member, f.reason])).to.deep.equal([[flipper, "Outlier"]]);
+      expect(r.flagged[0]!.detail).to.match(/also a suspect the round before$/);
+    }
+  });
+
   it("--defense screened: a free rider is flagged every round, published as such, and the auditors agree", async function () {
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-defense-"));
     const run = await runCli([

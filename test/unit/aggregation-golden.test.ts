@@ -27,6 +27,7 @@ interface GoldenCase {
   expectedModelHash: string;
   /** Rules with a screen: the members it leaves out, in address order. */
   expectedFlagged?: { member: string; reason: string }[];
+  expectedSuspects?: string[];
 }
 
 interface GoldenGroup {
@@ -38,6 +39,8 @@ interface GoldenGroup {
   initialParams: number[];
   initialModelHash: string;
   updates: { member: string; indices: number[]; values: number[] }[];
+  /** The screen's suspects of the rounds before, most recent first (screen-history groups only). */
+  previousSuspects?: string[][];
   cases: GoldenCase[];
 }
 
@@ -88,10 +91,16 @@ describe("aggregation golden vectors", function () {
               : Object.fromEntries(Object.entries(testCase.weights).map(([k, v]) => [k, BigInt(v)]));
           const rule = ruleFromPolicy({ ruleId: testCase.ruleId, param: BigInt(testCase.param), weights });
           // A rule with a screen (a defense) leaves updates out first, as the roles' round inputs do.
-          const screened = screenRound({ updates: all, rule, dimension: group.dimension });
+          const screened = screenRound({
+            updates: all,
+            rule,
+            dimension: group.dimension,
+            previousSuspects: group.previousSuspects ?? [],
+          });
           expect(screened.flagged.map((f) => ({ member: f.member, reason: f.reason }))).to.deep.equal(
             testCase.expectedFlagged ?? [],
           );
+          expect(screened.suspects).to.deep.equal(testCase.expectedSuspects ?? []);
           const updates = screened.kept;
           const delta = aggregate({ updates, rule, dimension: group.dimension });
           expect(Array.from(delta.indices)).to.deep.equal(testCase.expectedDelta.indices);

@@ -96,7 +96,7 @@ def lower_median(xs):
 
 
 def screen(group, t):
-    """screened-mean's screen (docs/aggregation.md): returns [(member, reason)] in member order."""
+    """screened-mean's screen (docs/aggregation.md): ([(member, reason)] left out, in member order, [suspects])."""
     d = group["dimension"]
     members = sorted(group["updates"], key=lambda u: u["member"].lower())
     rows = [dense(u, d) for u in members]
@@ -107,9 +107,11 @@ def screen(group, t):
     norms = [math.isqrt(x) for x in sq]
     med = lower_median(norms)
     out = {}
+    settled = set()  # one round's evidence is enough: near-empty, near-copies
     for i in range(n):
         if 10 * norms[i] < med:
             out[i] = "FreeRider"
+            settled.add(i)
     # Colluders: near-copies of another update, or opposed to most members (pairwise cosines as IEEE doubles).
     cands = [i for i in range(n) if i not in out and sq[i] > 0]
     if len(cands) >= 3:
@@ -122,7 +124,10 @@ def screen(group, t):
                 if j != i
             )
             agreement = cos[(len(cos) - 1) // 2]
-            if cos[-1] >= 0.99 or agreement <= outlier_at:
+            if cos[-1] >= 0.99:
+                stage[i] = "Outlier"
+                settled.add(i)
+            elif agreement <= outlier_at:
                 stage[i] = "Outlier"
         out.update(stage)
     while True:
@@ -150,14 +155,17 @@ def screen(group, t):
             if f[0] < worst[0]:
                 worst = f
         out[worst[1]] = worst[2]
-    return [(members[i]["member"], out[i]) for i in sorted(out)]
+    # A direction verdict needs the member among the suspects of one of the two rounds before.
+    recent = set(m.lower() for r in group.get("previousSuspects", [])[:2] for m in r)
+    left_out = [(members[i]["member"], out[i]) for i in sorted(out) if i in settled or members[i]["member"].lower() in recent]
+    return left_out, sorted(members[i]["member"].lower() for i in out)
 
 
 def aggregate(group, rule):
     d = group["dimension"]
     members = sorted(group["updates"], key=lambda u: u["member"].lower())
     if rule["kind"] == "screened-mean":
-        flagged = {m for m, _ in screen(group, rule["t"])}
+        flagged = {m for m, _ in screen(group, rule["t"])[0]}
         members = [u for u in members if u["member"] not in flagged]
     rows = [dense(u, d) for u in members]
     n = len(rows)
@@ -262,7 +270,7 @@ GROUPS = [
         ],
     },
     {
-        "name": "screen: an empty, an opposing and a copied update flagged among members that agree; one on coordinates nobody else sent is not judged",
+        "name": "screen: an empty and a copied update left out among members that agree, an opposing one only suspected (no history); one on coordinates nobody else sent is not judged",
         "task": 9,
         "round": 5,
         "scale": 4096,
@@ -285,6 +293,14 @@ GROUPS = [
         ],
     },
 ]
+
+SCREEN_GROUP = GROUPS[-1]
+for name, history in [
+    ("the opposing member was a suspect the round before: left out", [[A("6")]]),
+    ("the opposing member was a suspect two rounds before: left out", [[A("2")], [A("6")]]),
+    ("the opposing member was a suspect three rounds before: too long ago, kept", [[], [], [A("6")]]),
+]:
+    GROUPS.append(dict(SCREEN_GROUP, name="screen history: " + name, previousSuspects=history, rules=[{"ruleId": 5, "param": 25}]))
 
 KINDS = {0: "mean", 1: "weighted-mean", 2: "trimmed-mean", 3: "median", 4: "clipped-mean", 5: "screened-mean"}
 
@@ -318,7 +334,9 @@ for g in GROUPS:
         if "weights" in r:
             case["weights"] = {k: str(v) for k, v in r["weights"].items()}
         if kind == "screened-mean":
-            case["expectedFlagged"] = [{"member": m, "reason": reason} for m, reason in screen(g, r["param"])]
+            left_out, suspects = screen(g, r["param"])
+            case["expectedFlagged"] = [{"member": m, "reason": reason} for m, reason in left_out]
+            case["expectedSuspects"] = suspects
         cases.append(case)
     out_groups.append(
         {
@@ -330,6 +348,7 @@ for g in GROUPS:
             "initialParams": init,
             "initialModelHash": keccak256(init_bytes),
             "updates": g["updates"],
+            **({"previousSuspects": g["previousSuspects"]} if "previousSuspects" in g else {}),
             "cases": cases,
         }
     )

@@ -17,6 +17,13 @@
  *    fewer than a quarter of u_i's entries at coordinates the others also sent (too sparse to judge),
  *    flags nothing. The test repeats without the least agreeing update until nothing new is flagged.
  *
+ * Suspicion must repeat: every update flagged above is a suspect of the round, but only the near-empty and
+ * the near-copies are left out on one round's evidence. A direction test (unrelated, opposed) leaves an
+ * update out only when its member was also a suspect in one of the two rounds before: one round cannot
+ * tell a member whose data differs from the rest (the minority product type, in a late round) from a
+ * free rider sending noise, while noise and attacks repeat. The suspects of a round are a function of its
+ * own updates, so the aggregator and every auditor recompute the history from the earlier rounds.
+ *
  * Aggregate: every kept update is clipped to the lower median of the kept updates' integer norms (the
  * adaptive clipping of FLAME: no member moves the model more than the typical one), then the mean.
  */
@@ -25,7 +32,7 @@ import { clipUpdateL2, integerSqrt, squaredL2 } from "../clip.js";
 import { AggregationError } from "../errors.js";
 import { forEachSentCoordinate } from "../merge.js";
 import { meanOf } from "./mean.js";
-import type { AggregationRuleDefinition, ScreenFlag } from "./types.js";
+import type { AggregationRuleDefinition, ScreenFlag, ScreenVerdict } from "./types.js";
 
 export interface ScreenedMeanRule {
   readonly kind: "screened-mean";
@@ -35,6 +42,14 @@ export interface ScreenedMeanRule {
 
 /** Two members' updates this alike are taken for copies (collusion), not independent training. */
 export const DUPLICATE_COSINE = 0.99;
+
+/** Earlier rounds whose suspects a direction verdict needs one of (this round and two before: 2 of 3). */
+export const SUSPICION_HISTORY = 2;
+
+/** A flag of the one-round screen; `settled` when one round's evidence is enough to leave the update out. */
+export interface AgreementFlag extends ScreenFlag {
+  readonly settled: boolean;
+}
 
 /** The lower median of non-negative bigints (the ⌈n/2⌉-th smallest). */
 export function lowerMedian(values: readonly bigint[]): bigint {
@@ -81,13 +96,13 @@ export function screenByAgreement({
 }: {
   updates: readonly SparseUpdate[];
   minCosinePerMille: number;
-}): ScreenFlag[] {
+}): AgreementFlag[] {
   const n = updates.length;
   if (n < 3) return [];
   const squares = updates.map(squaredL2);
   const norms = squares.map(integerSqrt);
   const median = lowerMedian(norms);
-  const flags: ScreenFlag[] = [];
+  const flags: AgreementFlag[] = [];
   const out = new Set<number>();
   for (let i = 0; i < n; i++) {
     if (10n * norms[i]! < median) {
@@ -95,6 +110,7 @@ export function screenByAgreement({
         index: i,
         reason: "FreeRider",
         detail: `norm ${norms[i]} is below a tenth of the median norm ${median}`,
+        settled: true,
       });
       out.add(i);
     }
@@ -123,6 +139,7 @@ export function screenByAgreement({
           index: i,
           reason: "Outlier",
           detail: `a near-copy of another member's update (cosine ${closest.toFixed(3)} ≥ ${DUPLICATE_COSINE})`,
+          settled: true,
         });
         out.add(i);
       } else if (agreement <= outlierAt) {
@@ -130,6 +147,7 @@ export function screenByAgreement({
           index: i,
           reason: "Outlier",
           detail: `opposes most members (median cosine ${agreement.toFixed(3)} ≤ ${outlierAt})`,
+          settled: false,
         });
         out.add(i);
       }
@@ -185,11 +203,42 @@ export function screenByAgreement({
     // fixes the double arithmetic bit for bit, so every replay picks the same); the rest are judged
     // again without it.
     const worst = fresh.reduce((a, b) => (b.cosine < a.cosine ? b : a));
-    flags.push({ index: worst.index, reason: worst.reason, detail: worst.detail });
+    flags.push({ index: worst.index, reason: worst.reason, detail: worst.detail, settled: false });
     out.add(worst.index);
   }
   flags.sort((a, b) => a.index - b.index);
   return flags;
+}
+
+/**
+ * The round's verdict from its one-round flags: all are suspects; settled flags leave their update out, a
+ * direction flag only when its member was a suspect in one of the `SUSPICION_HISTORY` rounds before.
+ */
+export function withSuspicionHistory({
+  flags,
+  members,
+  previousSuspects,
+}: {
+  flags: readonly AgreementFlag[];
+  /** Lower-cased addresses, by position. */
+  members: readonly string[];
+  /** Most recent first; only the first `SUSPICION_HISTORY` are read. */
+  previousSuspects: readonly (readonly string[])[];
+}): ScreenVerdict {
+  const recent = previousSuspects.slice(0, SUSPICION_HISTORY).map((round) => new Set(round));
+  const out: ScreenFlag[] = [];
+  for (const { index, reason, detail, settled } of flags) {
+    if (settled) {
+      out.push({ index, reason, detail });
+      continue;
+    }
+    const back = recent.findIndex((round) => round.has(members[index]!));
+    if (back >= 0) {
+      const when = back === 0 ? "the round before" : `${back + 1} rounds before`;
+      out.push({ index, reason, detail: `${detail}; also a suspect ${when}` });
+    }
+  }
+  return { flags: out, suspects: flags.map((f) => f.index) };
 }
 
 export const screenedMeanRule: AggregationRuleDefinition<ScreenedMeanRule> = {
@@ -218,7 +267,13 @@ export const screenedMeanRule: AggregationRuleDefinition<ScreenedMeanRule> = {
   },
   toParameter: (rule) => BigInt(rule.minCosinePerMille),
   defaultParameter: () => BigInt(DEFAULT_MIN_COSINE_PER_MILLE),
-  screen: ({ rule, updates }) => screenByAgreement({ updates, minCosinePerMille: rule.minCosinePerMille }),
+  screenHistory: SUSPICION_HISTORY,
+  screen: ({ rule, updates, members, previousSuspects }) =>
+    withSuspicionHistory({
+      flags: screenByAgreement({ updates, minCosinePerMille: rule.minCosinePerMille }),
+      members,
+      previousSuspects,
+    }),
   aggregate: ({ updates, dimension }) => {
     const clip = lowerMedian(updates.map((u) => integerSqrt(squaredL2(u))));
     if (clip === 0n) return meanOf(updates, dimension);

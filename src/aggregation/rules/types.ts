@@ -42,6 +42,27 @@ export interface ScreenFlag {
   readonly detail: string;
 }
 
+/** What a screen sees: the round's updates and who its earlier rounds suspected. */
+export interface ScreenInput<R extends RuleShape> extends RuleInput<R> {
+  /**
+   * For each of the `screenHistory` rounds before this one, most recent first, the lower-cased addresses the
+   * screen suspected there (shorter when the task has fewer rounds). Each is recomputed from that round's
+   * own updates, so the aggregator and every auditor hold the same lists.
+   */
+  readonly previousSuspects: readonly (readonly string[])[];
+}
+
+/** A screen's decision for one round. */
+export interface ScreenVerdict {
+  /** The updates left out of this round's aggregate. */
+  readonly flags: ScreenFlag[];
+  /**
+   * Positions the screen suspects this round, left out or not: later rounds read them as `previousSuspects`.
+   * A function of this round's updates alone (never of the history), so replaying any round needs no other.
+   */
+  readonly suspects: number[];
+}
+
 /** One aggregation rule: everything the rest of the system needs to know about it. */
 export interface AggregationRuleDefinition<R extends RuleShape> {
   /** The rule's name in `AggregationRule.kind`, the CLI and reports. */
@@ -66,10 +87,13 @@ export interface AggregationRuleDefinition<R extends RuleShape> {
   /** The parameter a drafted task gets when its author names only the rule. */
   defaultParameter(context: RuleDraftContext): bigint;
   /**
-   * Updates to leave out before aggregating, decided deterministically from the updates alone (defenses:
-   * `screened-mean`). The aggregator publishes them as exclusions with the reason; auditors replay it.
+   * Updates to leave out before aggregating, decided deterministically from the round's updates and the
+   * suspects of the `screenHistory` rounds before it (defenses: `screened-mean`). The aggregator publishes
+   * them as exclusions with the reason; auditors replay it.
    */
-  screen?(input: RuleInput<R>): ScreenFlag[];
+  screen?(input: ScreenInput<R>): ScreenVerdict;
+  /** How many earlier rounds' suspects `screen` reads (0 or absent: none). */
+  readonly screenHistory?: number;
   /** The integer, bit-exact aggregation: sparse output, no zero entries, indices strictly increasing. */
   aggregate(input: RuleInput<R>): SparseUpdate;
 }
