@@ -1,8 +1,8 @@
 import { concat, keccak256, toUtf8Bytes } from "ethers";
 import { RULE_IDS, type AggregationRule } from "../aggregation/index.js";
 import type { AggregatorSeams, UpdateCheck } from "../roles/index.js";
-import { openFromGroup, type GroupEnvelopeInfo } from "../seal/index.js";
-import { decodeUpdate } from "../sparse/index.js";
+import { openFromGroup } from "../seal/index.js";
+import { decodeUpdate, type UpdateContext } from "../sparse/index.js";
 
 /** Ways a dishonest aggregator lies, for demonstrating (and testing) that auditors catch it. */
 export type AggregatorTampering =
@@ -51,7 +51,7 @@ export function tamperingAggregator({
         transformChecks: ({ checks, record, roundPolicy }) =>
           checks.map((check, i) => {
             if (check.status !== "excluded" || check.reason !== "CommitmentMismatch") return check;
-            const context: GroupEnvelopeInfo["context"] = {
+            const context: UpdateContext = {
               task: Number(record.taskId),
               round: Number(record.round),
               member: check.member,

@@ -7,14 +7,19 @@ import { openPayload, sealPayload } from "./envelope.js";
 import { SealError, type SealOpener, type SealRecipient, type UpdateContext } from "./types.js";
 
 /**
- * Sealed envelope, version 2: one recipient, the task's reader group (specified in docs/wire-format.md).
+ * Sealed envelope, version 3: one recipient, the task's reader group (specified in docs/wire-format.md).
  *
- *   magic "CFLS" | version u8 = 2 | task u32 BE | round u32 BE | member 20 | group public key 32
- *   | ephemeral public key 32 | ChaCha20-Poly1305(key, nonce 0, payload, aad = every byte before it)
+ *   magic "CFLS" | version u8 = 3 | ephemeral public key 32
+ *   | ChaCha20-Poly1305(key, nonce 0, payload, aad = magic || version || E || context || group public key)
  *
  * key = HKDF-SHA256(ikm = X25519(ephemeral secret, group public), salt = ephemeral public || group public,
- * info = "circular-fl/seal/v2/group" || task || round || member). The key is used once (a fresh ephemeral
+ * info = "circular-fl/seal/v3/group" || task || round || member). The key is used once (a fresh ephemeral
  * key per envelope), so the zero nonce is never reused.
+ *
+ * The slot (task, round, member) and the group key are bound, not carried: every reader already knows
+ * them (the commit transaction names the task, the round and its sender; the task policy pins the group
+ * key), so the envelope spends no bytes on them (version 2 carried both: 60 bytes of every update). An
+ * envelope opened for any other slot or with any other key fails authentication like an altered one.
  *
  * Why one group key instead of a wrap per reader (version 1): with per-reader wraps a member can wrap a
  * different content key for one reader, so the aggregator opens an update that an auditor cannot, and an
@@ -23,14 +28,13 @@ import { SealError, type SealOpener, type SealRecipient, type UpdateContext } fr
  * the same plaintext for all of them, or fails for all of them.
  */
 const MAGIC = Uint8Array.from([0x43, 0x46, 0x4c, 0x53]); // "CFLS"
-export const GROUP_SEAL_VERSION = 2;
+export const GROUP_SEAL_VERSION = 3;
 
 const TAG_BYTES = 16;
-const CONTEXT_BYTES = 28;
-const HEADER_BYTES = 4 + 1 + CONTEXT_BYTES + KEY_BYTES + KEY_BYTES;
-/** Bytes a version-2 envelope adds to its payload. */
+const HEADER_BYTES = 4 + 1 + KEY_BYTES;
+/** Bytes a version-3 envelope adds to its payload. */
 export const GROUP_SEAL_OVERHEAD_BYTES = HEADER_BYTES + TAG_BYTES;
-const INFO = new TextEncoder().encode("circular-fl/seal/v2/group");
+const INFO = new TextEncoder().encode("circular-fl/seal/v3/group");
 const ZERO_NONCE = new Uint8Array(12);
 
 function derive(shared: Uint8Array, ephemeralPublic: Uint8Array, groupPublic: Uint8Array, ctx: Uint8Array) {
@@ -58,16 +62,16 @@ export function sealToGroup({
   } catch {
     throw new SealError("invalid-input", "the group public key is not a usable X25519 key");
   }
-  const header = concat(MAGIC, Uint8Array.of(GROUP_SEAL_VERSION), ctx, groupPublicKey, ephemeralPublic);
+  const header = concat(MAGIC, Uint8Array.of(GROUP_SEAL_VERSION), ephemeralPublic);
   const key = derive(shared, ephemeralPublic, groupPublicKey, ctx);
-  return concat(header, chacha20poly1305(key, ZERO_NONCE, header).encrypt(payload));
+  const aad = concat(header, ctx, groupPublicKey);
+  return concat(header, chacha20poly1305(key, ZERO_NONCE, aad).encrypt(payload));
 }
 
-/** Header fields of a version-2 envelope, readable without any key. */
+/** Header fields of a version-3 envelope, readable without any key (the slot and the key are not in it). */
 export interface GroupEnvelopeInfo {
   readonly version: number;
-  readonly context: UpdateContext;
-  readonly groupPublicKey: Uint8Array;
+  readonly ephemeralPublicKey: Uint8Array;
   readonly payloadBytes: number;
 }
 
@@ -82,21 +86,15 @@ export function inspectGroupEnvelope(envelope: Uint8Array): GroupEnvelopeInfo {
       "malformed",
       `envelope version ${envelope[4]} is not a reader-group envelope (version ${GROUP_SEAL_VERSION})`,
     );
-  const view = new DataView(envelope.buffer, envelope.byteOffset, envelope.byteLength);
   return {
     version: GROUP_SEAL_VERSION,
-    context: {
-      task: view.getUint32(5),
-      round: view.getUint32(9),
-      member: "0x" + Buffer.from(envelope.subarray(13, 33)).toString("hex"),
-    },
-    groupPublicKey: envelope.slice(33, 33 + KEY_BYTES),
+    ephemeralPublicKey: envelope.slice(5, HEADER_BYTES),
     payloadBytes: envelope.length - GROUP_SEAL_OVERHEAD_BYTES,
   };
 }
 
 /**
- * Opens a version-2 envelope with the reader group's secret. A deterministic function of the envelope, the
+ * Opens a version-3 envelope with the reader group's secret. A deterministic function of the envelope, the
  * context and the group secret: every reader gets the same plaintext or the same error.
  */
 export function openFromGroup({
@@ -109,27 +107,24 @@ export function openFromGroup({
   context: UpdateContext;
 }): Uint8Array {
   checkKey(groupSecretKey, "group secret key");
-  const expected = contextBytes(context);
-  const info = inspectGroupEnvelope(envelope);
-  if (!equalBytes(envelope.subarray(5, 33), expected)) {
-    const s = info.context;
-    throw new SealError(
-      "context-mismatch",
-      `envelope is sealed for task ${s.task} round ${s.round} member ${s.member}, ` +
-        `not task ${context.task} round ${context.round} member ${context.member.toLowerCase()}`,
-    );
-  }
+  const ctx = contextBytes(context);
+  const { ephemeralPublicKey } = inspectGroupEnvelope(envelope);
   const groupPublic = x25519.getPublicKey(groupSecretKey);
-  if (!equalBytes(info.groupPublicKey, groupPublic))
-    throw new SealError("not-a-reader", "the envelope is sealed to another key than the task's reader group");
-  const ephemeralPublic = envelope.subarray(33 + KEY_BYTES, HEADER_BYTES);
   const header = envelope.subarray(0, HEADER_BYTES);
   try {
-    const shared = x25519.getSharedSecret(groupSecretKey, ephemeralPublic);
-    const key = derive(shared, ephemeralPublic, groupPublic, expected);
-    return chacha20poly1305(key, ZERO_NONCE, header).decrypt(envelope.subarray(HEADER_BYTES));
+    const shared = x25519.getSharedSecret(groupSecretKey, ephemeralPublicKey);
+    const key = derive(shared, ephemeralPublicKey, groupPublic, ctx);
+    return chacha20poly1305(key, ZERO_NONCE, concat(header, ctx, groupPublic)).decrypt(
+      envelope.subarray(HEADER_BYTES),
+    );
   } catch {
-    throw new SealError("tampered", "the sealed payload or the envelope header fails authentication");
+    // The slot and the key are bound, not carried: another slot, another group key and altered bytes all
+    // fail the same authentication, and no reader can tell them apart (nor needs to: none opens).
+    throw new SealError(
+      "tampered",
+      `the envelope does not open for task ${context.task} round ${context.round} member ` +
+        `${context.member.toLowerCase()} with the reader group's key: sealed for another slot or key, or altered`,
+    );
   }
 }
 

@@ -24,7 +24,7 @@ function sealErrorCode(fn: () => unknown): string {
   return expect.fail("expected a SealError");
 }
 
-describe("seal: reader-group envelopes (version 2)", () => {
+describe("seal: reader-group envelopes (version 3)", () => {
   const personal = [generateReaderKeyPair(), generateReaderKeyPair(), generateReaderKeyPair()];
   const readers = personal.map((k, i) => ({ id: address(0xa0 + i), publicKey: k.publicKey }));
   const group = createReaderGroup({ readers, dealer: readers[0]!.id });
@@ -57,15 +57,20 @@ describe("seal: reader-group envelopes (version 2)", () => {
     ).to.equal("not-a-reader");
   });
 
-  it("round-trips, and its overhead is the fixed header and tag", () => {
+  it("round-trips, and its overhead is 53 bytes: magic, version, ephemeral key and tag", () => {
     expect(openFromGroup({ envelope, groupSecretKey: group.secretKey, context })).to.deep.equal(payload);
+    expect(GROUP_SEAL_OVERHEAD_BYTES).to.equal(4 + 1 + 32 + 16);
     expect(envelope.length).to.equal(payload.length + GROUP_SEAL_OVERHEAD_BYTES);
     const info = inspectGroupEnvelope(envelope);
-    expect(info.context.task).to.equal(3);
+    expect(info.version).to.equal(3);
     expect(info.payloadBytes).to.equal(payload.length);
+    // The slot and the group key are bound, not carried: neither appears in the bytes.
+    const hex = Buffer.from(envelope).toString("hex");
+    expect(hex).to.not.include(Buffer.from(group.publicKey).toString("hex"));
+    expect(hex).to.not.include(context.member.slice(2).toLowerCase());
   });
 
-  it("is bound to its task, round and member", () => {
+  it("is bound to its task, round and member, although it does not carry them", () => {
     for (const other of [
       { ...context, task: 4 },
       { ...context, round: 18 },
@@ -73,8 +78,16 @@ describe("seal: reader-group envelopes (version 2)", () => {
     ]) {
       expect(
         sealErrorCode(() => openFromGroup({ envelope, groupSecretKey: group.secretKey, context: other })),
-      ).to.equal("context-mismatch");
+      ).to.equal("tampered");
     }
+    // The member's address is read in any case, as the chain reports it checksummed.
+    expect(
+      openFromGroup({
+        envelope,
+        groupSecretKey: group.secretKey,
+        context: { ...context, member: context.member.toLowerCase() },
+      }),
+    ).to.deep.equal(payload);
   });
 
   it("any flipped byte fails for every holder of the group key alike", () => {
@@ -102,7 +115,16 @@ describe("seal: reader-group envelopes (version 2)", () => {
     const stray = sealToGroup({ payload, groupPublicKey: generateReaderKeyPair().publicKey, context });
     expect(
       sealErrorCode(() => openFromGroup({ envelope: stray, groupSecretKey: group.secretKey, context })),
-    ).to.equal("not-a-reader");
+    ).to.equal("tampered");
+  });
+
+  it("refuses the version-2 layout, which carried the slot and the group key (60 bytes more)", () => {
+    const old = Uint8Array.from(envelope);
+    old[4] = 2;
+    expect(sealErrorCode(() => inspectGroupEnvelope(old))).to.equal("malformed");
+    expect(
+      sealErrorCode(() => openFromGroup({ envelope: old, groupSecretKey: group.secretKey, context })),
+    ).to.equal("malformed");
   });
 
   it("refuses malformed input with a SealError", () => {

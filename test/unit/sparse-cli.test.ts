@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { inspectUpdateFile, UpdateCommandError } from "../../src/cli/commands/update.js";
-import { SealError, generateReaderKeyPair, sealPayload } from "../../src/seal/index.js";
+import {
+  SealError,
+  createReaderGroup,
+  generateReaderKeyPair,
+  sealPayload,
+  sealToGroup,
+} from "../../src/seal/index.js";
 import { WireFormatError, encodeUpdate } from "../../src/sparse/index.js";
 
 const run = promisify(execFile);
@@ -103,6 +109,42 @@ describe("cli: cfl update inspect", () => {
       expect.fail("accepted a truncated file");
     } catch (error) {
       expect((error as WireFormatError).code).to.equal("truncated");
+    }
+  });
+
+  it("opens a reader-group envelope (what members commit) only for the slot given, which it binds but does not carry", async () => {
+    const personal = generateReaderKeyPair();
+    const group = createReaderGroup({
+      readers: [{ id: reader, publicKey: personal.publicKey }],
+      dealer: reader,
+    });
+    const groupFile = join(directory, "group.json");
+    const groupKey = join(directory, "group-reader.json");
+    const envelopeFile = join(directory, "update.group");
+    await writeFile(groupFile, JSON.stringify(group.bundle));
+    await writeFile(
+      groupKey,
+      JSON.stringify({ id: reader, secretKey: Buffer.from(personal.secretKey).toString("hex") }),
+    );
+    await writeFile(
+      envelopeFile,
+      sealToGroup({ payload: wire, groupPublicKey: group.publicKey, context: { task: 5, round: 9, member } }),
+    );
+    const options = { key: groupKey, readerGroup: groupFile };
+    const summary = await inspectUpdateFile(envelopeFile, { ...options, task: 5, round: 9, member });
+    expect(summary).to.deep.include({ ...expected, bytes: wire.length, sealed: true });
+    try {
+      await inspectUpdateFile(envelopeFile, { ...options, task: 5, round: 9 });
+      expect.fail("opened without the member");
+    } catch (error) {
+      expect((error as UpdateCommandError).code).to.equal("context-mismatch");
+      expect((error as Error).message).to.match(/give --task, --round and --member/);
+    }
+    try {
+      await inspectUpdateFile(envelopeFile, { ...options, task: 5, round: 10, member });
+      expect.fail("opened for another round");
+    } catch (error) {
+      expect((error as SealError).code).to.equal("tampered");
     }
   });
 

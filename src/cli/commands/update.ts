@@ -121,8 +121,16 @@ export async function inspectUpdateFile(file: string, options: InspectOptions): 
       }
       const bundle = await loadReaderGroup({ path: options.readerGroup });
       const groupSecretKey = openReaderGroup({ bundle, reader, expectedPublicKey: bundle.publicKey });
-      const context = expectedContext(options, inspectGroupEnvelope(fileBytes).context);
-      wire = openFromGroup({ envelope: fileBytes, groupSecretKey, context });
+      inspectGroupEnvelope(fileBytes);
+      // The envelope binds its slot without carrying it (the commit transaction names it): ask for it.
+      const { task, round, member } = options;
+      if (task === undefined || round === undefined || member === undefined) {
+        throw new UpdateCommandError(
+          "context-mismatch",
+          "a reader-group envelope does not carry its slot: give --task, --round and --member (from its commit)",
+        );
+      }
+      wire = openFromGroup({ envelope: fileBytes, groupSecretKey, context: { task, round, member } });
     } else {
       // Without explicit --task/--round/--member the envelope's own (authenticated) header is the context.
       const context = expectedContext(options, inspectEnvelope(fileBytes).context);
