@@ -106,7 +106,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const limits = { maxCount: k, maxDimension: DIMENSION };
 
     const encodePerSecond = perSecond(() => encodeUpdate({ header, update }));
-    const decodePerSecond = perSecond(() => decodeUpdate({ bytes: wire, limits }));
+    const slot = { ...context, dimension: DIMENSION, scale: SCALE };
+    const decodePerSecond = perSecond(() => decodeUpdate({ bytes: wire, limits, slot }));
     const cooEncodePerSecond = perSecond(() => naiveCooEncode(update, SCALE));
     const cooDecodePerSecond = perSecond(() => naiveCooDecode(coo));
 

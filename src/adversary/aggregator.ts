@@ -66,6 +66,7 @@ export function tamperingAggregator({
               const { update } = decodeUpdate({
                 bytes: payload,
                 limits: { maxCount: policy.maxNonZeros, maxDimension: policy.dimension },
+                slot: { ...context, dimension: policy.dimension, scale: policy.scale },
               });
               return { member: check.member, status: "valid", update };
             } catch {

@@ -189,26 +189,16 @@ export function checkCommittedUpdate({
   const { policy, circuit } = roundPolicy;
   let decoded: ReturnType<typeof decodeUpdate>;
   try {
+    // The slot comes from the commit, d and the scale from the policy: the payload carries none of them.
     decoded = decodeUpdate({
       bytes: payload,
       limits: { maxCount: policy.maxNonZeros, maxDimension: policy.dimension },
+      slot: { ...context, dimension: policy.dimension, scale: policy.scale },
     });
   } catch (error) {
     return exclude("Undecodable", describe(error));
   }
   const { header, update } = decoded;
-  if (
-    header.task !== context.task ||
-    header.round !== context.round ||
-    header.member.toLowerCase() !== member.toLowerCase() ||
-    header.scale !== policy.scale ||
-    update.dimension !== policy.dimension
-  ) {
-    return exclude(
-      "CommitmentMismatch",
-      "the payload's header names another task, round, member, scale or dimension",
-    );
-  }
   let commitment: bigint;
   try {
     commitment = computeCommitment({

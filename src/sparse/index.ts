@@ -29,5 +29,6 @@ export {
   type DecodeLimits,
   type DecodedUpdate,
   type UpdateHeader,
+  type UpdateSlot,
   type WireFormatErrorCode,
 } from "./wire.js";

@@ -1,23 +1,28 @@
 import type { SparseUpdate } from "./types.js";
 
 /**
- * The update wire format, version 1. Specified in docs/wire-format.md; summary:
+ * The update wire format, version 2. Specified in docs/wire-format.md; summary:
  *
- *   magic "CFLU" | version u8 = 1 | task u32 BE | round u32 BE | member 20 bytes | d varint | count varint |
- *   scale varint | salt 32 bytes BE (< BN254 r) | count index varints | count value varints
+ *   magic "CFLU" | version u8 = 2 | count varint | salt 32 bytes BE (< BN254 r) | count index varints |
+ *   count value varints
  *
  * Varints are unsigned LEB128, minimal, at most 5 bytes (uint32). The first index is absolute, every
  * later one is stored as (gap - 1): indices strictly increase by construction and every byte string
  * has at most one meaning. Values are zigzag-encoded int32.
+ *
+ * The update's slot (task, round, member), its dimension d and its fixed-point scale are not in the bytes:
+ * every reader knows them before decoding (the commit names the slot, the task policy fixes d and the
+ * scale), the sealed envelope binds the slot, and the commitment binds the slot and the policy. Version 1
+ * carried all five (33-36 bytes of every update) only for readers to check them against what they knew.
  */
 export const WIRE_MAGIC = Object.freeze([0x43, 0x46, 0x4c, 0x55]); // "CFLU"
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 /** The BN254 scalar field modulus: the salt enters the Poseidon commitment, so it must be a field element. */
 export const BN254_FIELD_MODULUS =
   21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
-const FIXED_HEADER_BYTES = 4 + 1 + 4 + 4 + 20;
+const FIXED_HEADER_BYTES = 4 + 1;
 const SALT_BYTES = 32;
 const MAX_VARINT_BYTES = 5;
 /** Every entry takes at least one index byte and one value byte. */
@@ -67,6 +72,20 @@ export interface UpdateHeader {
   readonly salt: bigint;
 }
 
+/** What the decoder knows before it reads the bytes: the slot from the commit, d and scale from the policy. */
+export interface UpdateSlot {
+  /** Task id (uint32). */
+  readonly task: number;
+  /** Round number (uint32). */
+  readonly round: number;
+  /** The committing member's address, 0x-prefixed; the decoded header carries it in lower case. */
+  readonly member: string;
+  /** The policy's dimension d (>= 1). */
+  readonly dimension: number;
+  /** The policy's fixed-point scale (>= 1). */
+  readonly scale: number;
+}
+
 export interface DecodeLimits {
   /** The policy's k: the most entries an update may carry. */
   readonly maxCount: number;
@@ -108,13 +127,6 @@ class Writer {
     this.bytes[this.offset++] = b;
   }
 
-  uint32(value: number): void {
-    this.byte((value >>> 24) & 0xff);
-    this.byte((value >>> 16) & 0xff);
-    this.byte((value >>> 8) & 0xff);
-    this.byte(value & 0xff);
-  }
-
   varint(value: number): void {
     while (value >= 0x80) {
       this.byte((value & 0x7f) | 0x80);
@@ -134,7 +146,11 @@ function memberBytes(member: string): Uint8Array {
   return Uint8Array.from(Buffer.from(member.slice(2), "hex"));
 }
 
-/** Encodes one update in wire format version 1. Throws WireFormatError when the input cannot be encoded. */
+/**
+ * Encodes one update in wire format version 2. The header's task, round, member and scale and the update's
+ * dimension are checked but not written (the reader supplies them to `decodeUpdate`). Throws WireFormatError
+ * when the input cannot be encoded.
+ */
 export function encodeUpdate({ header, update }: { header: UpdateHeader; update: SparseUpdate }): Uint8Array {
   const { task, round, member, scale, salt } = header;
   if (!isUint32(task)) throw new WireFormatError("bad-header", `task must be a uint32, got ${task}`);
@@ -148,7 +164,7 @@ export function encodeUpdate({ header, update }: { header: UpdateHeader; update:
       `salt must be a bigint in [0, BN254 r), got ${String(salt)}`,
     );
   }
-  const memberRaw = memberBytes(member);
+  memberBytes(member);
   const { dimension, indices, values } = update;
   if (!isUint32(dimension) || dimension < 1) {
     throw new WireFormatError(
@@ -164,8 +180,7 @@ export function encodeUpdate({ header, update }: { header: UpdateHeader; update:
     throw new WireFormatError("bad-header", `${count} indices but ${values.length} values`);
   }
 
-  let size =
-    FIXED_HEADER_BYTES + varintLength(dimension) + varintLength(count) + varintLength(scale) + SALT_BYTES;
+  let size = FIXED_HEADER_BYTES + varintLength(count) + SALT_BYTES;
   let previous = -1;
   for (let i = 0; i < count; i++) {
     const index = indices[i] as number;
@@ -188,13 +203,7 @@ export function encodeUpdate({ header, update }: { header: UpdateHeader; update:
   const writer = new Writer(size);
   for (const b of WIRE_MAGIC) writer.byte(b);
   writer.byte(WIRE_VERSION);
-  writer.uint32(task);
-  writer.uint32(round);
-  writer.bytes.set(memberRaw, writer.offset);
-  writer.offset += memberRaw.length;
-  writer.varint(dimension);
   writer.varint(count);
-  writer.varint(scale);
   let s = salt;
   for (let i = SALT_BYTES - 1; i >= 0; i--) {
     writer.bytes[writer.offset + i] = Number(s & 0xffn);
@@ -229,20 +238,6 @@ class Reader {
   byte(what: string): number {
     this.need(1, what);
     return this.bytes[this.offset++] as number;
-  }
-
-  uint32(what: string): number {
-    this.need(4, what);
-    const b = this.bytes;
-    const o = this.offset;
-    this.offset += 4;
-    return (
-      (((b[o] as number) << 24) |
-        ((b[o + 1] as number) << 16) |
-        ((b[o + 2] as number) << 8) |
-        (b[o + 3] as number)) >>>
-      0
-    );
   }
 
   /** Minimal unsigned LEB128 of at most 5 bytes, value < 2^32. */
@@ -307,8 +302,24 @@ function checkLimits(limits: DecodeLimits): DecodeLimits {
  * against the bytes actually present before anything is allocated. Any malformed input throws a
  * WireFormatError whose code and message say what is wrong; nothing else is ever thrown for bad bytes.
  */
-export function decodeUpdate({ bytes, limits }: { bytes: Uint8Array; limits: DecodeLimits }): DecodedUpdate {
+export function decodeUpdate({
+  bytes,
+  limits,
+  slot,
+}: {
+  bytes: Uint8Array;
+  limits: DecodeLimits;
+  /** The update's slot, dimension and scale, as the reader knows them (not in the bytes). */
+  slot: UpdateSlot;
+}): DecodedUpdate {
   const { maxCount, maxDimension } = checkLimits(limits);
+  const { task, round, member, dimension, scale } = checkSlot(slot);
+  if (dimension > maxDimension) {
+    throw new WireFormatError(
+      "dimension-exceeds-limit",
+      `dimension d = ${dimension} exceeds the limit ${maxDimension}`,
+    );
+  }
   if (!(bytes instanceof Uint8Array)) {
     throw new WireFormatError("truncated", "update bytes must be a Uint8Array");
   }
@@ -328,22 +339,6 @@ export function decodeUpdate({ bytes, limits }: { bytes: Uint8Array; limits: Dec
       4,
     );
   }
-  const task = reader.uint32("task");
-  const round = reader.uint32("round");
-  reader.need(20, "member address");
-  const member = "0x" + Buffer.from(bytes.subarray(reader.offset, reader.offset + 20)).toString("hex");
-  reader.offset += 20;
-
-  const dimensionOffset = reader.offset;
-  const dimension = reader.varint("dimension d");
-  if (dimension < 1) throw new WireFormatError("bad-dimension", "dimension d is 0", dimensionOffset);
-  if (dimension > maxDimension) {
-    throw new WireFormatError(
-      "dimension-exceeds-limit",
-      `dimension d = ${dimension} exceeds the limit ${maxDimension}`,
-      dimensionOffset,
-    );
-  }
   const countOffset = reader.offset;
   const count = reader.varint("entry count");
   if (count > maxCount) {
@@ -360,9 +355,6 @@ export function decodeUpdate({ bytes, limits }: { bytes: Uint8Array; limits: Dec
       countOffset,
     );
   }
-  const scaleOffset = reader.offset;
-  const scale = reader.varint("scale");
-  if (scale < 1) throw new WireFormatError("bad-scale", "scale is 0", scaleOffset);
 
   reader.need(SALT_BYTES, "salt");
   let salt = 0n;
@@ -407,5 +399,31 @@ export function decodeUpdate({ bytes, limits }: { bytes: Uint8Array; limits: Dec
       reader.offset,
     );
   }
-  return { header: { task, round, member, scale, salt }, update: { dimension, indices, values } };
+  return {
+    header: { task, round, member: member.toLowerCase(), scale, salt },
+    update: { dimension, indices, values },
+  };
+}
+
+function checkSlot(slot: UpdateSlot): UpdateSlot {
+  if (typeof slot !== "object" || slot === null) {
+    throw new WireFormatError(
+      "bad-header",
+      "decodeUpdate needs the update's slot { task, round, member, dimension, scale }",
+    );
+  }
+  const { task, round, member, dimension, scale } = slot;
+  if (!isUint32(task)) throw new WireFormatError("bad-header", `slot.task must be a uint32, got ${task}`);
+  if (!isUint32(round)) throw new WireFormatError("bad-header", `slot.round must be a uint32, got ${round}`);
+  memberBytes(member);
+  if (!isUint32(dimension) || dimension < 1) {
+    throw new WireFormatError(
+      "bad-dimension",
+      `slot.dimension must be an integer in [1, 2^32-1], got ${dimension}`,
+    );
+  }
+  if (!isUint32(scale) || scale < 1) {
+    throw new WireFormatError("bad-scale", `slot.scale must be an integer in [1, 2^32-1], got ${scale}`);
+  }
+  return slot;
 }

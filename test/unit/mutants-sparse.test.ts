@@ -36,25 +36,18 @@ function expectCode(fn: () => unknown, code: string, offset?: number): WireForma
   return error;
 }
 
-/** The fixed header (magic, version, task, round, member): 33 bytes. */
+/** Magic and version: 5 bytes (the slot, d and scale are the reader's, not in the bytes). */
 function fixedHeader(): number[] {
-  return [...WIRE_MAGIC, WIRE_VERSION, 0, 0, 0, 7, 0, 0, 0, 3, ...Buffer.from(MEMBER.slice(2), "hex")];
+  return [...WIRE_MAGIC, WIRE_VERSION];
 }
 
-/** Raw bytes with single-byte varints for d, count and scale, a zero salt, then the given entry bytes. */
-function raw({
-  d,
-  count,
-  scale,
-  entries = [],
-}: {
-  d: number;
-  count: number;
-  scale: number;
-  entries?: number[];
-}) {
-  return Uint8Array.from([...fixedHeader(), d, count, scale, ...new Array<number>(32).fill(0), ...entries]);
+/** Raw bytes with a single-byte count varint, a zero salt, then the given entry bytes (salt at 6, entries at 38). */
+function raw({ count, entries = [] }: { count: number; entries?: number[] }) {
+  return Uint8Array.from([...fixedHeader(), count, ...new Array<number>(32).fill(0), ...entries]);
 }
+
+/** The slot the reader decodes with: HEADER's, and the dimension given. */
+const slot = (dimension: number) => ({ ...HEADER, dimension });
 
 const update = (dimension: number, indices: number[], values: number[]): SparseUpdate => ({
   dimension,
@@ -64,39 +57,37 @@ const update = (dimension: number, indices: number[], values: number[]): SparseU
 
 describe("sparse wire format: checks at their boundaries (mutation testing)", () => {
   describe("decodeUpdate", () => {
-    it("refuses dimension 0 and scale 0, which an encoder never writes", () => {
-      expectCode(
-        () => decodeUpdate({ bytes: raw({ d: 0, count: 0, scale: 1 }), limits: LIMITS }),
-        "bad-dimension",
-        33,
-      );
-      expectCode(
-        () => decodeUpdate({ bytes: raw({ d: 5, count: 0, scale: 0 }), limits: LIMITS }),
-        "bad-scale",
-        35,
-      );
-      // The same bytes with d = 1 and scale = 1 are a valid empty update.
-      const ok = decodeUpdate({ bytes: raw({ d: 1, count: 0, scale: 1 }), limits: LIMITS });
+    it("refuses a slot of dimension 0 or scale 0, and takes d = scale = 1", () => {
+      const bytes = raw({ count: 0 });
+      expectCode(() => decodeUpdate({ bytes, limits: LIMITS, slot: slot(0) }), "bad-dimension");
+      expectCode(() => decodeUpdate({ bytes, limits: LIMITS, slot: { ...slot(5), scale: 0 } }), "bad-scale");
+      const ok = decodeUpdate({ bytes, limits: LIMITS, slot: { ...slot(1), scale: 1 } });
       expect(ok.update.dimension).to.equal(1);
       expect(ok.header.scale).to.equal(1);
+      expect(ok.header.member).to.equal(MEMBER);
     });
 
     it("refuses more entries than the dimension even within the caller's count limit", () => {
       // d = 2, three entries at 0, 1, 2: the count check must fire before any index is read.
-      const bytes = raw({ d: 2, count: 3, scale: 1, entries: [0, 0, 0, 0, 0, 0] });
-      const error = expectCode(() => decodeUpdate({ bytes, limits: LIMITS }), "count-exceeds-limit", 34);
+      const bytes = raw({ count: 3, entries: [0, 0, 0, 0, 0, 0] });
+      const error = expectCode(
+        () => decodeUpdate({ bytes, limits: LIMITS, slot: slot(2) }),
+        "count-exceeds-limit",
+        5,
+      );
       expect(error.message).to.contain("dimension d = 2");
       // Two entries in d = 2 are fine.
       const two = decodeUpdate({
-        bytes: raw({ d: 2, count: 2, scale: 1, entries: [0, 0, 2, 1] }),
+        bytes: raw({ count: 2, entries: [0, 0, 2, 1] }),
         limits: LIMITS,
+        slot: slot(2),
       });
       expect([...two.update.indices]).to.deep.equal([0, 1]);
       expect([...two.update.values]).to.deep.equal([1, -1]);
     });
 
     it("checks the caller's limits and accepts them at their smallest", () => {
-      const bytes = raw({ d: 1, count: 0, scale: 1 });
+      const bytes = raw({ count: 0 });
       for (const limits of [
         null,
         undefined,
@@ -104,63 +95,85 @@ describe("sparse wire format: checks at their boundaries (mutation testing)", ()
         { maxCount: -1, maxDimension: 10 },
         { maxCount: 1.5, maxDimension: 10 },
       ]) {
-        expectCode(() => decodeUpdate({ bytes, limits: limits as never }), "bad-limits");
+        expectCode(() => decodeUpdate({ bytes, limits: limits as never, slot: slot(1) }), "bad-limits");
       }
       for (const maxDimension of [0, -3, 2.5, Number.MAX_SAFE_INTEGER + 2]) {
-        expectCode(() => decodeUpdate({ bytes, limits: { maxCount: 1, maxDimension } }), "bad-limits");
+        expectCode(
+          () => decodeUpdate({ bytes, limits: { maxCount: 1, maxDimension }, slot: slot(1) }),
+          "bad-limits",
+        );
       }
       expect(
-        decodeUpdate({ bytes, limits: { maxCount: 0, maxDimension: 1 } }).update.indices.length,
+        decodeUpdate({ bytes, limits: { maxCount: 0, maxDimension: 1 }, slot: slot(1) }).update.indices
+          .length,
       ).to.equal(0);
+      // A slot above the caller's dimension limit is refused before any byte is read.
+      expectCode(
+        () => decodeUpdate({ bytes, limits: { maxCount: 0, maxDimension: 1 }, slot: slot(2) }),
+        "dimension-exceeds-limit",
+      );
     });
 
     it("refuses input that is not a Uint8Array", () => {
-      const bytes = [...raw({ d: 1, count: 0, scale: 1 })];
-      expectCode(() => decodeUpdate({ bytes: bytes as unknown as Uint8Array, limits: LIMITS }), "truncated");
+      const bytes = [...raw({ count: 0 })];
+      expectCode(
+        () => decodeUpdate({ bytes: bytes as unknown as Uint8Array, limits: LIMITS, slot: slot(1) }),
+        "truncated",
+      );
     });
 
     it("reports truncation at the field where the input ends", () => {
       const whole = encodeUpdate({ header: HEADER, update: update(1000, [1, 500], [3, -4]) });
-      const cut = (n: number) => whole.subarray(0, n);
-      const magic = expectCode(() => decodeUpdate({ bytes: cut(2), limits: LIMITS }), "truncated", 0);
+      const cut = (n: number) =>
+        decodeUpdate({ bytes: whole.subarray(0, n), limits: LIMITS, slot: slot(1000) });
+      const magic = expectCode(() => cut(2), "truncated", 0);
       expect(magic.message).to.contain("magic: 4 bytes needed, 2 left");
-      expectCode(() => decodeUpdate({ bytes: cut(4), limits: LIMITS }), "truncated", 4);
-      expectCode(() => decodeUpdate({ bytes: cut(7), limits: LIMITS }), "truncated", 5);
-      expectCode(() => decodeUpdate({ bytes: cut(11), limits: LIMITS }), "truncated", 9);
-      const member = expectCode(() => decodeUpdate({ bytes: cut(20), limits: LIMITS }), "truncated", 13);
-      expect(member.message).to.contain("member address");
-      // Cut right before the dimension varint: the varint itself reports it, not a later field.
-      const dimension = expectCode(() => decodeUpdate({ bytes: cut(33), limits: LIMITS }), "truncated", 33);
-      expect(dimension.message).to.contain("dimension d");
+      expectCode(() => cut(4), "truncated", 4);
+      // Cut right before the count varint: the varint itself reports it, not a later field.
+      const count = expectCode(() => cut(5), "truncated", 5);
+      expect(count.message).to.contain("entry count");
+      const salt = expectCode(() => cut(20), "truncated", 6);
+      expect(salt.message).to.contain("salt");
     });
 
     it("refuses a claimed entry count the remaining bytes cannot hold, before reading entries", () => {
       // Four entries need at least 8 bytes; only 3 follow the salt.
-      const bytes = raw({ d: 100, count: 4, scale: 1, entries: [0, 0, 0] });
-      const error = expectCode(() => decodeUpdate({ bytes, limits: LIMITS }), "truncated", 68);
+      const bytes = raw({ count: 4, entries: [0, 0, 0] });
+      const error = expectCode(
+        () => decodeUpdate({ bytes, limits: LIMITS, slot: slot(100) }),
+        "truncated",
+        38,
+      );
       expect(error.message).to.contain("4 entries: 8 bytes needed, 3 left");
     });
 
     it("says how many bytes trail the last value", () => {
-      const bytes = Uint8Array.from([...raw({ d: 1, count: 0, scale: 1 }), 9, 9]);
-      const error = expectCode(() => decodeUpdate({ bytes, limits: LIMITS }), "trailing-bytes", 68);
+      const bytes = Uint8Array.from([...raw({ count: 0 }), 9, 9]);
+      const error = expectCode(
+        () => decodeUpdate({ bytes, limits: LIMITS, slot: slot(1) }),
+        "trailing-bytes",
+        38,
+      );
       expect(error.message).to.contain("2 bytes follow the last value");
     });
 
     it("takes a two-byte varint whose last byte is below 0x10, refuses a redundant zero byte", () => {
-      // d = 0x80 + 1 = 129 as [0x81, 0x01]; d = 1 as [0x81, 0x00] is non-canonical.
-      const header = fixedHeader();
-      const salt = new Array<number>(32).fill(0);
+      // A first index of 0x80 + 1 = 129 as [0x81, 0x01]; index 1 as [0x81, 0x00] is non-canonical.
       const ok = decodeUpdate({
-        bytes: Uint8Array.from([...header, 0x81, 0x01, 0, 1, ...salt]),
+        bytes: raw({ count: 1, entries: [0x81, 0x01, 2] }),
         limits: LIMITS,
+        slot: slot(200),
       });
-      expect(ok.update.dimension).to.equal(129);
+      expect([...ok.update.indices]).to.deep.equal([129]);
       expectCode(
         () =>
-          decodeUpdate({ bytes: Uint8Array.from([...header, 0x81, 0x00, 0, 1, ...salt]), limits: LIMITS }),
+          decodeUpdate({
+            bytes: raw({ count: 1, entries: [0x81, 0x00, 2] }),
+            limits: LIMITS,
+            slot: slot(200),
+          }),
         "varint-non-canonical",
-        33,
+        38,
       );
     });
 

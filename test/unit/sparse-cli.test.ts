@@ -83,29 +83,39 @@ describe("cli: cfl update inspect", () => {
     lInf: 0.4,
   };
 
-  it("summarises a plain update in process", async () => {
-    const summary = await inspectUpdateFile(plain, {});
+  /** The task policy's d and scale, which no update carries. */
+  const policy = { d: 1000, scale: 100 };
+  const slot = { task: 5, round: 9, member };
+
+  it("summarises a plain update in process, given its slot and the policy's d and scale", async () => {
+    const summary = await inspectUpdateFile(plain, { ...slot, ...policy });
     expect(summary).to.deep.include({ ...expected, bytes: wire.length, sealed: false });
+    for (const [options, message] of [
+      [slot, /give --d and --scale/],
+      [{ ...policy, task: 5, round: 9 }, /give --task, --round and --member/],
+    ] as const) {
+      try {
+        await inspectUpdateFile(plain, options);
+        expect.fail("inspected without " + String(message));
+      } catch (error) {
+        expect((error as UpdateCommandError).code).to.equal("context-mismatch");
+        expect((error as Error).message).to.match(message);
+      }
+    }
   });
 
   it("opens a sealed update with a reader key, and checks the expected context", async () => {
-    const summary = await inspectUpdateFile(sealed, { key: keyFile, task: 5, round: 9 });
+    const summary = await inspectUpdateFile(sealed, { key: keyFile, task: 5, round: 9, ...policy });
     expect(summary).to.deep.include({ ...expected, bytes: wire.length, sealed: true });
     expect(summary.fileBytes).to.be.greaterThan(wire.length);
     try {
-      await inspectUpdateFile(sealed, { key: keyFile, round: 10 });
+      await inspectUpdateFile(sealed, { key: keyFile, round: 10, ...policy });
       expect.fail("opened with the wrong round");
     } catch (error) {
       expect(error).to.be.instanceOf(SealError);
     }
     try {
-      await inspectUpdateFile(plain, { member: "0x" + "00".repeat(20) });
-      expect.fail("accepted another member");
-    } catch (error) {
-      expect((error as UpdateCommandError).code).to.equal("context-mismatch");
-    }
-    try {
-      await inspectUpdateFile(malformed, {});
+      await inspectUpdateFile(malformed, { ...slot, ...policy });
       expect.fail("accepted a truncated file");
     } catch (error) {
       expect((error as WireFormatError).code).to.equal("truncated");
@@ -130,7 +140,7 @@ describe("cli: cfl update inspect", () => {
       envelopeFile,
       sealToGroup({ payload: wire, groupPublicKey: group.publicKey, context: { task: 5, round: 9, member } }),
     );
-    const options = { key: groupKey, readerGroup: groupFile };
+    const options = { key: groupKey, readerGroup: groupFile, ...policy };
     const summary = await inspectUpdateFile(envelopeFile, { ...options, task: 5, round: 9, member });
     expect(summary).to.deep.include({ ...expected, bytes: wire.length, sealed: true });
     try {
@@ -149,20 +159,49 @@ describe("cli: cfl update inspect", () => {
   });
 
   it("the real CLI prints one JSON object", async () => {
-    const { code, stdout } = await cli(["update", "inspect", plain]);
+    const flags = ["--d", "1000", "--scale", "100"];
+    const { code, stdout } = await cli([
+      "update",
+      "inspect",
+      plain,
+      "--task",
+      "5",
+      "--round",
+      "9",
+      "--member",
+      member,
+      ...flags,
+    ]);
     expect(code).to.equal(0);
     expect(stdout.trim().split("\n")).to.have.length(1);
     expect(JSON.parse(stdout)).to.deep.include({ ...expected, bytes: wire.length });
-    const opened = await cli(["update", "inspect", sealed, "--key", keyFile, "--task", "5", "--round", "9"]);
+    const opened = await cli([
+      "update",
+      "inspect",
+      sealed,
+      "--key",
+      keyFile,
+      "--task",
+      "5",
+      "--round",
+      "9",
+      ...flags,
+    ]);
     expect(opened.code, opened.stderr).to.equal(0);
     expect(JSON.parse(opened.stdout)).to.deep.include({ ...expected, sealed: true });
   });
 
   it("the real CLI reports a malformed file as one error line with exit code 2 and no stack trace", async () => {
+    const flags = ["--d", "1000", "--scale", "100"];
+    const slotFlags = ["--task", "5", "--round", "9", "--member", member];
     for (const [args, message] of [
-      [["update", "inspect", malformed], /input ends inside/],
-      [["update", "inspect", sealed], /not a circular-fl update/],
-      [["update", "inspect", sealed, "--key", keyFile, "--round", "10"], /sealed for task 5 round 9/],
+      [["update", "inspect", malformed, ...slotFlags, ...flags], /input ends inside/],
+      [["update", "inspect", sealed, ...slotFlags, ...flags], /not a circular-fl update/],
+      [
+        ["update", "inspect", sealed, "--key", keyFile, "--round", "10", ...flags],
+        /sealed for task 5 round 9/,
+      ],
+      [["update", "inspect", plain, ...slotFlags], /give --d and --scale/],
       [["update", "inspect", join(directory, "missing.bin")], /cannot read update file/],
     ] as const) {
       const { code, stdout, stderr } = await cli([...args]);

@@ -68,6 +68,7 @@ describe("sparse pipeline: delta → top-k → fixed point → wire → seal →
         const decoded = decodeUpdate({
           bytes: opened,
           limits: { maxCount: policy.k, maxDimension: delta.length },
+          slot: { ...context, dimension: delta.length, scale: policy.scale },
         });
         expect(decoded.header).to.deep.equal({ task, round, member, scale: policy.scale, salt });
         expect([...decoded.update.indices]).to.deep.equal([...update.indices]);

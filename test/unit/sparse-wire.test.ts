@@ -7,23 +7,36 @@ import {
   decodeUpdate,
   encodeUpdate,
   type UpdateHeader,
+  type UpdateSlot,
 } from "../../src/sparse/index.js";
 import type { SparseUpdate } from "../../src/sparse/types.js";
 
 interface GoldenVectors {
   limits: { maxCount: number; maxDimension: number };
+  invalidSlot: UpdateSlot;
   valid: {
     name: string;
-    header: Omit<UpdateHeader, "salt"> & { salt: string };
-    update: { dimension: number; indices: number[]; values: number[] };
+    slot: UpdateSlot;
+    salt: string;
+    update: { indices: number[]; values: number[] };
     hex: string;
   }[];
   invalid: { name: string; hex: string; code: string }[];
 }
 
+// Produced by test/vectors/wire-v2.py, a second implementation of docs/wire-format.md in Python.
 const vectors = JSON.parse(
-  readFileSync(new URL("../vectors/wire-v1.json", import.meta.url), "utf8"),
+  readFileSync(new URL("../vectors/wire-v2.json", import.meta.url), "utf8"),
 ) as GoldenVectors;
+
+/** The slot a header and an update were encoded for: what a reader knows before decoding. */
+const slotOf = (header: UpdateHeader, update: SparseUpdate): UpdateSlot => ({
+  task: header.task,
+  round: header.round,
+  member: header.member,
+  dimension: update.dimension,
+  scale: header.scale,
+});
 
 const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, "hex"));
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -66,13 +79,20 @@ const updateArb: fc.Arbitrary<SparseUpdate> = fc.integer({ min: 1, max: 0xffffff
 
 const wide = { maxCount: 1000, maxDimension: 0xffffffff };
 
-describe("sparse: wire format v1", () => {
+describe("sparse: wire format v2", () => {
   it("golden vectors decode to their fields and re-encode to the same bytes", () => {
     expect(vectors.valid.length).to.be.greaterThan(0);
     for (const vector of vectors.valid) {
-      const { header, update } = decodeUpdate({ bytes: fromHex(vector.hex), limits: vectors.limits });
-      expect({ ...header, salt: "0x" + header.salt.toString(16) }, vector.name).to.deep.equal(vector.header);
-      expect(update.dimension).to.equal(vector.update.dimension);
+      const { slot } = vector;
+      const { header, update } = decodeUpdate({ bytes: fromHex(vector.hex), limits: vectors.limits, slot });
+      expect({ ...header, salt: "0x" + header.salt.toString(16) }, vector.name).to.deep.equal({
+        task: slot.task,
+        round: slot.round,
+        member: slot.member.toLowerCase(),
+        scale: slot.scale,
+        salt: vector.salt,
+      });
+      expect(update.dimension).to.equal(slot.dimension);
       expect([...update.indices]).to.deep.equal(vector.update.indices);
       expect([...update.values]).to.deep.equal(vector.update.values);
       expect(toHex(encodeUpdate({ header, update })), vector.name).to.equal(vector.hex);
@@ -83,7 +103,7 @@ describe("sparse: wire format v1", () => {
     expect(vectors.invalid.length).to.be.greaterThan(0);
     for (const vector of vectors.invalid) {
       expectWireError(
-        () => decodeUpdate({ bytes: fromHex(vector.hex), limits: vectors.limits }),
+        () => decodeUpdate({ bytes: fromHex(vector.hex), limits: vectors.limits, slot: vectors.invalidSlot }),
         vector.code,
       );
     }
@@ -93,7 +113,7 @@ describe("sparse: wire format v1", () => {
     fc.assert(
       fc.property(headerArb, updateArb, (header, update) => {
         const bytes = encodeUpdate({ header, update });
-        const decoded = decodeUpdate({ bytes, limits: wide });
+        const decoded = decodeUpdate({ bytes, limits: wide, slot: slotOf(header, update) });
         expect(decoded.header).to.deep.equal({ ...header, member: header.member.toLowerCase() });
         expect(decoded.update.dimension).to.equal(update.dimension);
         expect([...decoded.update.indices]).to.deep.equal([...update.indices]);
@@ -105,41 +125,81 @@ describe("sparse: wire format v1", () => {
 
   it("enforces the caller's limits on count and dimension", () => {
     const header = { task: 1, round: 1, member: "0x" + "22".repeat(20), scale: 10, salt: 5n };
-    const bytes = encodeUpdate({
-      header,
-      update: { dimension: 100, indices: Uint32Array.from([1, 2, 3]), values: Int32Array.from([1, 2, 3]) },
-    });
+    const update = {
+      dimension: 100,
+      indices: Uint32Array.from([1, 2, 3]),
+      values: Int32Array.from([1, 2, 3]),
+    };
+    const bytes = encodeUpdate({ header, update });
+    const slot = slotOf(header, update);
     expectWireError(
-      () => decodeUpdate({ bytes, limits: { maxCount: 2, maxDimension: 100 } }),
+      () => decodeUpdate({ bytes, limits: { maxCount: 2, maxDimension: 100 }, slot }),
       "count-exceeds-limit",
     );
     expectWireError(
-      () => decodeUpdate({ bytes, limits: { maxCount: 3, maxDimension: 99 } }),
+      () => decodeUpdate({ bytes, limits: { maxCount: 3, maxDimension: 99 }, slot }),
       "dimension-exceeds-limit",
     );
     expect(
-      decodeUpdate({ bytes, limits: { maxCount: 3, maxDimension: 100 } }).update.indices.length,
+      decodeUpdate({ bytes, limits: { maxCount: 3, maxDimension: 100 }, slot }).update.indices.length,
     ).to.equal(3);
+    // The same bytes read under a smaller d: the last index no longer fits.
+    expectWireError(
+      () =>
+        decodeUpdate({ bytes, limits: { maxCount: 3, maxDimension: 100 }, slot: { ...slot, dimension: 3 } }),
+      "index-out-of-range",
+    );
+  });
+
+  it("carries neither the slot nor d nor the scale: 37 bytes of header, the same bytes for any slot", () => {
+    const update = { dimension: 100, indices: new Uint32Array(), values: new Int32Array() };
+    const header = { task: 1, round: 1, member: "0x" + "22".repeat(20), scale: 10, salt: 5n };
+    const empty = encodeUpdate({ header, update });
+    expect(empty.length).to.equal(4 + 1 + 1 + 32);
+    const other = encodeUpdate({
+      header: { task: 9, round: 8, member: "0x" + "33".repeat(20), scale: 4096, salt: 5n },
+      update: { ...update, dimension: 2 ** 20 },
+    });
+    expect(toHex(other)).to.equal(toHex(empty));
+  });
+
+  it("refuses a slot it cannot use", () => {
+    const header = { task: 1, round: 1, member: "0x" + "22".repeat(20), scale: 10, salt: 5n };
+    const update = { dimension: 100, indices: Uint32Array.from([1]), values: Int32Array.from([1]) };
+    const bytes = encodeUpdate({ header, update });
+    const slot = slotOf(header, update);
+    const limits = { maxCount: 3, maxDimension: 100 };
+    expectWireError(() => decodeUpdate({ bytes, limits, slot: { ...slot, dimension: 0 } }), "bad-dimension");
+    expectWireError(() => decodeUpdate({ bytes, limits, slot: { ...slot, scale: 0 } }), "bad-scale");
+    expectWireError(() => decodeUpdate({ bytes, limits, slot: { ...slot, member: "0x12" } }), "bad-header");
+    expectWireError(() => decodeUpdate({ bytes, limits, slot: { ...slot, task: -1 } }), "bad-header");
+    expectWireError(
+      () => decodeUpdate({ bytes, limits, slot: undefined as unknown as UpdateSlot }),
+      "bad-header",
+    );
   });
 
   it("refuses a huge claimed count without allocating for it", () => {
     const header = { task: 1, round: 1, member: "0x" + "22".repeat(20), scale: 10, salt: 5n };
-    const bytes = encodeUpdate({
-      header,
-      update: { dimension: 0xffffffff, indices: new Uint32Array(), values: new Int32Array() },
-    });
-    // count byte follows the 5-byte d varint at offset 33
+    const update = { dimension: 0xffffffff, indices: new Uint32Array(), values: new Int32Array() };
+    const bytes = encodeUpdate({ header, update });
+    // The count varint is the byte after magic and version, at offset 5.
     const forged = Uint8Array.from([
-      ...bytes.subarray(0, 38),
+      ...bytes.subarray(0, 5),
       0xff,
       0xff,
       0xff,
       0xff,
       0x0f,
-      ...bytes.subarray(39),
+      ...bytes.subarray(6),
     ]);
     const error = expectWireError(
-      () => decodeUpdate({ bytes: forged, limits: { maxCount: 0xffffffff, maxDimension: 0xffffffff } }),
+      () =>
+        decodeUpdate({
+          bytes: forged,
+          limits: { maxCount: 0xffffffff, maxDimension: 0xffffffff },
+          slot: slotOf(header, update),
+        }),
       "truncated",
     );
     expect(error.message).to.match(/entries/);
@@ -169,9 +229,9 @@ describe("sparse: wire format v1", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), fc.boolean(), (random, withPrefix) => {
         // Half the cases start with a valid magic and version so that the fuzzing reaches the body.
-        const bytes = withPrefix ? Uint8Array.from([0x43, 0x46, 0x4c, 0x55, 0x01, ...random]) : random;
+        const bytes = withPrefix ? Uint8Array.from([0x43, 0x46, 0x4c, 0x55, 0x02, ...random]) : random;
         try {
-          decodeUpdate({ bytes, limits: wide });
+          decodeUpdate({ bytes, limits: wide, slot: vectors.invalidSlot });
         } catch (error) {
           if (!(error instanceof WireFormatError)) throw error;
         }
@@ -204,7 +264,7 @@ describe("sparse: wire format v1", () => {
           const mutated = Uint8Array.from(bytes);
           let decoded;
           try {
-            decoded = decodeUpdate({ bytes: mutated, limits: wide });
+            decoded = decodeUpdate({ bytes: mutated, limits: wide, slot: slotOf(header, update) });
           } catch (error) {
             if (!(error instanceof WireFormatError)) throw error;
             return;

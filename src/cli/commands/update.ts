@@ -49,6 +49,9 @@ interface InspectOptions {
   task?: number;
   round?: number;
   member?: string;
+  /** The task policy's dimension d and fixed-point scale: the wire format does not carry them. */
+  d?: number;
+  scale?: number;
 }
 
 const uint32 =
@@ -104,10 +107,34 @@ function expectedContext(options: InspectOptions, fallback: UpdateContext): Upda
   };
 }
 
-/** Summarises an update file (plain wire format, or a sealed envelope when a reader key is given). */
+/** The slot flags, all three, or the error naming what to give. */
+function requiredSlot(options: InspectOptions, what: string): UpdateContext {
+  const { task, round, member } = options;
+  if (task === undefined || round === undefined || member === undefined) {
+    throw new UpdateCommandError(
+      "context-mismatch",
+      `${what} does not carry its slot: give --task, --round and --member (from its commit)`,
+    );
+  }
+  return { task, round, member };
+}
+
+/**
+ * Summarises an update file: plain wire format, or a sealed envelope when a reader key is given. The wire
+ * format carries neither the slot nor the policy's d and scale, so they come from the options (a version-1
+ * envelope names its slot itself).
+ */
 export async function inspectUpdateFile(file: string, options: InspectOptions): Promise<UpdateSummary> {
   const fileBytes = await readBytes(file, "update file");
+  const { d, scale } = options;
+  if (d === undefined || scale === undefined) {
+    throw new UpdateCommandError(
+      "context-mismatch",
+      "an update does not carry its task policy's dimension and scale: give --d and --scale",
+    );
+  }
   let wire = fileBytes;
+  let slot: UpdateContext;
   const sealed = options.key !== undefined;
   if (options.key !== undefined) {
     const reader = await readReaderKey(options.key);
@@ -123,37 +150,22 @@ export async function inspectUpdateFile(file: string, options: InspectOptions): 
       const groupSecretKey = openReaderGroup({ bundle, reader, expectedPublicKey: bundle.publicKey });
       inspectGroupEnvelope(fileBytes);
       // The envelope binds its slot without carrying it (the commit transaction names it): ask for it.
-      const { task, round, member } = options;
-      if (task === undefined || round === undefined || member === undefined) {
-        throw new UpdateCommandError(
-          "context-mismatch",
-          "a reader-group envelope does not carry its slot: give --task, --round and --member (from its commit)",
-        );
-      }
-      wire = openFromGroup({ envelope: fileBytes, groupSecretKey, context: { task, round, member } });
+      slot = requiredSlot(options, "a reader-group envelope");
+      wire = openFromGroup({ envelope: fileBytes, groupSecretKey, context: slot });
     } else {
       // Without explicit --task/--round/--member the envelope's own (authenticated) header is the context.
-      const context = expectedContext(options, inspectEnvelope(fileBytes).context);
-      wire = openPayload({ envelope: fileBytes, reader, context });
+      slot = expectedContext(options, inspectEnvelope(fileBytes).context);
+      wire = openPayload({ envelope: fileBytes, reader, context: slot });
     }
+  } else {
+    slot = requiredSlot(options, "an update");
   }
   // Allocation is bounded by the input's length whatever the limits, so an inspector can accept any k and d.
   const { header, update } = decodeUpdate({
     bytes: wire,
     limits: { maxCount: 0xffffffff, maxDimension: 0xffffffff },
+    slot: { ...slot, dimension: d, scale },
   });
-  const wanted = expectedContext(options, header);
-  if (
-    wanted.task !== header.task ||
-    wanted.round !== header.round ||
-    wanted.member.toLowerCase() !== header.member
-  ) {
-    throw new UpdateCommandError(
-      "context-mismatch",
-      `update is for task ${header.task} round ${header.round} member ${header.member}, not task ${wanted.task} ` +
-        `round ${wanted.round} member ${wanted.member.toLowerCase()}`,
-    );
-  }
   const { sumOfSquares, maxAbs } = fixedPointNorms(update);
   return {
     task: header.task,
@@ -193,6 +205,8 @@ export function registerUpdateCommands(program: Command): void {
     .option("--task <n>", "expected task id", uint32("--task"))
     .option("--round <n>", "expected round", uint32("--round"))
     .option("--member <address>", "expected member address", address)
+    .option("--d <n>", "the task policy's dimension d (not in the wire format)", uint32("--d"))
+    .option("--scale <n>", "the task policy's fixed-point scale (not in the wire format)", uint32("--scale"))
     .action(async (file: string, options: InspectOptions) => {
       const summary = await inspectUpdateFile(file, options);
       process.stdout.write(JSON.stringify(summary) + "\n");
