@@ -264,18 +264,19 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     for (const m of ownReport.perMember) expect(m.macroF1).to.be.within(0, 1);
   });
 
-  it("--defense screened: a sign flipper is a suspect in round 1 and left out from round 2, each replayed from the chain by the auditors", async function () {
-    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-history-"));
+  /** A 4-member quick demo under `--defense screened` whose last member mounts `attack`; its report. */
+  async function defendedDemo({ attack, rounds }: { attack: string; rounds: number }): Promise<DemoReport> {
+    const dir = await mkdtemp(join(tmpdir(), `cfl-demo-${attack}-`));
     const run = await runCli([
       "demo",
       "--members",
       "4",
       "--rounds",
-      "3",
+      String(rounds),
       "--circuit",
       "test",
       "--attack",
-      "signflip",
+      attack,
       "--malicious",
       "1",
       "--defense",
@@ -284,7 +285,11 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       dir,
     ]);
     expect(run.code, run.stderr).to.equal(0);
-    const report = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    return JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+  }
+
+  it("--defense screened: a sign flipper is a suspect in round 1 and left out from round 2, each replayed from the chain by the auditors", async function () {
+    const report = await defendedDemo({ attack: "signflip", rounds: 3 });
     const flipper = report.perMember.at(-1)!.member;
     const [first, ...later] = report.rounds;
     // One round's disagreement excludes nobody: the suspicion must repeat (the auditors recompute round 1's
@@ -301,26 +306,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
   });
 
   it("--defense screened: a free rider is flagged every round, published as such, and the auditors agree", async function () {
-    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-defense-"));
-    const run = await runCli([
-      "demo",
-      "--members",
-      "4",
-      "--rounds",
-      "2",
-      "--circuit",
-      "test",
-      "--attack",
-      "freeride",
-      "--malicious",
-      "1",
-      "--defense",
-      "screened",
-      "--out",
-      dir,
-    ]);
-    expect(run.code, run.stderr).to.equal(0);
-    const defended = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    const defended = await defendedDemo({ attack: "freeride", rounds: 2 });
     expect(defended.rule).to.equal("screened-mean");
     const freeRider = defended.perMember.at(-1)!.member;
     for (const r of defended.rounds) {
@@ -336,7 +322,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       "--rule",
       "median",
       "--out",
-      join(dir, "x"),
+      join(out, "conflicting"),
     ]);
     expect(conflicting.code).to.equal(2);
     expect(conflicting.stderr.trim()).to.equal(
