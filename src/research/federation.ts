@@ -11,6 +11,7 @@
  */
 import {
   computeRoundModel,
+  screenHistoryOf,
   screenRound,
   validateRule,
   validateSparseUpdate,
@@ -221,8 +222,10 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
   const residuals: (Float32Array | undefined)[] = members.map(() => undefined);
   let lastGlobalChange: Float32Array = new Float32Array(d);
   const history: RoundRecord[] = [];
-  // Each round's suspects, as the aggregator and auditors recompute them from the earlier rounds' updates.
+  // Each round's suspects, as the aggregator and auditors recompute them from the earlier rounds' updates;
+  // the screen reads the last `suspectRounds` of them.
   const suspectHistory: string[][] = [];
+  const suspectRounds = screenHistoryOf(policy.rule);
   for (let round = 1; round <= rounds; round++) {
     const base = toFloatParams(model);
     const updates: MemberUpdate[] = [];
@@ -272,7 +275,7 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
       updates,
       rule: policy.rule,
       dimension: d,
-      previousSuspects: [...suspectHistory].reverse(),
+      previousSuspects: suspectRounds === 0 ? [] : suspectHistory.slice(-suspectRounds).reverse(),
     });
     suspectHistory.push(screened.suspects);
     const next = computeRoundModel({ previous, updates: screened.kept, rule: policy.rule, round });

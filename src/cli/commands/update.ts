@@ -4,7 +4,6 @@ import { loadReaderGroup } from "../../config/index.js";
 import {
   GROUP_SEAL_VERSION,
   inspectEnvelope,
-  inspectGroupEnvelope,
   openFromGroup,
   openPayload,
   openReaderGroup,
@@ -148,7 +147,6 @@ export async function inspectUpdateFile(file: string, options: InspectOptions): 
       }
       const bundle = await loadReaderGroup({ path: options.readerGroup });
       const groupSecretKey = openReaderGroup({ bundle, reader, expectedPublicKey: bundle.publicKey });
-      inspectGroupEnvelope(fileBytes);
       // The envelope binds its slot without carrying it (the commit transaction names it): ask for it.
       slot = requiredSlot(options, "a reader-group envelope");
       wire = openFromGroup({ envelope: fileBytes, groupSecretKey, context: slot });
