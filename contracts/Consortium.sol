@@ -439,7 +439,7 @@ contract Consortium is IConsortium {
             revert Consortium__InvalidPolicy("l2Bound squared exceeds 2^96");
         }
         if (policy.scale == 0) revert Consortium__InvalidPolicy("scale is zero");
-        if (policy.aggregationRule > 5) revert Consortium__InvalidPolicy("unknown aggregation rule");
+        if (policy.aggregationRule > 6) revert Consortium__InvalidPolicy("unknown aggregation rule");
         if (policy.minParticipants == 0) revert Consortium__InvalidPolicy("minParticipants is zero");
         if (policy.maxCommits < policy.minParticipants || policy.maxCommits > MAX_COMMITS_PER_ROUND) {
             revert Consortium__InvalidPolicy("maxCommits outside minParticipants..MAX_COMMITS_PER_ROUND");

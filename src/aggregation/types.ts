@@ -62,4 +62,5 @@ export type AggregationErrorCode =
   | "weight-conflict"
   | "weight-not-applicable"
   | "trim-too-large"
+  | "overflow"
   | "bad-round";

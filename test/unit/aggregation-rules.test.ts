@@ -26,6 +26,7 @@ const SAMPLES: Record<AggregationRule["kind"], AggregationRule> = {
   median: { kind: "median" },
   "clipped-mean": { kind: "clipped-mean", clipL2: 12_345n },
   "screened-mean": { kind: "screened-mean", minCosinePerMille: 120 },
+  sum: { kind: "sum" },
 };
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -47,8 +48,9 @@ describe("aggregation rule registry", function () {
       median: 3,
       "clipped-mean": 4,
       "screened-mean": 5,
+      sum: 6,
     });
-    expect(MAX_RULE_ID).to.equal(5);
+    expect(MAX_RULE_ID).to.equal(6);
   });
 
   it("has a sample for every registered rule, so each is checked below", function () {

@@ -48,7 +48,7 @@ function referenceAggregate(
   updates: readonly MemberUpdate[],
   rule: AggregationRule,
   dimension: number,
-): { indices: number[]; values: number[] } {
+): { indices: number[]; values: number[] } | "overflow" {
   const members = [...updates].sort((a, b) => (a.member.toLowerCase() < b.member.toLowerCase() ? -1 : 1));
   let rows = members.map((m) => {
     const row = new Array<bigint>(dimension).fill(0n);
@@ -110,6 +110,10 @@ function referenceAggregate(
           sorted.length % 2 === 1 ? sorted[half]! : roundHalfAwayRef(sorted[half - 1]! + sorted[half]!, 2n);
         break;
       }
+      case "sum":
+        value = column.reduce((a, b) => a + b, 0n);
+        if (value > BigInt(INT32_MAX) || value < -BigInt(INT32_MAX)) return "overflow";
+        break;
     }
     if (value !== 0n) {
       out.indices.push(j);
@@ -214,6 +218,7 @@ function expectCode(fn: () => unknown, code: AggregationErrorCode): void {
 const A = "0x" + "a".repeat(40);
 const B = "0x" + "b".repeat(40);
 const C = "0x" + "c".repeat(40);
+const D = "0x" + "d".repeat(40);
 function u(dimension: number, indices: number[], values: number[]): SparseUpdate {
   return { dimension, indices: Uint32Array.from(indices), values: Int32Array.from(values) };
 }
@@ -227,8 +232,11 @@ describe("aggregation", function () {
         fc.property(
           roundArb.chain((round) => fc.tuple(fc.constant(round), ruleForRoundArb(round))),
           ([round, rule]) => {
-            const result = aggregate({ updates: round.updates, rule, dimension: round.dimension });
-            expect(plain(result)).to.deep.equal(referenceAggregate(round.updates, rule, round.dimension));
+            const expected = referenceAggregate(round.updates, rule, round.dimension);
+            const run = () => aggregate({ updates: round.updates, rule, dimension: round.dimension });
+            if (expected === "overflow") return expectCode(run, "overflow");
+            const result = run();
+            expect(plain(result)).to.deep.equal(expected);
             expect(result.dimension).to.equal(round.dimension);
           },
         ),
@@ -425,6 +433,75 @@ describe("aggregation", function () {
       expect(plain(aggregate({ updates, rule: { kind: "median" }, dimension: 4 }))).to.deep.equal({
         indices: [],
         values: [],
+      });
+    });
+
+    it("sum equals the dense reference and ignores input order, for values in the circuits' range", function () {
+      const circuitValue = fc.integer({ min: -(2 ** 15) + 1, max: 2 ** 15 - 1 });
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 30 }).chain((dimension) =>
+            fc.tuple(
+              fc.constant(dimension),
+              fc.array(fc.uniqueArray(fc.integer({ min: 0, max: dimension - 1 }), { maxLength: dimension }), {
+                minLength: 1,
+                maxLength: 12,
+              }),
+              fc.array(circuitValue, { minLength: 30, maxLength: 30 }),
+            ),
+          ),
+          ([dimension, indexSets, pool]) => {
+            const updates = indexSets.map((set, m) => {
+              const indices = [...set].sort((a, b) => a - b);
+              return {
+                member: "0x" + (m + 1).toString(16).padStart(40, "0"),
+                update: u(
+                  dimension,
+                  indices,
+                  indices.map((j) => pool[(j + m) % pool.length]!),
+                ),
+              };
+            });
+            const rule: AggregationRule = { kind: "sum" };
+            const result = plain(aggregate({ updates, rule, dimension }));
+            expect(result).to.deep.equal(referenceAggregate(updates, rule, dimension));
+            expect(plain(aggregate({ updates: [...updates].reverse(), rule, dimension }))).to.deep.equal(
+              result,
+            );
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("sums exactly where the mean rounds a rare count away, and refuses a sum outside int32", function () {
+      // A histogram bin in which one of four members saw one row of the rare class.
+      const counts = [
+        { member: A, update: u(3, [0, 2], [1, 250]) },
+        { member: B, update: u(3, [2], [3]) },
+        { member: C, update: u(3, [1, 2], [2, 9]) },
+        { member: D, update: u(3, [], []) },
+      ];
+      expect(plain(aggregate({ updates: counts, rule: { kind: "sum" }, dimension: 3 }))).to.deep.equal({
+        indices: [0, 1, 2],
+        values: [1, 2, 262],
+      });
+      expect(
+        plain(aggregate({ updates: counts, rule: { kind: "mean" }, dimension: 3 })).indices,
+      ).to.deep.equal([1, 2]);
+      const big = [
+        { member: A, update: u(2, [1], [INT32_MAX]) },
+        { member: B, update: u(2, [1], [1]) },
+      ];
+      expectCode(() => aggregate({ updates: big, rule: { kind: "sum" }, dimension: 2 }), "overflow");
+      // Opposite signs that stay within int32 are fine, and an exact zero is dropped (canonical output).
+      const cancel = [
+        { member: A, update: u(2, [0, 1], [INT32_MAX, 5]) },
+        { member: B, update: u(2, [0, 1], [-INT32_MAX, 1]) },
+      ];
+      expect(plain(aggregate({ updates: cancel, rule: { kind: "sum" }, dimension: 2 }))).to.deep.equal({
+        indices: [1],
+        values: [6],
       });
     });
 
@@ -793,6 +870,7 @@ describe("rules from the on-chain policy", function () {
       median: 3,
       "clipped-mean": 4,
       "screened-mean": 5,
+      sum: 6,
     });
   });
 
@@ -823,7 +901,8 @@ describe("rules from the on-chain policy", function () {
   });
 
   it("rejects unknown ids and parameters the rule does not take", function () {
-    expectCode(() => ruleFromPolicy({ ruleId: 6, param: 0n }), "unknown-rule-id");
+    expectCode(() => ruleFromPolicy({ ruleId: 7, param: 0n }), "unknown-rule-id");
+    expectCode(() => ruleFromPolicy({ ruleId: 6, param: 1n }), "bad-rule-param");
     expectCode(() => ruleFromPolicy({ ruleId: 5, param: 0n }), "bad-rule-param");
     expectCode(() => ruleFromPolicy({ ruleId: 5, param: 1000n }), "bad-rule-param");
     expectCode(() => ruleFromPolicy({ ruleId: -1, param: 0n }), "unknown-rule-id");

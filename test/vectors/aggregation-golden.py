@@ -181,6 +181,9 @@ def aggregate(group, rule):
         col = [r[j] for r in rows]
         if kind in ("mean", "clipped-mean", "screened-mean"):
             v = round_half_away(Fraction(sum(col), n))
+        elif kind == "sum":
+            v = sum(col)
+            assert -(2**31 - 1) <= v <= 2**31 - 1, "sum leaves int32: the TypeScript refuses it"
         elif kind == "weighted-mean":
             w = [rule["weights"][u["member"].lower()] for u in members]
             v = round_half_away(Fraction(sum(a * b for a, b in zip(col, w)), sum(w)))
@@ -241,6 +244,7 @@ GROUPS = [
             {"ruleId": 3, "param": 0},
             {"ruleId": 4, "param": 6},
             {"ruleId": 5, "param": 25},
+            {"ruleId": 6, "param": 0},
         ],
     },
     {
@@ -290,6 +294,7 @@ GROUPS = [
             {"ruleId": 0, "param": 0},
             {"ruleId": 5, "param": 25},
             {"ruleId": 5, "param": 999},
+            {"ruleId": 6, "param": 0},
         ],
     },
 ]
@@ -302,7 +307,7 @@ for name, history in [
 ]:
     GROUPS.append(dict(SCREEN_GROUP, name="screen history: " + name, previousSuspects=history, rules=[{"ruleId": 5, "param": 25}]))
 
-KINDS = {0: "mean", 1: "weighted-mean", 2: "trimmed-mean", 3: "median", 4: "clipped-mean", 5: "screened-mean"}
+KINDS = {0: "mean", 1: "weighted-mean", 2: "trimmed-mean", 3: "median", 4: "clipped-mean", 5: "screened-mean", 6: "sum"}
 
 out_groups = []
 for g in GROUPS:

@@ -7,6 +7,7 @@ import { clippedMeanRule } from "./clipped-mean.js";
 import { meanRule } from "./mean.js";
 import { medianRule } from "./median.js";
 import { screenedMeanRule } from "./screened-mean.js";
+import { sumRule } from "./sum.js";
 import { trimmedMeanRule } from "./trimmed-mean.js";
 import type { AggregationRuleDefinition } from "./types.js";
 import { weightedMeanRule } from "./weighted-mean.js";
@@ -18,6 +19,7 @@ export const AGGREGATION_RULES = [
   medianRule,
   clippedMeanRule,
   screenedMeanRule,
+  sumRule,
 ] as const;
 
 type RuleOf<D> = D extends AggregationRuleDefinition<infer R> ? R : never;
