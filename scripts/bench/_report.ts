@@ -147,6 +147,14 @@ function headlineBlock(results: Json): string {
       `centralised ${num(centralised?.macroF1MeanLast5Rounds, 3)}`,
     );
   }
+  const forest = result(results, "forest");
+  const forestRound10 = at(forest, "federated.macroF1PerRound.9") as Json | undefined;
+  if (forestRound10)
+    push(
+      "AI4I macro-F1 at round 10, 4 members by product type: histogram forest federated with rule `sum`",
+      `${num(forestRound10.mean, 3)} ± ${num(forestRound10.std, 3)}`,
+      "centralised random forest 0.93 (anchor, docs/learning.md); the neural path federated 0.73–0.79",
+    );
   return table(["figure", "value", "baseline, same run"], rows);
 }
 
@@ -526,6 +534,38 @@ function ownDataBlock(results: Json): string {
   ].join("\n");
 }
 
+function forestBlock(results: Json): string {
+  const f = result(results, "forest");
+  if (!f) return "(forest not measured in this run)";
+  const cell = (x: unknown): string => {
+    const s = x as Json | undefined;
+    return s ? `${num(s.mean, 3)} ± ${num(s.std, 3)}` : "–";
+  };
+  const chosen = at(f, "selection.chosen") as Json;
+  const perRound = (at(f, "federated.macroF1PerRound") ?? []) as Json[];
+  const rows: string[][] = [
+    [
+      "histogram forest, federated (rule `sum`), 4 members by type",
+      `${cell(perRound[4])}`,
+      `${cell(perRound[9])}`,
+      `${num(at(f, "federated.meanEntriesPerMemberRound"), 0)} (max ${num(at(f, "federated.maxEntriesPerMemberRound"), 0)})`,
+      num(at(f, "federated.meanWireBytesPerMemberRound"), 0),
+    ],
+  ];
+  for (const a of (f.alone ?? []) as Json[])
+    rows.push([`member ${String(a.member)} alone (${num(a.rows, 0)} rows), same forest`, "–", cell(a.macroF1), "–", "–"]);
+  const split = (f.splitIndependence ?? {}) as Json;
+  return [
+    table(["model", "macro-F1, round 5", "macro-F1, round 10", "entries per member-round", "wire bytes per member-round"], rows),
+    "",
+    `Macro-F1 on the shared test set (argmax), mean ± std over feature-draw seeds ${JSON.stringify(at(f, "settings.seeds"))}; ` +
+      `${num(at(f, "settings.trees"), 0)} trees, ${num(at(f, "settings.featuresPerNode"), 0)} features per node, chosen on validation ` +
+      `(seeds ${JSON.stringify(at(f, "settings.selectionSeeds"))}): depth ${String(chosen?.depth)}, ${String(chosen?.bins)} bins, failure weight ${String(chosen?.failureWeight)} ` +
+      `(validation ${num(chosen?.validationMacroF1, 3)}); d = ${num(at(f, "federated.dimension"), 0)}. ` +
+      `Same model hash by type, IID and pooled: ${split.byTypeHash === split.iidHash && split.iidHash === split.pooledHash ? "yes" : "no"}.`,
+  ].join("\n");
+}
+
 function defensesBlock(results: Json): string {
   const d = result(results, "defenses");
   if (!d) return "(defenses not measured in this run)";
@@ -565,6 +605,7 @@ export function renderDocBlocks(results: Json): Record<string, string> {
     learning: learningBlock(results),
     "own-data": ownDataBlock(results),
     defenses: defensesBlock(results),
+    forest: forestBlock(results),
     gas: gasBlock(results),
     rounds: roundsBlock(results),
     "attacks-f1": attacksBlock(results, "f1"),

@@ -72,11 +72,29 @@ export {
   classWeights,
   evaluate,
   InvalidTrainingInputError,
+  metricsFromProbabilities,
   predict,
   trainLocal,
   validateData,
   type LocalTrainingResult,
 } from "./train.js";
+export {
+  binOf,
+  deriveForest,
+  ForestError,
+  forestDimension,
+  forestIndex,
+  forestMemberUpdate,
+  nodeFeatures,
+  nodeLevel,
+  predictForest,
+  rangesFromRows,
+  validateForestSpec,
+  type ForestErrorCode,
+  type ForestNode,
+  type HistogramForest,
+  type HistogramForestSpec,
+} from "./forest/index.js";
 export { loadDataset, selectRows, UnknownDatasetError, type DatasetPartition } from "./datasets.js";
 export {
   builtinDataHash,

@@ -147,7 +147,14 @@ function meanCrossEntropy({ probs, data }: { probs: Float32Array; data: Labelled
   return total / data.rows;
 }
 
-function metricsFrom({ probs, data }: { probs: Float32Array; data: LabelledData }): EvaluationMetrics {
+/** Macro-F1, balanced accuracy, ROC AUC and cross-entropy of class probabilities (argmax decisions); any model family. */
+export function metricsFromProbabilities({
+  probs,
+  data,
+}: {
+  probs: Float32Array;
+  data: LabelledData;
+}): EvaluationMetrics {
   const predictions = new Uint8Array(data.rows);
   for (let i = 0; i < data.rows; i++) {
     let best = 0;
@@ -207,7 +214,7 @@ export async function evaluate({
 }): Promise<EvaluationMetrics> {
   if (data.rows === 0) throw new InvalidTrainingInputError("cannot evaluate on zero rows");
   const probs = await predict({ spec, params, data });
-  return metricsFrom({ probs, data });
+  return metricsFromProbabilities({ probs, data });
 }
 
 /**

@@ -170,7 +170,7 @@ export function withinPolicyBounds({
 }
 
 /** Wire bytes of an update, with and without its fixed header (0 for an update that cannot be encoded). */
-function wireSize(update: SparseUpdate, scale: number): { wireBytes: number; payloadBytes: number } {
+export function wireSize(update: SparseUpdate, scale: number): { wireBytes: number; payloadBytes: number } {
   const header = { ...SIMULATION_HEADER, scale };
   try {
     const wireBytes = encodeUpdate({ header, update }).length;

@@ -36,6 +36,15 @@ export {
 } from "./federation.js";
 export { holdOutValidation } from "./validation.js";
 export {
+  chooseThreshold,
+  macroF1AtThreshold,
+  simulateForestFederation,
+  THRESHOLD_GRID,
+  type ForestFederationPolicy,
+  type ForestFederationResult,
+  type ForestRoundRecord,
+} from "./forest.js";
+export {
   atomRecovery,
   atomsFromRows,
   learnDictionary,

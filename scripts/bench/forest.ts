@@ -1,0 +1,174 @@
+/**
+ * Benchmark: the histogram forest federated through the product's integer rounds (rule `sum`), on AI4I with
+ * 4 members split by product type, next to each member's forest grown on its own rows and to the neural
+ * path (the learning section).
+ *
+ * 1. Settings (depth, bins, class weight) are chosen on a validation split (every member holds out 20% of
+ *    its rows, seed 7, as in the learning section) by the validation macro-F1 after the last round, mean
+ *    over selection seeds 4–6 (feature draws), among settings that fit the `large` circuit instance:
+ *    d ≤ 2^IDX_BITS and the largest update within its entries per chunk × the most chunks of an update.
+ * 2. Reported: seeds 1–3 on the full member rows, macro-F1 on the shared test set after each round (argmax
+ *    decisions: no threshold is chosen), entries and wire bytes per member per round.
+ * 3. The same rows split IID instead of by type give the same model bytes (the sum does not care who
+ *    holds which row): the model hash of both is reported.
+ *
+ * Run alone: `npx tsx scripts/bench/forest.ts`.
+ */
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+import {
+  buildAi4iDataset,
+  forestDimension,
+  loadAi4i,
+  loadDataset,
+  rangesFromRows,
+  type HistogramForestSpec,
+  type LabelledData,
+} from "../../src/learning/index.js";
+import { holdOutValidation, simulateForestFederation } from "../../src/research/index.js";
+import { MAX_CHUNKS_PER_UPDATE } from "../../src/zk/limits.js";
+
+const MEMBERS = 4;
+const ROUNDS = 10;
+const VALIDATION = { fraction: 0.2, seed: 7 };
+const SELECTION_SEEDS = [4, 5, 6];
+const SEEDS = [1, 2, 3];
+const GRID = { depth: [6, 8], bins: [16, 32, 64], failureWeight: [1, 3, 5, 10] };
+const TREES = 16;
+const FEATURES_PER_NODE = 3;
+
+const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: readonly number[]): number =>
+  Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
+const stat = (xs: readonly number[]) => ({ mean: r4(mean(xs)), std: r4(std(xs)) });
+
+/** What the `large` instance proves: entries per chunk proof × the most chunks of one update, and d ≤ 2^IDX_BITS. */
+function largeInstance(): { maxEntries: number; maxDimension: number } {
+  const registry = JSON.parse(readFileSync(new URL("../../circuits/instances.json", import.meta.url), "utf8")) as {
+    instances: { name: string; parameters: { K: number; IDX_BITS: number } }[];
+  };
+  const large = registry.instances.find((i) => i.name === "large");
+  if (!large) throw new Error("circuits/instances.json has no large instance");
+  return { maxEntries: large.parameters.K * MAX_CHUNKS_PER_UPDATE, maxDimension: 2 ** large.parameters.IDX_BITS };
+}
+
+function forestSpec({ depth, bins, failureWeight, seed, ranges }: { depth: number; bins: number; failureWeight: number; seed: number; ranges: [number, number][] }): HistogramForestSpec {
+  return {
+    id: `ai4i-forest-t${TREES}-d${depth}-b${bins}-w${failureWeight}`,
+    features: ranges.length,
+    classes: 2,
+    trees: TREES,
+    depth,
+    featuresPerNode: FEATURES_PER_NODE,
+    bins,
+    ranges,
+    classWeights: [1, failureWeight],
+    minSplitRows: 2,
+    seed,
+  };
+}
+
+const SUM_POLICY = (maxNonZeros: number) => ({
+  maxNonZeros,
+  // A member's count in one bin is at most its rows; the circuits carry |value| < 2^15.
+  lInfBound: 2 ** 15 - 1,
+  l2Bound: 2 ** 31 - 1,
+  rule: { kind: "sum" as const },
+});
+
+function run1({ spec, members, evaluation, maxNonZeros }: { spec: HistogramForestSpec; members: readonly LabelledData[]; evaluation: LabelledData; maxNonZeros: number }) {
+  const started = performance.now();
+  const result = simulateForestFederation({ spec, members, evaluation, rounds: ROUNDS, policy: SUM_POLICY(maxNonZeros) });
+  const sent = result.history.flatMap((h) => h.sent.filter((s) => s.entries > 0));
+  return {
+    result,
+    ms: performance.now() - started,
+    maxEntries: Math.max(0, ...sent.map((s) => s.entries)),
+    meanEntries: sent.length ? mean(sent.map((s) => s.entries)) : 0,
+    meanWireBytes: sent.length ? mean(sent.map((s) => s.wireBytes)) : 0,
+    excluded: sent.filter((s) => !s.included).length,
+  };
+}
+
+/** The section's figures; synchronous (no chain, no workers), wrapped by `run` like every section. */
+function measure(): Record<string, unknown> {
+  const started = performance.now();
+  const { maxEntries, maxDimension } = largeInstance();
+  const data = loadDataset({ name: "ai4i", members: MEMBERS, seed: 1 });
+  const ranges = rangesFromRows(data.train);
+  const { members: kept, validation } = holdOutValidation({ members: data.members, ...VALIDATION });
+
+  const trials: Record<string, unknown>[] = [];
+  for (const depth of GRID.depth)
+    for (const bins of GRID.bins)
+      for (const failureWeight of GRID.failureWeight) {
+        if (forestDimension(forestSpec({ depth, bins, failureWeight, seed: 0, ranges })) > maxDimension) {
+          trials.push({ depth, bins, failureWeight, fitsLargeInstance: false, reason: `d above 2^IDX_BITS = ${maxDimension}` });
+          continue;
+        }
+        const runs = SELECTION_SEEDS.map((seed) =>
+          run1({ spec: forestSpec({ depth, bins, failureWeight, seed, ranges }), members: kept, evaluation: validation, maxNonZeros: maxEntries }),
+        );
+        const trial = {
+          depth,
+          bins,
+          failureWeight,
+          validationMacroF1: r4(mean(runs.map((r) => r.result.final.macroF1))),
+          maxEntries: Math.max(...runs.map((r) => r.maxEntries)),
+          fitsLargeInstance: runs.every((r) => r.maxEntries <= maxEntries && r.excluded === 0),
+        };
+        trials.push(trial);
+        process.stderr.write(`[forest] select d${depth} b${bins} w${failureWeight}: validation ${trial.validationMacroF1.toFixed(3)}, max entries ${trial.maxEntries}\n`);
+      }
+  const eligible = trials.filter((t) => t.fitsLargeInstance) as { depth: number; bins: number; failureWeight: number; validationMacroF1: number }[];
+  const chosen = eligible.reduce((a, b) => (b.validationMacroF1 > a.validationMacroF1 ? b : a));
+
+  const reported = SEEDS.map((seed) => run1({ spec: forestSpec({ ...chosen, seed, ranges }), members: data.members, evaluation: data.test, maxNonZeros: maxEntries }));
+  const perRound = Array.from({ length: ROUNDS }, (_, r) => stat(reported.map((x) => x.result.history[r]!.evaluation.macroF1)));
+
+  // Each member alone: the same forest grown on its own rows only, scored on the whole test set.
+  const alone = data.members.map((rows, m) => ({
+    member: m,
+    rows: rows.rows,
+    macroF1: stat(SEEDS.map((seed) => run1({ spec: forestSpec({ ...chosen, seed, ranges }), members: [rows], evaluation: data.test, maxNonZeros: maxEntries }).result.final.macroF1)),
+  }));
+
+  // The same rows dealt IID (Dirichlet α = 1000) instead of by type: the model bytes do not change.
+  const iid = buildAi4iDataset({ records: loadAi4i(), members: MEMBERS, partition: { kind: "dirichlet", alpha: 1000 }, seed: 1 });
+  const spec1 = forestSpec({ ...chosen, seed: SEEDS[0]!, ranges });
+  const iidRun = run1({ spec: spec1, members: iid.members, evaluation: data.test, maxNonZeros: maxEntries });
+  const pooledRun = run1({ spec: spec1, members: [data.train], evaluation: data.test, maxNonZeros: maxEntries });
+
+  return {
+    settings: { members: MEMBERS, rounds: ROUNDS, trees: TREES, featuresPerNode: FEATURES_PER_NODE, validation: VALIDATION, selectionSeeds: SELECTION_SEEDS, seeds: SEEDS, maxEntriesPerUpdate: maxEntries, maxDimension },
+    selection: { criterion: "validation macro-F1 after the last round, mean of the selection seeds, among settings whose d and largest update fit the large instance", trials, chosen },
+    federated: {
+      macroF1: stat(reported.map((x) => x.result.final.macroF1)),
+      rocAuc: stat(reported.map((x) => x.result.final.rocAuc)),
+      macroF1PerRound: perRound,
+      maxEntriesPerMemberRound: Math.max(...reported.map((x) => x.maxEntries)),
+      meanEntriesPerMemberRound: r4(mean(reported.map((x) => x.meanEntries))),
+      meanWireBytesPerMemberRound: r4(mean(reported.map((x) => x.meanWireBytes))),
+      msPerRun: r4(mean(reported.map((x) => x.ms))),
+      dimension: reported[0]!.result.model.params.length,
+    },
+    alone,
+    splitIndependence: {
+      byTypeHash: reported[0]!.result.history.at(-1)!.modelHash,
+      iidHash: iidRun.result.history.at(-1)!.modelHash,
+      pooledHash: pooledRun.result.history.at(-1)!.modelHash,
+    },
+    seconds: Math.round((performance.now() - started) / 1000),
+  };
+}
+
+export function run(): Promise<Record<string, unknown>> {
+  return Promise.resolve(measure());
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const result = await run();
+  process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+}

@@ -1,0 +1,144 @@
+/**
+ * The histogram forest federated through the product's round arithmetic: each round every member counts
+ * its rows at the level being grown (`forestMemberUpdate`), updates outside the policy's bounds are left
+ * out as the chain would refuse their commits, and `computeRoundModel` adds the rest under the policy's
+ * rule (`sum`) into the global model whose hash an aggregator publishes. The forest is then derived from
+ * that model (`deriveForest`), as every auditor and member would.
+ */
+import { computeRoundModel, type AggregationRule, type MemberUpdate } from "../aggregation/index.js";
+import {
+  deriveForest,
+  forestDimension,
+  forestMemberUpdate,
+  macroF1,
+  metricsFromProbabilities,
+  predictForest,
+  validateForestSpec,
+  type EvaluationMetrics,
+  type HistogramForest,
+  type HistogramForestSpec,
+  type LabelledData,
+} from "../learning/index.js";
+import { initialGlobalModel, type GlobalModel } from "../model/index.js";
+import { ResearchError } from "./errors.js";
+import { MAX_SIMULATED_MEMBERS, simulatedMemberAddress, wireSize, withinPolicyBounds } from "./federation.js";
+
+/** The policy of a forest task: the proof's bounds on one member's counts and the rule (`sum`). */
+export interface ForestFederationPolicy {
+  readonly maxNonZeros: number;
+  readonly l2Bound: number;
+  readonly lInfBound: number;
+  readonly rule: AggregationRule;
+}
+
+/** One round of a forest federation. */
+export interface ForestRoundRecord {
+  readonly round: number;
+  readonly modelHash: string;
+  readonly evaluation: EvaluationMetrics;
+  /** Per member: entries sent, wire bytes, whether the update was within the bounds (else left out). */
+  readonly sent: readonly { member: number; entries: number; wireBytes: number; included: boolean }[];
+}
+
+export interface ForestFederationResult {
+  readonly model: GlobalModel;
+  readonly forest: HistogramForest;
+  readonly history: readonly ForestRoundRecord[];
+  readonly final: EvaluationMetrics;
+}
+
+/**
+ * Grows `spec`'s forest over `rounds` rounds (one level each; rounds past the depth send nothing) among
+ * `members`, scoring the derived forest on `evaluation` after every round. Deterministic: no seed beyond
+ * the spec's, and the same rows give the same model bytes however they are split between members.
+ */
+export function simulateForestFederation({
+  spec,
+  members,
+  evaluation,
+  rounds,
+  policy,
+  task = 1,
+}: {
+  spec: HistogramForestSpec;
+  members: readonly LabelledData[];
+  evaluation: LabelledData;
+  rounds: number;
+  policy: ForestFederationPolicy;
+  task?: number;
+}): ForestFederationResult {
+  validateForestSpec(spec);
+  if (members.length === 0) throw new ResearchError("no-members", "a federation needs at least one member");
+  if (members.length > MAX_SIMULATED_MEMBERS)
+    throw new ResearchError("too-many-members", `at most ${MAX_SIMULATED_MEMBERS} members`);
+  if (!Number.isSafeInteger(rounds) || rounds < 1)
+    throw new ResearchError("bad-rounds", `rounds must be ≥ 1, got ${rounds}`);
+  let model = initialGlobalModel({ task, dimension: forestDimension(spec), scale: 1 });
+  const history: ForestRoundRecord[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const updates: MemberUpdate[] = [];
+    const sent = members.map((data, m) => {
+      if (data.rows === 0) return { member: m, entries: 0, wireBytes: 0, included: false };
+      const update = forestMemberUpdate({ spec, counts: model.params, data, level: round - 1 });
+      const included = withinPolicyBounds({ update, policy, dimension: update.dimension });
+      if (included) updates.push({ member: simulatedMemberAddress({ member: m }), update });
+      return {
+        member: m,
+        entries: update.indices.length,
+        wireBytes: wireSize(update, 1).wireBytes,
+        included,
+      };
+    });
+    const next = computeRoundModel({ previous: model, updates, rule: policy.rule, round });
+    model = next.model;
+    const forest = deriveForest({ spec, counts: model.params });
+    const probs = predictForest({ forest, data: evaluation });
+    history.push({
+      round,
+      modelHash: next.hash,
+      evaluation: metricsFromProbabilities({ probs, data: evaluation }),
+      sent,
+    });
+  }
+  return {
+    model,
+    forest: deriveForest({ spec, counts: model.params }),
+    history,
+    final: history.at(-1)!.evaluation,
+  };
+}
+
+/** Binary macro-F1 when class 1 is called at probability ≥ `threshold`. */
+export function macroF1AtThreshold({
+  probs,
+  data,
+  threshold,
+}: {
+  probs: Float32Array;
+  data: LabelledData;
+  threshold: number;
+}): number {
+  if (data.classes !== 2) throw new ResearchError("bad-options", "thresholds apply to two classes");
+  const predictions = new Uint8Array(data.rows);
+  for (let r = 0; r < data.rows; r++) predictions[r] = probs[2 * r + 1]! >= threshold ? 1 : 0;
+  return macroF1({ labels: data.labels, predictions, classes: 2 });
+}
+
+/** Candidate decision thresholds: 0.05, 0.075, …, 0.95. */
+export const THRESHOLD_GRID: readonly number[] = Array.from(
+  { length: 37 },
+  (_, i) => Math.round((0.05 + 0.025 * i) * 1000) / 1000,
+);
+
+/** The threshold with the best macro-F1 on validation rows (the lowest among equals). */
+export function chooseThreshold({ probs, data }: { probs: Float32Array; data: LabelledData }): {
+  threshold: number;
+  macroF1: number;
+} {
+  let best = { threshold: 0.5, macroF1: -1 };
+  for (const threshold of THRESHOLD_GRID) {
+    const f = macroF1AtThreshold({ probs, data, threshold });
+    if (f > best.macroF1) best = { threshold, macroF1: f };
+  }
+  return best;
+}
