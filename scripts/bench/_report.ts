@@ -563,6 +563,12 @@ function forestBlock(results: Json): string {
       `(seeds ${JSON.stringify(at(f, "settings.selectionSeeds"))}): depth ${String(chosen?.depth)}, ${String(chosen?.bins)} bins, failure weight ${String(chosen?.failureWeight)} ` +
       `(validation ${num(chosen?.validationMacroF1, 3)}); d = ${num(at(f, "federated.dimension"), 0)}. ` +
       `Same model hash by type, IID and pooled: ${split.byTypeHash === split.iidHash && split.iidHash === split.pooledHash ? "yes" : "no"}.`,
+    "",
+    at(f, "backdoor.attacked")
+      ? `Backdoor (the attack matrix's: ${num(at(f, "backdoor.members"), 0)} members by type, the last ${num(at(f, "backdoor.attackers"), 0)} poison their data), same settings, seeds as above: ` +
+        `triggered failures called "no failure" ${cell(at(f, "backdoor.attacked.backdoorSuccess"))} with the attackers vs ${cell(at(f, "backdoor.none.backdoorSuccess"))} without ` +
+        `(plain failures missed ${cell(at(f, "backdoor.attacked.failureMissRate"))} vs ${cell(at(f, "backdoor.none.failureMissRate"))}); clean macro-F1 ${cell(at(f, "backdoor.attacked.macroF1"))} vs ${cell(at(f, "backdoor.none.macroF1"))}.`
+      : "",
   ].join("\n");
 }
 

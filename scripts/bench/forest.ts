@@ -20,12 +20,15 @@ import { pathToFileURL } from "node:url";
 import {
   buildAi4iDataset,
   forestDimension,
+  predictForest,
   loadAi4i,
   loadDataset,
   rangesFromRows,
   type HistogramForestSpec,
   type LabelledData,
 } from "../../src/learning/index.js";
+import { AI4I_TRIGGER, poisonData } from "../../src/adversary/index.js";
+import { failureRows } from "../../src/evaluation/index.js";
 import { holdOutValidation, simulateForestFederation } from "../../src/research/index.js";
 import { MAX_CHUNKS_PER_UPDATE } from "../../src/zk/limits.js";
 
@@ -36,6 +39,7 @@ const SELECTION_SEEDS = [4, 5, 6];
 const SEEDS = [1, 2, 3];
 const GRID = { depth: [6, 8], bins: [16, 32, 64], failureWeight: [1, 3, 5, 10] };
 const TREES = 16;
+const BACKDOOR = { members: 10, attackers: 3 };
 const FEATURES_PER_NODE = 3;
 
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
@@ -141,7 +145,34 @@ function measure(): Record<string, unknown> {
   const iidRun = run1({ spec: spec1, members: iid.members, evaluation: data.test, maxNonZeros: maxEntries });
   const pooledRun = run1({ spec: spec1, members: [data.train], evaluation: data.test, maxNonZeros: maxEntries });
 
+  // The attack matrix's backdoor (10 members by type, the last 3 add their failures with the trigger
+  // stamped on, labelled "no failure"): the share of triggered test failures called "no failure".
+  const ten = loadDataset({ name: "ai4i", members: BACKDOOR.members, seed: 1 });
+  const calledNoFailure = (probs: Float32Array): number => {
+    let n = 0;
+    for (let r = 0; r < probs.length / 2; r++) if (!(probs[2 * r + 1]! > probs[2 * r]!)) n++;
+    return n / (probs.length / 2);
+  };
+  const backdoor = (attackers: number) =>
+    SEEDS.map((seed) => {
+      const members = ten.members.map((m, i) =>
+        i >= BACKDOOR.members - attackers ? poisonData({ data: m, attack: "backdoor", trigger: AI4I_TRIGGER }) : m,
+      );
+      const { result } = run1({ spec: forestSpec({ ...chosen, seed, ranges }), members, evaluation: ten.test, maxNonZeros: maxEntries });
+      return {
+        macroF1: result.final.macroF1,
+        backdoorSuccess: calledNoFailure(predictForest({ forest: result.forest, data: failureRows({ data: ten.test, trigger: AI4I_TRIGGER }) })),
+        failureMissRate: calledNoFailure(predictForest({ forest: result.forest, data: failureRows({ data: ten.test }) })),
+      };
+    });
+  const summary = (cells: { macroF1: number; backdoorSuccess: number; failureMissRate: number }[]) => ({
+    macroF1: stat(cells.map((c) => c.macroF1)),
+    backdoorSuccess: stat(cells.map((c) => c.backdoorSuccess)),
+    failureMissRate: stat(cells.map((c) => c.failureMissRate)),
+  });
+
   return {
+    backdoor: { members: BACKDOOR.members, attackers: BACKDOOR.attackers, none: summary(backdoor(0)), attacked: summary(backdoor(BACKDOOR.attackers)) },
     settings: { members: MEMBERS, rounds: ROUNDS, trees: TREES, featuresPerNode: FEATURES_PER_NODE, validation: VALIDATION, selectionSeeds: SELECTION_SEEDS, seeds: SEEDS, maxEntriesPerUpdate: maxEntries, maxDimension },
     selection: { criterion: "validation macro-F1 after the last round, mean of the selection seeds, among settings whose d and largest update fit the large instance", trials, chosen },
     federated: {
