@@ -569,6 +569,11 @@ function forestBlock(results: Json): string {
         `triggered failures called "no failure" ${cell(at(f, "backdoor.attacked.backdoorSuccess"))} with the attackers vs ${cell(at(f, "backdoor.none.backdoorSuccess"))} without ` +
         `(plain failures missed ${cell(at(f, "backdoor.attacked.failureMissRate"))} vs ${cell(at(f, "backdoor.none.failureMissRate"))}); clean macro-F1 ${cell(at(f, "backdoor.attacked.macroF1"))} vs ${cell(at(f, "backdoor.none.macroF1"))}.`
       : "",
+    "",
+    at(f, "proving.provingMs") !== undefined
+      ? `Proving the largest update of seed ${JSON.stringify(at(f, "settings.seeds.0"))}'s run (round ${num(at(f, "proving.round"), 0)}, member ${num(at(f, "proving.member"), 0)}: ${num(at(f, "proving.entries"), 0)} entries, ${num(at(f, "proving.chunks"), 0)} chunk proofs of the \`large\` instance on ${num(at(f, "proving.threads"), 0)} threads): ` +
+        `${num(at(f, "proving.provingMs"), 0)} ms, next to the member's counting for it ${num(at(f, "proving.countingMs"), 0)} ms (${num(at(f, "proving.provingOverCounting"), 0)}×).`
+      : "",
   ].join("\n");
 }
 
