@@ -98,7 +98,7 @@ describe("cli: cfl update inspect", () => {
         await inspectUpdateFile(plain, options);
         expect.fail("inspected without " + String(message));
       } catch (error) {
-        expect((error as UpdateCommandError).code).to.equal("context-mismatch");
+        expect((error as UpdateCommandError).code).to.equal("missing-option");
         expect((error as Error).message).to.match(message);
       }
     }
@@ -147,7 +147,7 @@ describe("cli: cfl update inspect", () => {
       await inspectUpdateFile(envelopeFile, { ...options, task: 5, round: 9 });
       expect.fail("opened without the member");
     } catch (error) {
-      expect((error as UpdateCommandError).code).to.equal("context-mismatch");
+      expect((error as UpdateCommandError).code).to.equal("missing-option");
       expect((error as Error).message).to.match(/give --task, --round and --member/);
     }
     try {

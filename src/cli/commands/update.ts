@@ -10,7 +10,8 @@ import {
 } from "../../seal/index.js";
 import { decodeUpdate, fixedPointNorms, type UpdateContext } from "../../sparse/index.js";
 
-export type UpdateCommandErrorCode = "unreadable-file" | "bad-key-file" | "context-mismatch";
+export type UpdateCommandErrorCode =
+  "unreadable-file" | "bad-key-file" | "context-mismatch" | "missing-option";
 
 export class UpdateCommandError extends Error {
   readonly code: UpdateCommandErrorCode;
@@ -111,7 +112,7 @@ function requiredSlot(options: InspectOptions, what: string): UpdateContext {
   const { task, round, member } = options;
   if (task === undefined || round === undefined || member === undefined) {
     throw new UpdateCommandError(
-      "context-mismatch",
+      "missing-option",
       `${what} does not carry its slot: give --task, --round and --member (from its commit)`,
     );
   }
@@ -128,7 +129,7 @@ export async function inspectUpdateFile(file: string, options: InspectOptions): 
   const { d, scale } = options;
   if (d === undefined || scale === undefined) {
     throw new UpdateCommandError(
-      "context-mismatch",
+      "missing-option",
       "an update does not carry its task policy's dimension and scale: give --d and --scale",
     );
   }
