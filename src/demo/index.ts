@@ -349,6 +349,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         .filter((e) => (SCREEN_REASONS as readonly string[]).includes(e.reason))
         .map((e) => ({ member: e.member, reason: e.reason, detail: e.detail }));
       for (const f of flagged) log("member-flagged", { round: r, ...f });
+      // A first suspicion is kept (it must repeat to exclude): the report shows it next to the exclusions.
+      const flaggedMembers = new Set(flagged.map((f) => f.member));
+      const suspectedKept = (aggregated?.suspected ?? []).filter((m) => !flaggedMembers.has(m));
+      for (const member of suspectedKept) log("member-suspected", { round: r, member });
       roundReports.push({
         round: r,
         committed: record.commits.length,
@@ -371,6 +375,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
           ...(backdoor ? { backdoorSuccess: backdoor.backdoorSuccess } : {}),
         },
         flagged,
+        suspectedKept,
         bytes: { sparseMedian: median(sealedBytes), dense: policy.dimension * 4 },
         proveMsMedian: median(proveMs),
         chunksMedian: median(committed.map((c) => c.result.chunks)),

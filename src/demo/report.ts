@@ -112,8 +112,10 @@ export function renderReportHtml(report: DemoReport): string {
         )
         .join("<br>");
       const rejected =
-        r.rejected.map((x) => `${escape(x.member.slice(0, 10))}…: ${escape(x.reason)}`).join("<br>") ||
-        "none";
+        [
+          ...r.rejected.map((x) => `${escape(x.member.slice(0, 10))}…: ${escape(x.reason)}`),
+          ...r.suspectedKept.map((m) => `${escape(m.slice(0, 10))}…: suspected, kept (must repeat)`),
+        ].join("<br>") || "none";
       return (
         `<tr class="${verdict}"><td>${r.round}</td><td>${r.committed}</td><td>${rejected}</td>` +
         `<td><code>${escape(r.globalModelHash.slice(0, 18))}…</code></td><td class="verdict">${verdict}${escape(detail)}</td><td>${audits}</td>` +

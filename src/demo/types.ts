@@ -85,6 +85,8 @@ export interface RoundReport {
   };
   /** Members the task's rule screened out this round (defenses), with the reason, as published. */
   flagged: { member: string; reason: string; detail: string }[];
+  /** Members the screen suspected this round but kept: a direction verdict excludes only when it repeats. */
+  suspectedKept: string[];
   bytes: { sparseMedian: number; dense: number };
   proveMsMedian: number;
   /** Chunk proofs per update (median over the round's members): ceil(entries / K), at least 1. */

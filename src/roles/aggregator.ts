@@ -177,7 +177,13 @@ export async function loadRoundInputs({
   env: RoleEnvironment;
   record: RoundRecord;
   reader: ReaderGroupKey;
-}): Promise<{ roundPolicy: RoundPolicy; base: GlobalModel; checks: UpdateCheck[] }> {
+}): Promise<{
+  roundPolicy: RoundPolicy;
+  base: GlobalModel;
+  checks: UpdateCheck[];
+  /** The members the rule's screen suspects this round, left out or kept (empty for rules without one). */
+  suspects: string[];
+}> {
   const roundPolicy = await loadRoundPolicy({ env, round: record.round });
   if (!holdsRoundKey({ reader, roundPolicy })) {
     throw new RoleError(
@@ -198,11 +204,8 @@ export async function loadRoundInputs({
     reader,
   });
   const previousSuspects = await earlierSuspects({ env, round: record.round, roundPolicy, reader });
-  return {
-    roundPolicy,
-    base,
-    checks: screenChecks({ checks, roundPolicy, dimension: base.params.length, previousSuspects }),
-  };
+  const screened = screenChecks({ checks, roundPolicy, dimension: base.params.length, previousSuspects });
+  return { roundPolicy, base, checks: screened.checks, suspects: screened.suspects };
 }
 
 /**
@@ -275,17 +278,18 @@ export function screenChecks({
   dimension: number;
   /** The suspects of the rounds before, most recent first (`earlierSuspects`). */
   previousSuspects?: readonly (readonly string[])[];
-}): UpdateCheck[] {
+}): { checks: UpdateCheck[]; suspects: string[] } {
   const { policy } = roundPolicy;
   const rule = ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
   const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
-  const { flagged } = screenRound({ updates: valid, rule, dimension, previousSuspects });
-  if (flagged.length === 0) return checks;
+  const { flagged, suspects } = screenRound({ updates: valid, rule, dimension, previousSuspects });
+  if (flagged.length === 0) return { checks, suspects };
   const byMember = new Map(flagged.map((f) => [f.member, f]));
-  return checks.map((c) => {
+  const screened = checks.map((c): UpdateCheck => {
     const f = c.status === "valid" ? byMember.get(c.member) : undefined;
     return f ? { member: c.member, status: "excluded", reason: f.reason, detail: f.detail } : c;
   });
+  return { checks: screened, suspects };
 }
 
 /**
@@ -361,5 +365,8 @@ export async function aggregateRound({
     excluded.map((e) => ({ member: e.member, reason: ExclusionReason[e.reason] })),
   );
   const receipt = await tx.wait();
-  return { modelCid, modelHash, included, excluded, gasUsed: receipt?.gasUsed ?? 0n, aggregateMs };
+  // Written as the commits spell them, like `included` and `excluded`.
+  const spelling = new Map(checks.map((c) => [c.member.toLowerCase(), c.member]));
+  const suspected = inputs.suspects.map((m) => spelling.get(m) ?? m).sort(byAddress);
+  return { modelCid, modelHash, included, excluded, suspected, gasUsed: receipt?.gasUsed ?? 0n, aggregateMs };
 }

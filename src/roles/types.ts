@@ -66,6 +66,11 @@ export interface AggregationResult {
   modelHash: string;
   included: string[];
   excluded: { member: string; reason: ExclusionReasonName; detail: string }[];
+  /**
+   * Members the rule's screen suspected this round, left out or kept: a direction verdict leaves a member out
+   * only when it repeats (docs/aggregation.md), so a first suspicion is reported here and not as an exclusion.
+   */
+  suspected: string[];
   gasUsed: bigint;
   aggregateMs: number;
 }

@@ -295,6 +295,9 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     // One round's disagreement excludes nobody: the suspicion must repeat (the auditors recompute round 1's
     // suspects from its commits when they replay round 2, and agree).
     expect(first!.flagged).to.deep.equal([]);
+    // ...but the report shows it: suspected in round 1, kept. Once excluded it is no longer listed as kept.
+    expect(first!.suspectedKept).to.deep.equal([flipper]);
+    for (const r of later) expect(r.suspectedKept).to.not.include(flipper);
     for (const r of report.rounds) {
       expect(r.status).to.equal("finalized");
       expect(r.audit.every((a) => a.matches)).to.equal(true);
