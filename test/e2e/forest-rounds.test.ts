@@ -23,7 +23,6 @@ import {
   predictForest,
   selectRows,
   type HistogramForestSpec,
-  type LabelledData,
 } from "../../src/learning/index.js";
 import {
   encodeGlobalModel,
@@ -42,6 +41,7 @@ import type { ContentStore } from "../../src/storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers } from "../../src/zk/index.js";
 import type { Connection } from "../contracts/fixtures.js";
 import { createStore } from "./federation.js";
+import { ruleData } from "../support/forest-data.js";
 
 const connection: Connection = await network.create();
 let store: ContentStore;
@@ -71,20 +71,6 @@ const SPEC: HistogramForestSpec = {
   minSplitRows: 2,
   seed: 5,
 };
-
-/** Rows of 3 features in [0, 1); class 1 when x0 > 0.6 and x1 < 0.4. */
-function ruleData(rows: number, seed: number): LabelledData {
-  let state = seed >>> 0;
-  const next = (): number => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const features = new Float32Array(rows * 3);
-  const labels = new Uint8Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const x = [next(), next(), next()];
-    features.set(x, r * 3);
-    labels[r] = x[0]! > 0.6 && x[1]! < 0.4 ? 1 : 0;
-  }
-  return { features, labels, rows, featureShape: [3], classes: 2 };
-}
 
 describe("histogram forest through chain, proofs, IPFS, aggregator and auditors", function () {
   it("finalizes every level with the auditors agreeing; the chain's model holds the pooled rows' counts", async function () {
