@@ -19,6 +19,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import {
   buildAi4iDataset,
+  deriveForest,
   forestDimension,
   forestMemberUpdate,
   predictForest,
@@ -30,7 +31,7 @@ import {
 } from "../../src/learning/index.js";
 import { AI4I_TRIGGER, poisonData } from "../../src/adversary/index.js";
 import { failureRows } from "../../src/evaluation/index.js";
-import { holdOutValidation, simulateForestFederation } from "../../src/research/index.js";
+import { holdOutValidation, simulateForestFederation, type ForestFederationResult } from "../../src/research/index.js";
 import { loadCircuitArtifacts, provingThreads, proveUpdateChunks, randomSalt, releaseZkWorkers } from "../../src/zk/index.js";
 import { MAX_CHUNKS_PER_UPDATE } from "../../src/zk/limits.js";
 
@@ -107,22 +108,29 @@ async function provingCost({
   members,
   evaluation,
   maxEntries,
+  history,
 }: {
   spec: HistogramForestSpec;
   members: readonly LabelledData[];
   evaluation: LabelledData;
   maxEntries: number;
+  /** The reported run of this spec on these members: where its largest update was. */
+  history: ForestFederationResult["history"];
 }): Promise<Record<string, unknown>> {
-  const full = run1({ spec, members, evaluation, maxNonZeros: maxEntries });
   let best = { round: 1, member: 0, entries: -1 };
-  for (const h of full.result.history)
+  for (const h of history)
     for (const s of h.sent) if (s.entries > best.entries) best = { round: h.round, member: s.member, entries: s.entries };
   const before =
     best.round === 1
       ? new Int32Array(forestDimension(spec))
       : simulateForestFederation({ spec, members, evaluation, rounds: best.round - 1, policy: SUM_POLICY(maxEntries) }).model.params;
+  // The member's local work: deriving the forest it was sent, then counting its rows.
   const started = performance.now();
-  const update = forestMemberUpdate({ spec, counts: before, data: members[best.member]!, level: best.round - 1 });
+  const update = forestMemberUpdate({
+    forest: deriveForest({ spec, counts: before }),
+    data: members[best.member]!,
+    level: best.round - 1,
+  });
   const countingMs = performance.now() - started;
   const artifacts = await loadCircuitArtifacts({ instance: "large" });
   const chunks = Math.ceil(update.indices.length / artifacts.params.K);
@@ -231,7 +239,13 @@ async function measure(): Promise<Record<string, unknown>> {
     failureMissRate: stat(cells.map((c) => c.failureMissRate)),
   });
 
-  const proving = await provingCost({ spec: forestSpec({ ...chosen, seed: SEEDS[0]!, ranges }), members: data.members, evaluation: data.test, maxEntries });
+  const proving = await provingCost({
+    spec: forestSpec({ ...chosen, seed: SEEDS[0]!, ranges }),
+    members: data.members,
+    evaluation: data.test,
+    maxEntries,
+    history: reported[0]!.result.history,
+  });
 
   return {
     proving,

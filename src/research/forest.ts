@@ -74,12 +74,14 @@ export function simulateForestFederation({
   if (!Number.isSafeInteger(rounds) || rounds < 1)
     throw new ResearchError("bad-rounds", `rounds must be ≥ 1, got ${rounds}`);
   let model = initialGlobalModel({ task, dimension: forestDimension(spec), scale: 1 });
+  // The forest of the current model: every member counts against it, then it is scored, then replaced.
+  let forest = deriveForest({ spec, counts: model.params });
   const history: ForestRoundRecord[] = [];
   for (let round = 1; round <= rounds; round++) {
     const updates: MemberUpdate[] = [];
     const sent = members.map((data, m) => {
       if (data.rows === 0) return { member: m, entries: 0, wireBytes: 0, included: false };
-      const update = forestMemberUpdate({ spec, counts: model.params, data, level: round - 1 });
+      const update = forestMemberUpdate({ forest, data, level: round - 1 });
       const included = withinPolicyBounds({ update, policy, dimension: update.dimension });
       if (included) updates.push({ member: simulatedMemberAddress({ member: m }), update });
       return {
@@ -91,7 +93,7 @@ export function simulateForestFederation({
     });
     const next = computeRoundModel({ previous: model, updates, rule: policy.rule, round });
     model = next.model;
-    const forest = deriveForest({ spec, counts: model.params });
+    forest = deriveForest({ spec, counts: model.params });
     const probs = predictForest({ forest, data: evaluation });
     history.push({
       round,
@@ -102,7 +104,7 @@ export function simulateForestFederation({
   }
   return {
     model,
-    forest: deriveForest({ spec, counts: model.params }),
+    forest,
     history,
     final: history.at(-1)!.evaluation,
   };

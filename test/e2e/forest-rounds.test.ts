@@ -133,8 +133,7 @@ describe("histogram forest through chain, proofs, IPFS, aggregator and auditors"
               // The member reads the finalized model from the chain and IPFS, as for any task.
               const base = await loadTrainingBase({ env, round });
               const update = forestMemberUpdate({
-                spec: SPEC,
-                counts: Int32Array.from(base.params),
+                forest: deriveForest({ spec: SPEC, counts: Int32Array.from(base.params) }),
                 data: shares[i]!,
                 level,
               });

@@ -185,7 +185,7 @@ describe("histogram forest", function () {
   it("a member's update counts its rows at the open nodes of the level being grown, and nothing past the depth", function () {
     const data = ruleData(500, 5);
     const empty = new Int32Array(forestDimension(SPEC));
-    const roots = forestMemberUpdate({ spec: SPEC, counts: empty, data, level: 0 });
+    const roots = forestMemberUpdate({ forest: deriveForest({ spec: SPEC, counts: empty }), data, level: 0 });
     // Level 0: every row counted once per tree and feature slot.
     expect(Array.from(roots.values).reduce((a, b) => a + b, 0)).to.equal(
       500 * SPEC.trees * SPEC.featuresPerNode,
@@ -199,14 +199,11 @@ describe("histogram forest", function () {
       rule: { kind: "sum" },
       round: 1,
     }).model;
-    expect(forestMemberUpdate({ spec: SPEC, counts: model.params, data, level: 0 }).indices.length).to.equal(
-      0,
-    );
-    const level1 = forestMemberUpdate({ spec: SPEC, counts: model.params, data, level: 1 });
+    const grown = deriveForest({ spec: SPEC, counts: model.params });
+    expect(forestMemberUpdate({ forest: grown, data, level: 0 }).indices.length).to.equal(0);
+    const level1 = forestMemberUpdate({ forest: grown, data, level: 1 });
     expect(level1.indices.length).to.be.greaterThan(0);
-    expect(
-      forestMemberUpdate({ spec: SPEC, counts: model.params, data, level: SPEC.depth }).indices.length,
-    ).to.equal(0);
+    expect(forestMemberUpdate({ forest: grown, data, level: SPEC.depth }).indices.length).to.equal(0);
   });
 
   it("reads negative counts (a member may send them within the bounds) as zero rows", function () {
@@ -268,13 +265,18 @@ describe("histogram forest", function () {
     expect(
       codeOf(() =>
         forestMemberUpdate({
-          spec: SPEC,
-          counts: new Int32Array(forestDimension(SPEC)),
+          forest: deriveForest({ spec: SPEC, counts: new Int32Array(forestDimension(SPEC)) }),
           data: nan,
           level: 0,
         }),
       ),
     ).to.equal("bad-data");
+    expect(codeOf(() => forestMemberUpdate({ forest, data: ruleData(3, 1), level: -1 }))).to.equal(
+      "bad-level",
+    );
+    expect(codeOf(() => forestMemberUpdate({ forest, data: ruleData(3, 1), level: 0.5 }))).to.equal(
+      "bad-level",
+    );
     expect(() =>
       simulateForestFederation({ spec: SPEC, members: [], evaluation: nan, rounds: 1, policy: POLICY }),
     ).to.throw(ResearchError);

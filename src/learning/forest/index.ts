@@ -270,18 +270,16 @@ export function predictForest({
  * the depth have nothing to grow (an empty update).
  */
 export function forestMemberUpdate({
-  spec,
-  counts,
+  forest,
   data,
   level,
 }: {
-  spec: HistogramForestSpec;
-  /** The current global model's counts. */
-  counts: Int32Array;
+  /** The forest of the current global model (`deriveForest`), derived once however many members count. */
+  forest: HistogramForest;
   data: LabelledData;
   level: number;
 }): SparseUpdate {
-  const forest = deriveForest({ spec, counts });
+  const { spec } = forest;
   checkData(spec, data);
   if (!Number.isSafeInteger(level) || level < 0)
     throw new ForestError("bad-level", `level must be a non-negative integer, got ${level}`);
@@ -322,12 +320,8 @@ export function forestMemberUpdate({
     }
   }
   const indices = Uint32Array.from([...tally.keys()].sort((a, b) => a - b));
-  const values = new Int32Array(indices.length);
-  indices.forEach((index, i) => {
-    const v = tally.get(index)!;
-    if (v > 2 ** 31 - 1) throw new ForestError("count-too-large", `a count of ${v} does not fit an int32`);
-    values[i] = v;
-  });
+  // A count is at most the member's rows, far inside int32 (the proof's L∞ bound is what limits it).
+  const values = Int32Array.from(indices, (index) => tally.get(index)!);
   return { dimension, indices, values };
 }
 

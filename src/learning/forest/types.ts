@@ -54,4 +54,4 @@ export interface HistogramForest {
 }
 
 /** Codes of `ForestError`. */
-export type ForestErrorCode = "bad-spec" | "bad-counts" | "bad-data" | "bad-level" | "count-too-large";
+export type ForestErrorCode = "bad-spec" | "bad-counts" | "bad-data" | "bad-level";
