@@ -98,6 +98,8 @@ function resolvePaths({
   source?: string;
 }): CflConfig {
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  // A model is a file beside the config, or a built-in preset by name.
+  const modelAt = (p: string): string => (p.startsWith("preset:") ? p : at(p));
   const ipfs =
     file.ipfs.mode === "embedded"
       ? {
@@ -123,19 +125,14 @@ function resolvePaths({
           member: {
             ...file.member,
             residualDir: at(file.member.residualDir),
+            ...(file.member.modelFile ? { modelFile: modelAt(file.member.modelFile) } : {}),
             ...(file.member.data
               ? {
                   data: {
                     ...file.member.data,
                     path: at(file.member.data.path),
                     schemaFile: at(file.member.data.schemaFile),
-                    ...(file.member.data.modelFile
-                      ? {
-                          modelFile: file.member.data.modelFile.startsWith("preset:")
-                            ? file.member.data.modelFile
-                            : at(file.member.data.modelFile),
-                        }
-                      : {}),
+                    ...(file.member.data.modelFile ? { modelFile: modelAt(file.member.data.modelFile) } : {}),
                   },
                 }
               : {}),

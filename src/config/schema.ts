@@ -40,6 +40,11 @@ const member = z
       .max(2 ** 31)
       .default(7),
     residualDir: path,
+    /**
+     * With `dataset`: the task's model (model.json, forest.json or preset:<name>) when it is not the data
+     * set's preset, such as `preset:ai4i-forest`.
+     */
+    modelFile: path.optional(),
     /** The member's own records and the task's data schema they are read under (`cfl member check-data`). */
     data: z
       .strictObject({
@@ -55,6 +60,10 @@ const member = z
   .refine((m) => m.data !== undefined || (m.dataset !== undefined && m.partitionIndex !== undefined), {
     message:
       "needs data { path, schemaFile } (own records) or dataset and partitionIndex (a built-in data set)",
+  })
+  .refine((m) => m.data === undefined || m.modelFile === undefined, {
+    message: "with own data the model is data.modelFile",
+    path: ["modelFile"],
   })
   .refine((m) => m.partitionIndex === undefined || m.partitionIndex < m.partitions, {
     message: "must be below member.partitions",

@@ -62,6 +62,8 @@ export interface MemberConfig {
   partitionIndex?: number;
   seed: number;
   residualDir: string;
+  /** With `dataset`: the task's model (model.json, forest.json or `preset:<name>`); default: the data set's preset. */
+  modelFile?: string;
   /**
    * The member's own records, the task's data schema they are read under and the task's model
    * (model.json or `preset:<name>`; default: the model proposed for the schema). Takes precedence over

@@ -23,8 +23,13 @@ import {
   selectRows,
   stratifiedSplit,
   taskInitialParams,
-  type ModelSpec,
+  modelDimension,
+  modelName,
+  readModelFile,
+  taskLearner,
+  type ModelFile,
 } from "../learning/index.js";
+import { findInstance, readInstanceRegistry } from "../zk/setup/index.js";
 import type { DemoOptions } from "./types.js";
 
 /** The share of each member's rows it keeps back to be scored on (`perMember`). */
@@ -35,7 +40,8 @@ export const TEST_FRACTION = 0.2;
 export interface DemoData {
   /** "ai4i", "supplychain", or the file's name. */
   readonly name: string;
-  readonly spec: ModelSpec;
+  /** The task's model: a TF.js model or a histogram forest. */
+  readonly model: ModelFile;
   /** What each member trains on. */
   readonly members: readonly LabelledData[];
   /** Each member's own held-out rows. */
@@ -110,6 +116,34 @@ export function compactPresetFor({
   return dataset === "ai4i" && maxEntries <= 16 ? `preset:${AI4I_COMPACT_MODEL_SPEC.id}` : undefined;
 }
 
+/**
+ * What the demo's model decides before any chain or proof: the circuit when `--circuit` is not given
+ * (`demo`, or for a model beyond its indices the instance that reaches d: `large` for the forest preset), and a refusal of a
+ * rule the model's family cannot take (a forest's counts need `sum`).
+ */
+export async function planDemoModel(
+  options: Pick<DemoOptions, "model" | "data" | "circuit" | "rule">,
+): Promise<{ circuit: string }> {
+  const reference = options.data ? options.data.modelFile : options.model;
+  const model = reference === undefined ? undefined : await readModelFile(reference);
+  const needs = model && taskLearner({ model, training: COMPACT_TRAINING }).policy?.rule;
+  if (needs !== undefined && options.rule !== undefined && options.rule !== needs)
+    throw new Error(
+      `model "${modelName(model!)}" needs rule ${needs} (its parameters are counts), not ${options.rule}`,
+    );
+  if (options.circuit !== undefined || model === undefined) return { circuit: options.circuit ?? "demo" };
+  const d = modelDimension(model);
+  const demo = await findInstance({ instance: "demo" });
+  if (d <= 2 ** demo.parameters.IDX_BITS) return { circuit: "demo" };
+  // The registry's instance with the fewest index bits that reach d (among equals, the most entries per proof).
+  const fitting = (await readInstanceRegistry())
+    .filter((i) => d <= 2 ** i.parameters.IDX_BITS)
+    .sort((a, b) => a.parameters.IDX_BITS - b.parameters.IDX_BITS || b.parameters.K - a.parameters.K);
+  if (fitting.length === 0)
+    throw new Error(`model "${modelName(model)}" has d = ${d}: no circuit instance's indices reach it`);
+  return { circuit: fitting[0]!.name };
+}
+
 /** Loads what the demo federates; `maxParams` is the circuit's index range (a proposed model fits it). */
 export async function loadDemoData({
   options,
@@ -135,13 +169,13 @@ export async function loadDemoData({
     });
     if (modelFile !== undefined && options.model === undefined)
       log("model", {
-        preset: task.spec.id,
+        preset: modelName(task),
         why: `the circuit proves ${maxEntries} entries per update: a compact model learns within them`,
       });
     const initial = await taskInitialParams({ model: task, seed: options.seed });
     return {
       name: options.dataset,
-      spec: task.spec,
+      model: task,
       members: parts.map((p) => p.train),
       holdouts: parts.map((p) => p.holdout),
       test: dataset.test,
@@ -155,7 +189,7 @@ export async function loadDemoData({
       // each member's training rows (seeds 7-9, 3 dense rounds, mean macro-F1): 1 epoch at 0.01 0.582,
       // 2 at 0.02 0.672, 2 at 0.05 0.677, 2 at 0.1 0.687 (within noise of 0.05, which stays further
       // from the update bounds). Never on the test set.
-      ...(task.spec.id === AI4I_COMPACT_MODEL_SPEC.id ? { training: COMPACT_TRAINING } : {}),
+      ...(modelName(task) === AI4I_COMPACT_MODEL_SPEC.id ? { training: COMPACT_TRAINING } : {}),
     };
   }
   const source: RecordSource = {
@@ -220,7 +254,7 @@ export async function loadDemoData({
   const initial = await taskInitialParams({ model: task, seed: options.seed });
   return {
     name: basename(own.path),
-    spec: task.spec,
+    model: task,
     members: parts.map((p) => p.train),
     holdouts: parts.map((p) => p.holdout),
     test: selectRows({ data: rows, rows: test }),

@@ -18,10 +18,10 @@ import {
   type LocalRoundStep,
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
-import { evaluate, initBackend, modelArtifacts, paramCount, trainLocal } from "../learning/index.js";
-import { SCREEN_REASONS } from "../aggregation/index.js";
+import { initBackend, taskLearner } from "../learning/index.js";
+import { ruleDefinitionById, SCREEN_REASONS } from "../aggregation/index.js";
 import { backdoorSuccessRate } from "../evaluation/index.js";
-import { loadDemoData } from "./data.js";
+import { loadDemoData, planDemoModel } from "./data.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
 import {
   closeRoundIfReady,
@@ -84,14 +84,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     (!Number.isInteger(silentRound) || silentRound < 1 || silentRound > options.rounds)
   )
     throw new Error("--silent-aggregator must name a round from 1 to --rounds");
+  const { circuit } = await planDemoModel(options);
   const started = performance.now();
   await mkdir(options.out, { recursive: true });
 
   log("backend", { backend: await initBackend() });
-  log("circuit", { instance: options.circuit, note: "setting up on first use (cached afterwards)" });
+  log("circuit", { instance: circuit, note: "setting up on first use (cached afterwards)" });
   // A first run builds the circuit (seconds with the committed development key): a bar on a terminal.
   onSetupProgress((update) => log("progress", { ...update }));
-  const artifacts = await loadCircuitArtifacts({ instance: options.circuit }).finally(() =>
+  const artifacts = await loadCircuitArtifacts({ instance: circuit }).finally(() =>
     onSetupProgress(undefined),
   );
   log("circuit-ready", { constraints: artifacts.constraints, maxEntries: artifacts.params.K });
@@ -105,7 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   const consortium = await deployLocalConsortium({
     connection,
     members: options.members,
-    circuit: options.circuit,
+    circuit,
     seed: options.seed,
     aggregators: 2,
     auditors: options.lyingAuditor ? 3 : 2,
@@ -128,11 +129,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       maxEntries: artifacts.params.K,
       log,
     });
-    const spec = dataset.spec;
+    const learner = taskLearner({ model: dataset.model, training: dataset.training ?? TRAINING });
+    // A family that fixes the policy (a forest: counts at scale 1 under rule sum) sets it; else the demo's.
+    const family = learner.policy;
+    const scale = family?.scale ?? SCALE;
     log("data", {
       name: dataset.name,
-      model: spec.id,
-      d: paramCount(spec),
+      model: learner.name,
+      family: learner.family,
+      d: learner.dimension,
       split: dataset.split,
       rows: dataset.members.map((m) => m.rows),
     });
@@ -141,7 +146,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const model0 = initialGlobalModel({
       task: taskNumber,
       dimension: params0.length,
-      scale: SCALE,
+      scale,
       params: params0,
     });
     const model0Bytes = encodeGlobalModel(model0);
@@ -151,17 +156,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       consortium,
       now: BigInt(await networkHelpers.time.latest()),
       model: {
-        name: spec.id,
+        name: learner.name,
         id: dataset.modelId,
         dimension: params0.length,
         hash: globalModelHash(model0Bytes),
         cid: model0Cid,
       },
-      rule: options.rule,
+      ...(options.rule !== undefined ? { rule: options.rule } : {}),
+      ...(family ? { family } : {}),
       settings: {
-        lInfBound: BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1),
-        l2Bound: 4n * BigInt(SCALE),
-        scale: SCALE,
+        ...(family
+          ? {}
+          : {
+              lInfBound: BigInt(2 ** (artifacts.params.VAL_BITS - 1) - 1),
+              l2Bound: 4n * BigInt(SCALE),
+              scale: SCALE,
+            }),
         // Members whose updates an attack gets excluded must not abandon every round.
         minParticipants: Math.max(1, options.members - options.malicious),
         sensitivity: 2,
@@ -171,7 +181,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       },
     });
     const k = policy.maxNonZeros;
-    log("governance", { step: "creating the task", d: policy.dimension, k, rule: options.rule });
+    const rule = ruleDefinitionById(policy.aggregationRule)!.kind;
+    log("governance", { step: "creating the task", d: policy.dimension, k, rule });
     const { taskId } = await createLocalTask({ consortium, policy });
     await options.onChain?.({ provider: connection.provider, addresses, taskId });
 
@@ -204,7 +215,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         : data,
     );
     const residuals = new Map<string, Float32Array>();
-    const initialMetrics = await evaluate({ spec, params: params0, data: dataset.test });
+    const initialMetrics = await learner.evaluate({ params: params0, data: dataset.test });
     log("baseline", { macroF1: initialMetrics.macroF1, balancedAccuracy: initialMetrics.balancedAccuracy });
 
     const roundReports: RoundReport[] = [];
@@ -238,24 +249,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         },
         members: memberEnvs.map((env, i) => ({
           env,
-          residual: residuals.get(env.address),
+          ...(learner.errorFeedback ? { residual: residuals.get(env.address) } : {}),
           ...(options.attack === "seal-split" && malicious.has(env.address) ? { seal: sealToOtherKey } : {}),
           delta: async (round: bigint) => {
             memberProgress(`member ${i + 1} of ${members} trains`, 2 * i);
             const base = await loadTrainingBase({ env, round });
             const t0 = performance.now();
-            const trained = await trainLocal({
-              spec,
+            const delta = await learner.localDelta({
               globalParams: base.params,
               data: memberData[i]!,
-              policy: dataset.training ?? TRAINING,
               seed: options.seed * 10_000 + r * 100 + i,
             });
             trainMs.push(performance.now() - t0);
             memberProgress(`member ${i + 1} of ${members} proves and commits`, 2 * i + 1);
             return malicious.has(env.address)
-              ? poisonDelta({ delta: trained.delta, attack: options.attack, seed: options.seed + r * 31 + i })
-              : trained.delta;
+              ? poisonDelta({ delta, attack: options.attack, seed: options.seed + r * 31 + i })
+              : delta;
           },
         })),
       });
@@ -263,7 +272,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       const sealedBytes = committed.map((c) => c.result.sealedBytes);
       const commitGas = committed.map((c) => Number(c.result.gasUsed));
       for (const c of committed) {
-        residuals.set(c.env.address, c.residual);
+        if (learner.errorFeedback) residuals.set(c.env.address, c.residual);
         log("member-committed", {
           round: Number(round),
           member: c.env.address,
@@ -335,12 +344,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         expectedHash: current.hash,
       });
       finalParams = toFloatParams(model);
-      const metrics = await evaluate({ spec, params: finalParams, data: dataset.test });
+      const metrics = await learner.evaluate({ params: finalParams, data: dataset.test });
       const backdoor =
         options.attack === "backdoor"
           ? await backdoorSuccessRate({
-              spec,
-              params: finalParams,
+              probabilities: (data) => learner.probabilities({ params: finalParams, data }),
               test: dataset.test,
               trigger: AI4I_TRIGGER,
             })
@@ -402,7 +410,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     const perMember: DemoReport["perMember"] = [];
     for (const [i, holdout] of dataset.holdouts.entries()) {
       const macroF1 =
-        holdout.rows > 0 ? (await evaluate({ spec, params: finalParams, data: holdout })).macroF1 : null;
+        holdout.rows > 0 ? (await learner.evaluate({ params: finalParams, data: holdout })).macroF1 : null;
       perMember.push({
         member: consortium.members[i]!.address,
         rows: dataset.members[i]!.rows,
@@ -410,14 +418,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         macroF1,
       });
     }
-    const artifactsOut = modelArtifacts({
-      topology: spec.topology,
-      layout: spec.layout,
-      params: finalParams,
-    });
-    const modelJson = join(options.out, "model.json");
-    await writeFile(modelJson, JSON.stringify(artifactsOut.modelJson) + "\n");
-    await writeFile(join(options.out, "weights.bin"), artifactsOut.weightData);
+    const modelFiles = learner.modelFiles({ params: finalParams });
+    for (const file of modelFiles) await writeFile(join(options.out, file.name), file.bytes);
+    const modelJson = join(options.out, modelFiles[0]!.name);
     const report: DemoReport = {
       product: "circular-fl",
       version: 1,
@@ -425,14 +428,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       members: options.members,
       malicious: options.malicious,
       dataset: dataset.name,
-      rule: options.rule,
+      rule,
       attack: options.attack,
       tamperAggregator: options.tamperAggregator,
       ...(silentRound !== undefined ? { silentAggregator: silentRound } : {}),
       lyingAuditor: options.lyingAuditor,
       seed: options.seed,
       circuit: {
-        instance: options.circuit,
+        instance: circuit,
         constraints: artifacts.constraints,
         maxEntries: artifacts.params.K,
         keyHash: consortium.verifyingKey.keyHash,
@@ -447,7 +450,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       backend: await initBackend(),
       contracts: { ...addresses, verifyingKeys: registry },
       task: {
-        model: spec.id,
+        model: learner.name,
+        family: learner.family,
         modelId: dataset.modelId,
         topologyHash: dataset.topologyHash,
         dataHash: dataset.dataHash,

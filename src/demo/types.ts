@@ -31,8 +31,8 @@ export interface DemoOptions {
   data?: DemoDataOptions;
   /** The model for a built-in data set (model.json or preset:<name>); with `data`, `data.modelFile`. */
   model?: string;
-  /** A draftable rule (`DRAFTABLE_RULE_KINDS`). */
-  rule: AggregationRuleKind;
+  /** A draftable rule (`DRAFTABLE_RULE_KINDS`); default `mean`, or the rule the model's family needs (a forest: `sum`). */
+  rule?: AggregationRuleKind;
   attack: PoisoningAttack;
   malicious: number;
   tamperAggregator: boolean;
@@ -42,8 +42,11 @@ export interface DemoOptions {
   lyingAuditor: boolean;
   seed: number;
   out: string;
-  /** Circuit instance from circuits/instances.json (`demo` by default; `test` is smaller and faster). */
-  circuit: string;
+  /**
+   * Circuit instance from circuits/instances.json (`test` is smaller and faster). Default `demo`, or `large`
+   * when the model has more parameters than `demo`'s indices reach (the forest preset).
+   */
+  circuit?: string;
   /**
    * The policy's k, non-zeros per update (`--k`; default: the circuit's K, at most d). Above K each update is
    * proven in ceil(k / K) chunks and committed in one transaction.
@@ -116,6 +119,8 @@ export interface DemoReport {
   /** What was federated: the model and data the task pinned, and how members' rows were assigned. */
   task: {
     model: string;
+    /** The model family: a TF.js model trained by gradient steps, or a histogram forest grown by counts. */
+    family: "neural" | "forest";
     modelId: string;
     topologyHash: string;
     dataHash: string;
@@ -124,7 +129,10 @@ export interface DemoReport {
     split: string;
     /** Own data only: the schema's file when it was inferred (`--label`). */
     schemaFile?: string;
-    /** The final model as TF.js files (model.json with weights.bin beside it). */
+    /**
+     * The final model's main file: TF.js model.json (weights.bin beside it), or a forest's forest.json (its
+     * spec, reusable as `--model`) with forest-trees.json (the derived trees) beside it.
+     */
     modelJson: string;
   };
   initialMetrics: { macroF1: number; balancedAccuracy: number; loss: number };

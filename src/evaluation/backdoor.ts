@@ -3,7 +3,7 @@
  * of them the model waves through as "no failure".
  */
 import { stampTrigger, type Trigger } from "../adversary/poisoning.js";
-import { predict, type LabelledData, type ModelSpec } from "../learning/index.js";
+import type { LabelledData } from "../learning/index.js";
 import { EvaluationError } from "./errors.js";
 
 /** The test rows whose label is not class 0 ("no failure"), optionally with the trigger stamped on. */
@@ -24,15 +24,13 @@ export function failureRows({ data, trigger }: { data: LabelledData; trigger?: T
 
 /** Share of `data`'s rows the model assigns to class 0 (argmax). */
 async function shareCalledNoFailure({
-  spec,
-  params,
+  probabilities,
   data,
 }: {
-  spec: ModelSpec;
-  params: Float32Array;
+  probabilities: (data: LabelledData) => Promise<Float32Array>;
   data: LabelledData;
 }): Promise<number> {
-  const probs = await predict({ spec, params, data });
+  const probs = await probabilities(data);
   let zero = 0;
   for (let r = 0; r < data.rows; r++) {
     let best = 0;
@@ -45,16 +43,15 @@ async function shareCalledNoFailure({
 
 /**
  * The backdoor's success rate (triggered failures called "no failure") next to the model's plain miss
- * rate on the same failures without the trigger.
+ * rate on the same failures without the trigger. `probabilities` scores rows with the model under test
+ * (`TaskLearner.probabilities`, or `predict` for a TF.js model): any model family.
  */
 export async function backdoorSuccessRate({
-  spec,
-  params,
+  probabilities,
   test,
   trigger,
 }: {
-  spec: ModelSpec;
-  params: Float32Array;
+  probabilities: (data: LabelledData) => Promise<Float32Array>;
   test: LabelledData;
   trigger: Trigger;
 }): Promise<{ backdoorSuccess: number; failureMissRate: number; failures: number }> {
@@ -63,8 +60,8 @@ export async function backdoorSuccessRate({
     throw new EvaluationError("bad-settings", "the test set has no failure rows to trigger");
   const triggered = failureRows({ data: test, trigger });
   return {
-    backdoorSuccess: await shareCalledNoFailure({ spec, params, data: triggered }),
-    failureMissRate: await shareCalledNoFailure({ spec, params, data: clean }),
+    backdoorSuccess: await shareCalledNoFailure({ probabilities, data: triggered }),
+    failureMissRate: await shareCalledNoFailure({ probabilities, data: clean }),
     failures: clean.rows,
   };
 }

@@ -11,7 +11,7 @@
  */
 import { DEFAULT_MIN_COSINE_PER_MILLE, type AggregationRule } from "../aggregation/index.js";
 import { AI4I_TRIGGER, poisonData, poisonDelta } from "../adversary/poisoning.js";
-import type { FederatedDataset, LabelledData } from "../learning/index.js";
+import { predict, type FederatedDataset, type LabelledData } from "../learning/index.js";
 import { simulateFederation, type FederationPolicy, type MemberBehaviour } from "../research/index.js";
 import { backdoorSuccessRate } from "./backdoor.js";
 import { EvaluationError } from "./errors.js";
@@ -200,7 +200,11 @@ export async function runAttackCell({
   });
   const norms = (bad: boolean): number[] =>
     run.history.flatMap((r) => r.sent.filter((s) => isMalicious(s.member) === bad).map((s) => s.norm));
-  const backdoor = await backdoorSuccessRate({ spec, params: run.params, test, trigger: AI4I_TRIGGER });
+  const backdoor = await backdoorSuccessRate({
+    probabilities: (data) => predict({ spec, params: run.params, data }),
+    test,
+    trigger: AI4I_TRIGGER,
+  });
   const maliciousMembers = members.map((_, i) => i).filter(isMalicious);
   const flaggedEarly = new Set(run.history.slice(0, 5).flatMap((r) => r.flagged.map((f) => f.member)));
   const honestRounds = run.history.reduce(

@@ -5,6 +5,8 @@
  */
 import { keccak256, toUtf8Bytes } from "ethers";
 import { ruleDefinitionByKind, type AggregationRuleKind } from "../aggregation/index.js";
+import type { FamilyPolicy } from "../learning/index.js";
+import { MAX_CHUNKS_PER_UPDATE } from "../zk/limits.js";
 import { PolicyError, validatePolicy } from "./policy.js";
 import { Operation, type CircuitShape, type TaskPolicy } from "./types.js";
 
@@ -50,6 +52,11 @@ export interface TaskDraft {
   readonly readers: { readonly key: string; readonly addresses: readonly string[] };
   /** Chain time the expiry is counted from. */
   readonly now: bigint;
+  /**
+   * What the model's family fixes (`TaskLearner.policy`: a forest's counts need scale 1, rule `sum` and
+   * bounds that never clip a count); its k defaults to the most the circuit proves in one update's chunks.
+   */
+  readonly family?: FamilyPolicy;
   /** Aggregation rule (default mean) and its parameter (default: the rule's own default). */
   readonly rule?: AggregationRuleKind;
   readonly ruleParameter?: bigint;
@@ -81,8 +88,24 @@ export interface TaskDraft {
  * circuit would refuse, before anyone stores or votes on anything.
  */
 export function draftTaskPolicy(draft: TaskDraft): TaskPolicy {
-  const { model, verifyingKey, readers, now, settings = {} } = draft;
-  const kind = draft.rule ?? "mean";
+  const { model, verifyingKey, readers, now, family } = draft;
+  if (family && draft.rule !== undefined && draft.rule !== family.rule)
+    throw new PolicyError(
+      "rule",
+      `invalid task policy: model "${model.name}" needs rule ${family.rule} (its parameters are counts), not ${draft.rule}`,
+    );
+  const settings = {
+    ...(family
+      ? {
+          scale: family.scale,
+          lInfBound: family.lInfBound,
+          l2Bound: family.l2Bound,
+          maxNonZeros: Math.min(model.dimension, verifyingKey.shape.maxEntries * MAX_CHUNKS_PER_UPDATE),
+        }
+      : {}),
+    ...draft.settings,
+  };
+  const kind = family?.rule ?? draft.rule ?? "mean";
   const definition = ruleDefinitionByKind(kind);
   if (!definition) throw new PolicyError("rule", `invalid task policy: unknown aggregation rule ${kind}`);
   if (!definition.draftable)

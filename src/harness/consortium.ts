@@ -319,11 +319,14 @@ export function localTaskPolicy({
   },
   rule,
   ruleParameter,
+  family,
   settings = {},
 }: {
   consortium: LocalConsortium;
   now: bigint;
   model?: DraftModel;
+  /** What the model's family fixes (a forest: scale 1, rule sum, bounds that never clip a count). */
+  family?: TaskDraft["family"];
   rule?: AggregationRuleKind;
   ruleParameter?: bigint;
   settings?: TaskDraft["settings"];
@@ -336,10 +339,13 @@ export function localTaskPolicy({
       addresses: [...consortium.aggregators, ...consortium.auditors].map((a) => a.address),
     },
     now,
-    rule,
-    ruleParameter,
+    ...(rule !== undefined ? { rule } : {}),
+    ...(ruleParameter !== undefined ? { ruleParameter } : {}),
+    ...(family ? { family } : {}),
     settings: {
       ...LOCAL_TASK_SETTINGS,
+      // The local L∞ default is for fixed-point deltas; a family's own bound stands.
+      ...(family ? { lInfBound: family.lInfBound } : {}),
       attestationQuorum: Math.min(2, consortium.auditors.length),
       ...settings,
     },

@@ -79,8 +79,14 @@ export {
   type LocalTrainingResult,
 } from "./train.js";
 export {
+  AI4I_FOREST_SPEC,
   binOf,
   deriveForest,
+  FOREST_FILE_FORMAT,
+  FOREST_PRESETS,
+  forestSpecHash,
+  forestSpecOf,
+  nextForestLevel,
   ForestError,
   forestDimension,
   forestIndex,
@@ -104,6 +110,11 @@ export {
   resolveTaskModel,
   taskInitialParams,
   taskModelId,
+  modelDimension,
+  modelName,
+  type ForestModelFile,
   type ModelFile,
+  type NeuralModelFile,
   type TaskModel,
 } from "./task-model.js";
+export { taskLearner, type FamilyPolicy, type TaskLearner } from "./learner.js";

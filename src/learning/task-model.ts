@@ -1,6 +1,7 @@
 /**
  * What a task pins about its model and data: `modelId = keccak256(abi.encode(topologyHash, dataHash))`,
- * where `topologyHash` is the hash of the model's TF.js topology and `dataHash` the hash of the task's data
+ * where `topologyHash` is the hash of the model's TF.js topology (or of a histogram forest's spec file,
+ * `forestSpecHash`) and `dataHash` the hash of the task's data
  * schema (or the name of a built-in data set). A member computes the id from the files it was given and
  * trains only when it equals the policy's `modelId`, so no one can make members train a model or read
  * data under a schema the governors did not approve. The initial weights are pinned separately, by the
@@ -10,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { AbiCoder, keccak256, toUtf8Bytes } from "ethers";
 import { schemaHash, schemaInputShape, type DataSchema } from "../data/schema.js";
-import { initialParams, loadModelSpec } from "./model.js";
+import { initialParams, loadModelSpec, paramCount } from "./model.js";
 import { AI4I_MODEL_SPEC, defaultModelForSchema, MODEL_PRESETS, SUPPLYCHAIN_QUALITY_SPEC } from "./specs.js";
 import {
   InvalidModelSpecError,
@@ -20,6 +21,15 @@ import {
   type WeightSpec,
 } from "./topology.js";
 import type { ModelSpec } from "./types.js";
+import {
+  FOREST_FILE_FORMAT,
+  FOREST_PRESETS,
+  ForestError,
+  forestDimension,
+  forestSpecHash,
+  forestSpecOf,
+  type HistogramForestSpec,
+} from "./forest/index.js";
 
 /** The data hash of a built-in data set (its rows come from the project's own loader, not a schema). */
 export function builtinDataHash(name: "ai4i" | "supplychain"): string {
@@ -31,8 +41,9 @@ export function taskModelId({ topologyHash, dataHash }: { topologyHash: string; 
   return keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [topologyHash, dataHash]));
 }
 
-/** A model file as read: the spec, and the weights manifest when the file has one. */
-export interface ModelFile {
+/** A TF.js model file as read: the spec, and the weights manifest when the file has one. */
+export interface NeuralModelFile {
+  readonly family: "neural";
   readonly spec: ModelSpec;
   readonly topologyHash: string;
   /** model.json's weightsManifest, flattened (the order the weights files hold the tensors in). */
@@ -41,17 +52,60 @@ export interface ModelFile {
   readonly weightPaths?: readonly string[];
 }
 
+/** A histogram forest's spec file (`forest.json`, format `circular-fl/histogram-forest`) as read. */
+export interface ForestModelFile {
+  readonly family: "forest";
+  readonly forest: HistogramForestSpec;
+  /** `forestSpecHash(forest)`: what the task's modelId pins in place of a topology. */
+  readonly topologyHash: string;
+}
+
+/** A task's model file: a TF.js model (trained by gradient steps) or a histogram forest (grown by counts). */
+export type ModelFile = NeuralModelFile | ForestModelFile;
+
+/** The model's name (its spec's id). */
+export function modelName(model: ModelFile): string {
+  return model.family === "neural" ? model.spec.id : model.forest.id;
+}
+
+/** The model's d: parameters of a TF.js model, count cells of a forest. */
+export function modelDimension(model: ModelFile): number {
+  return model.family === "neural" ? paramCount(model.spec) : forestDimension(model.forest);
+}
+
+/** Input shape and classes of a model (what a schema or data set must give it). */
+function modelShape(model: ModelFile): { inputShape: readonly number[]; classes: number } {
+  return model.family === "neural"
+    ? model.spec
+    : { inputShape: [model.forest.features], classes: model.forest.classes };
+}
+
+function forestFile(forest: HistogramForestSpec): ForestModelFile {
+  try {
+    return { family: "forest", forest, topologyHash: forestSpecHash(forest) };
+  } catch (error) {
+    if (error instanceof ForestError) throw new InvalidModelSpecError(error.message);
+    throw error;
+  }
+}
+
 const PRESET_PREFIX = "preset:";
 
-/** Reads `model.json` (TF.js `model.save` or the converter's output), or `preset:<name>` for a built-in model. */
+/**
+ * Reads `model.json` (TF.js `model.save` or the converter's output), a forest spec file (`forest.json`), or
+ * `preset:<name>` for a built-in model.
+ */
 export async function readModelFile(reference: string): Promise<ModelFile> {
   if (reference.startsWith(PRESET_PREFIX)) {
-    const spec = MODEL_PRESETS.get(reference.slice(PRESET_PREFIX.length));
+    const name = reference.slice(PRESET_PREFIX.length);
+    const forest = FOREST_PRESETS.get(name);
+    if (forest) return forestFile(forest);
+    const spec = MODEL_PRESETS.get(name);
     if (!spec)
       throw new InvalidModelSpecError(
-        `unknown model preset "${reference}" (presets: ${[...MODEL_PRESETS.keys()].map((k) => PRESET_PREFIX + k).join(", ")})`,
+        `unknown model preset "${reference}" (presets: ${[...MODEL_PRESETS.keys(), ...FOREST_PRESETS.keys()].map((k) => PRESET_PREFIX + k).join(", ")})`,
       );
-    return { spec, topologyHash: topologyHash(spec.topology) };
+    return { family: "neural", spec, topologyHash: topologyHash(spec.topology) };
   }
   const source = basename(reference);
   let json: unknown;
@@ -63,14 +117,23 @@ export async function readModelFile(reference: string): Promise<ModelFile> {
       e.code === "ENOENT" ? `${reference}: no such file` : `${source}: not valid JSON (${e.message})`,
     );
   }
+  if ((json as { format?: unknown } | null)?.format === FOREST_FILE_FORMAT) {
+    try {
+      return forestFile(forestSpecOf({ json, source }));
+    } catch (error) {
+      if (error instanceof ForestError) throw new InvalidModelSpecError(error.message);
+      throw error;
+    }
+  }
   const topology = topologyOf({ json, source });
   const spec = await loadModelSpec({ id: source.replace(/\.json$/, ""), topology, source });
   const manifest = (json as { weightsManifest?: unknown }).weightsManifest;
-  if (!Array.isArray(manifest)) return { spec, topologyHash: topologyHash(topology) };
+  if (!Array.isArray(manifest)) return { family: "neural", spec, topologyHash: topologyHash(topology) };
   const groups = manifest as { paths?: unknown; weights?: unknown }[];
   if (!groups.every((g) => Array.isArray(g.paths) && Array.isArray(g.weights)))
     throw new InvalidModelSpecError(`${source}: weightsManifest entries need paths and weights`);
   return {
+    family: "neural",
     spec,
     topologyHash: topologyHash(topology),
     weightSpecs: groups.flatMap((g) => g.weights as WeightSpec[]),
@@ -86,7 +149,7 @@ export async function readInitialWeights({
   model,
   files,
 }: {
-  model: ModelFile;
+  model: NeuralModelFile;
   files?: readonly string[];
 }): Promise<Float32Array> {
   const paths = files && files.length > 0 ? files : model.weightPaths;
@@ -116,8 +179,9 @@ export async function readInitialWeights({
  * Checks that a model reads rows of a schema: its input is the schema's feature vector and its output
  * one score per class. Refused with both sides' numbers.
  */
-export function checkModelFitsSchema({ spec, schema }: { spec: ModelSpec; schema: DataSchema }): void {
+export function checkModelFitsSchema({ model, schema }: { model: ModelFile; schema: DataSchema }): void {
   const shape = schemaInputShape(schema);
+  const spec = { id: modelName(model), ...modelShape(model) };
   if (spec.inputShape.join("x") !== shape.join("x"))
     throw new InvalidModelSpecError(
       `model "${spec.id}" takes input [${spec.inputShape.join(", ")}] but the schema gives ${shape.length === 1 ? `${shape[0]} features per row` : `sequences of ${shape[0]} steps × ${shape[1]} features`} ` +
@@ -130,10 +194,10 @@ export function checkModelFitsSchema({ spec, schema }: { spec: ModelSpec; schema
 }
 
 /** A task's model as every party resolves it: the model, what its data is, and the modelId they pin. */
-export interface TaskModel extends ModelFile {
+export type TaskModel = ModelFile & {
   readonly dataHash: string;
   readonly modelId: string;
-}
+};
 
 /** The preset a built-in data set's tasks train. */
 const BUILTIN_PRESETS = { ai4i: AI4I_MODEL_SPEC, supplychain: SUPPLYCHAIN_QUALITY_SPEC } as const;
@@ -165,20 +229,18 @@ export async function resolveTaskModel({
           maxParams,
         })
       : BUILTIN_PRESETS[dataset];
-    model = { spec, topologyHash: topologyHash(spec.topology) };
+    model = { family: "neural", spec, topologyHash: topologyHash(spec.topology) };
   }
   let dataHash: string;
   if (schema) {
-    checkModelFitsSchema({ spec: model.spec, schema });
+    checkModelFitsSchema({ model, schema });
     dataHash = schemaHash(schema);
   } else {
     const builtin = BUILTIN_PRESETS[dataset];
-    if (
-      model.spec.inputShape.join("x") !== builtin.inputShape.join("x") ||
-      model.spec.classes !== builtin.classes
-    )
+    const shape = modelShape(model);
+    if (shape.inputShape.join("x") !== builtin.inputShape.join("x") || shape.classes !== builtin.classes)
       throw new InvalidModelSpecError(
-        `model "${model.spec.id}" takes [${model.spec.inputShape.join(", ")}] → ${model.spec.classes} classes; ` +
+        `model "${modelName(model)}" takes [${shape.inputShape.join(", ")}] → ${shape.classes} classes; ` +
           `the ${dataset} data set gives [${builtin.inputShape.join(", ")}] → ${builtin.classes} (name the task's --schema)`,
       );
     dataHash = builtinDataHash(dataset);
@@ -199,6 +261,16 @@ export async function taskInitialParams({
   files?: readonly string[];
   seed: number;
 }): Promise<{ params: Float32Array; from: string }> {
+  if (model.family === "forest") {
+    if ((files?.length ?? 0) > 0)
+      throw new InvalidModelSpecError(
+        `forest "${model.forest.id}" takes no weights: it starts with no counts`,
+      );
+    return {
+      params: new Float32Array(forestDimension(model.forest)),
+      from: "no counts (a forest starts empty)",
+    };
+  }
   if ((files?.length ?? 0) > 0 || (model.weightPaths?.length ?? 0) > 0)
     return { params: await readInitialWeights({ model, ...(files ? { files } : {}) }), from: "weights file" };
   return { params: initialParams({ spec: model.spec, seed }), from: `drawn from seed ${seed}` };

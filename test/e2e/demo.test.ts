@@ -6,12 +6,17 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { DemoReport } from "../../src/demo/index.js";
 import {
+  AI4I_FOREST_SPEC,
   AI4I_MODEL_SPEC,
   builtinDataHash,
+  forestSpecHash,
   paramCount,
+  readModelFile,
   taskModelId,
   topologyHash,
 } from "../../src/learning/index.js";
+import { loadDemoData } from "../../src/demo/data.js";
+import { simulateForestFederation } from "../../src/research/index.js";
 import { renderDemoSummary } from "../../src/cli/commands/demo-summary.js";
 import { CHROMIUM_FLAGS, chromiumPath, ROOT, runCli } from "./helpers.js";
 
@@ -435,6 +440,99 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(large.rounds[0]!.bytes.dense).to.equal(4 * 103_298);
     expect(large.rounds[0]!.bytes.sparseMedian).to.be.within(3_000, 4_000);
     expect((await stat(join(dir, "weights.bin"))).size).to.equal(4 * 103_298);
+  });
+
+  it("grows the histogram forest through the whole protocol: preset:ai4i-forest picks the large circuit and rule sum, and the chain's models are the simulation's to the byte", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-forest-"));
+    const seed = 5;
+    const run = await runCli(
+      [
+        "demo",
+        "--model",
+        "preset:ai4i-forest",
+        "--members",
+        "3",
+        "--rounds",
+        "2",
+        "--seed",
+        String(seed),
+      ].concat(["--out", dir]),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    const forest = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    expect(forest.task).to.include({
+      model: "ai4i-forest",
+      family: "forest",
+      topologyHash: forestSpecHash(AI4I_FOREST_SPEC),
+      modelId: taskModelId({
+        topologyHash: forestSpecHash(AI4I_FOREST_SPEC),
+        dataHash: builtinDataHash("ai4i"),
+      }),
+      initialWeights: "no counts (a forest starts empty)",
+    });
+    // Nothing named but the model: its d (783,360) chose the large instance, its counts the rule and scale.
+    expect(forest.circuit).to.include({ instance: "large", maxEntries: 224 });
+    expect(forest.rule).to.equal("sum");
+    expect(forest.policy).to.include({ scale: 1, maxNonZeros: 224 * 128, dimension: 783_360 });
+    for (const r of forest.rounds) {
+      expect(r).to.include({ status: "finalized", committed: 3 });
+      expect(r.rejected).to.deep.equal([]);
+      expect(r.audit.map((a) => a.matches)).to.deep.equal([true, true]);
+      expect(r.chunksMedian).to.be.greaterThan(1);
+    }
+    // The same members' rows through the research simulation (no chain, no proofs): the same model bytes
+    // every round, so the demo's chain holds exactly the pooled rows' counts, and the same scores.
+    const data = await loadDemoData({
+      options: {
+        members: 3,
+        rounds: 2,
+        dataset: "ai4i",
+        model: "preset:ai4i-forest",
+        attack: "none",
+        malicious: 0,
+        tamperAggregator: false,
+        lyingAuditor: false,
+        seed,
+        out: dir,
+        log: () => {},
+      },
+      maxParams: 2 ** 20,
+      maxEntries: 224,
+      log: () => {},
+    });
+    const simulated = simulateForestFederation({
+      spec: AI4I_FOREST_SPEC,
+      members: data.members,
+      evaluation: data.test,
+      rounds: 2,
+      policy: { maxNonZeros: 224 * 128, l2Bound: 2 ** 31 - 1, lInfBound: 2 ** 15 - 1, rule: { kind: "sum" } },
+    });
+    expect(forest.rounds.map((r) => r.globalModelHash)).to.deep.equal(
+      simulated.history.map((h) => h.modelHash),
+    );
+    expect(forest.rounds.map((r) => r.metrics.macroF1)).to.deep.equal(
+      simulated.history.map((h) => h.evaluation.macroF1),
+    );
+    expect(forest.rounds[1]!.metrics.macroF1).to.be.greaterThan(forest.rounds[0]!.metrics.macroF1);
+    // The final forest as files: its spec reads back as the task's model, its trees as grown.
+    expect(forest.task.modelJson).to.equal(join(dir, "forest.json"));
+    expect((await readModelFile(join(dir, "forest.json"))).topologyHash).to.equal(forest.task.topologyHash);
+    const trees = JSON.parse(await readFile(join(dir, "forest-trees.json"), "utf8")) as { roots: unknown[] };
+    expect(trees.roots).to.have.length(AI4I_FOREST_SPEC.trees);
+  });
+
+  it("refuses a forest under a rule that is not sum, with one line", async function () {
+    const run = await runCli(
+      ["demo", "--model", "preset:ai4i-forest", "--rule", "median", "--quiet"].concat([
+        "--out",
+        join(out, "forest-median"),
+      ]),
+    );
+    expect(run.code, run.stderr).to.not.equal(0);
+    expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
+    expect(run.stderr).to.match(
+      /^error: .*model "ai4i-forest" needs rule sum \(its parameters are counts\), not median/,
+    );
   });
 
   it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line", async function () {

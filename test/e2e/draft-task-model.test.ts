@@ -9,7 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
 import { schemaHash, type DataSchema } from "../../src/data/index.js";
-import { defaultModelForSchema, taskModelId, topologyHash } from "../../src/learning/index.js";
+import { ruleDefinitionByKind } from "../../src/aggregation/index.js";
+import {
+  defaultModelForSchema,
+  FOREST_FILE_FORMAT,
+  forestDimension,
+  forestSpecHash,
+  taskModelId,
+  topologyHash,
+  type HistogramForestSpec,
+} from "../../src/learning/index.js";
 import { runCli } from "./helpers.js";
 
 const SCHEMA: DataSchema = {
@@ -90,6 +99,58 @@ describe("cfl governance draft-task --schema --model", function () {
       .find((e) => e["event"] === "task-model")!;
     expect(event).to.include({ initialWeights: "drawn from seed 7", parameters: policy.dimension });
     expect(Object.keys(event["files"] as object)).to.deep.equal(["model.json", "schema.json"]);
+  });
+
+  it("drafts a histogram forest: its spec file pinned, counts at scale 1 under rule sum, no weights drawn", async function () {
+    const forest: HistogramForestSpec = {
+      id: "plant-forest",
+      features: 4,
+      classes: 3,
+      trees: 2,
+      depth: 3,
+      featuresPerNode: 2,
+      bins: 8,
+      ranges: [
+        [-3, 3],
+        [-3, 3],
+        [0, 1],
+        [0, 1],
+      ],
+      classWeights: [1, 4, 4],
+      minSplitRows: 2,
+      seed: 3,
+    };
+    await writeFile(join(dir, "forest.json"), JSON.stringify({ format: FOREST_FILE_FORMAT, forest }));
+    const run = await runCli([...base, "--model", join(dir, "forest.json")]);
+    expect(run.code, run.stderr).to.equal(0);
+    const { policy } = JSON.parse(run.stdout) as {
+      policy: {
+        modelId: string;
+        dimension: number;
+        scale: number;
+        aggregationRule: number;
+        lInfBound: string;
+      };
+    };
+    expect(policy.modelId).to.equal(
+      taskModelId({ topologyHash: forestSpecHash(forest), dataHash: schemaHash(SCHEMA) }),
+    );
+    expect(policy.dimension).to.equal(forestDimension(forest));
+    expect(policy.scale).to.equal(1);
+    expect(policy.aggregationRule).to.equal(ruleDefinitionByKind("sum")!.id);
+    const event = run.stderr
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((e) => e["event"] === "task-model")!;
+    expect(event).to.include({ name: "plant-forest", initialWeights: "no counts (a forest starts empty)" });
+    expect(Object.keys(event["files"] as object)).to.deep.equal(["forest.json", "schema.json"]);
+    // Another rule would average counts away: refused before anything is stored.
+    const mean = await runCli([...base, "--model", join(dir, "forest.json"), "--rule", "mean"]);
+    expect(mean.code).to.not.equal(0);
+    expect(mean.stderr.trim().split("\n").at(-1)).to.match(
+      /^error: .*model "plant-forest" needs rule sum \(its parameters are counts\), not mean$/,
+    );
   });
 
   it("proposes a model for the schema when none is named", async function () {

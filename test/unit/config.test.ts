@@ -116,6 +116,15 @@ describe("config: file, environment and validation", function () {
       env: {},
     });
     expect(preset.member?.data?.modelFile).to.equal("preset:ai4i-sparse-mlp-v1");
+    // A built-in data set's task may train another model than the data set's preset (the forest).
+    const forest = (modelFile: string) =>
+      parseConfig({
+        raw: { member: { dataset: "ai4i", partitionIndex: 0, residualDir: "res", modelFile } },
+        baseDir: dir,
+        env: {},
+      }).member?.modelFile;
+    expect(forest("preset:ai4i-forest")).to.equal("preset:ai4i-forest");
+    expect(forest("f/forest.json")).to.equal(join(dir, "f/forest.json"));
   });
 
   it("lets the environment override the RPC URL and the task", function () {
@@ -178,6 +187,17 @@ describe("config: file, environment and validation", function () {
       "a member with neither its own data nor a built-in data set",
       { member: { residualDir: "r" } },
       "member: needs data { path, schemaFile } (own records) or dataset and partitionIndex",
+    ],
+    [
+      "a model beside own data, where it would be ignored",
+      {
+        member: {
+          residualDir: "r",
+          modelFile: "preset:ai4i-forest",
+          data: { path: "rows.csv", schemaFile: "schema.json" },
+        },
+      },
+      "member.modelFile: with own data the model is data.modelFile",
     ],
     ["a poll interval of 0", { pollIntervalMs: 0 }, "pollIntervalMs"],
     ["an empty reader-group path", { readerGroupFile: "" }, "readerGroupFile"],

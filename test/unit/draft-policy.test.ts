@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { DRAFTABLE_RULE_KINDS, ruleFromPolicy } from "../../src/aggregation/index.js";
 import { DRAFT_DEFAULTS, draftTaskPolicy, PolicyError, type TaskDraft } from "../../src/governance/index.js";
+import { MAX_CHUNKS_PER_UPDATE } from "../../src/zk/index.js";
 
 const NOW = 1_800_000_000n;
 const BASE: TaskDraft = {
@@ -48,6 +49,33 @@ describe("draftTaskPolicy", function () {
     expect(policy.minParticipants).to.equal(DRAFT_DEFAULTS.minParticipants);
     expect(policy.expiry).to.equal(NOW + BigInt(DRAFT_DEFAULTS.lifetimeSeconds));
     expect(policy.readers).to.deep.equal(BASE.readers.addresses);
+  });
+
+  it("takes a forest's scale, bounds and rule from its family, with k the most one update's chunks prove", function () {
+    const family = { scale: 1, rule: "sum" as const, lInfBound: 2n ** 15n - 1n, l2Bound: 2n ** 31n - 1n };
+    const large = { maxEntries: 224, indexBits: 20, valueBits: 16 };
+    const draft: TaskDraft = {
+      ...BASE,
+      model: { ...BASE.model, name: "ai4i-forest", dimension: 783_360 },
+      verifyingKey: { ...BASE.verifyingKey, shape: large },
+      family,
+    };
+    const policy = draftTaskPolicy(draft);
+    expect(policy.scale).to.equal(1);
+    expect(ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter }).kind).to.equal(
+      "sum",
+    );
+    expect([policy.lInfBound, policy.l2Bound]).to.deep.equal([family.lInfBound, family.l2Bound]);
+    expect(policy.maxNonZeros).to.equal(224 * MAX_CHUNKS_PER_UPDATE);
+    // A setting the author names still stands (a smaller k).
+    expect(draftTaskPolicy({ ...draft, settings: { maxNonZeros: 1000 } }).maxNonZeros).to.equal(1000);
+    // The mean of counts would round a rare class away: another rule is refused, naming the one needed.
+    expect(refusal({ ...draft, rule: "mean" })).to.deep.equal({
+      code: "rule",
+      message:
+        'invalid task policy: model "ai4i-forest" needs rule sum (its parameters are counts), not mean',
+    });
+    expect(draftTaskPolicy({ ...draft, rule: "sum" }).aggregationRule).to.equal(policy.aggregationRule);
   });
 
   it("keeps k within a model smaller than the circuit", function () {

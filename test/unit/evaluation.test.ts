@@ -15,7 +15,7 @@ import {
   runAttackMatrix,
   type FederationSettings,
 } from "../../src/evaluation/index.js";
-import { initialParams, loadDataset, type LabelledData } from "../../src/learning/index.js";
+import { initialParams, loadDataset, predict, type LabelledData } from "../../src/learning/index.js";
 import {
   buildWitnessInput,
   loadCircuitArtifacts,
@@ -233,7 +233,11 @@ describe("evaluation: backdoor measurement", function () {
 
   it("reports shares in [0, 1] for both triggered and plain failures", async function () {
     const params = initialParams({ spec: tiny.spec, seed: 1 });
-    const b = await backdoorSuccessRate({ spec: tiny.spec, params, test: tiny.test, trigger: AI4I_TRIGGER });
+    const b = await backdoorSuccessRate({
+      probabilities: (data) => predict({ spec: tiny.spec, params, data }),
+      test: tiny.test,
+      trigger: AI4I_TRIGGER,
+    });
     expect(b.failures).to.equal(failureRows({ data: tiny.test }).rows);
     for (const share of [b.backdoorSuccess, b.failureMissRate]) expect(share).to.be.within(0, 1);
     // Each share is a whole number of the failures.

@@ -11,8 +11,12 @@ import {
   ForestError,
   forestDimension,
   forestIndex,
+  FOREST_FILE_FORMAT,
   forestMemberUpdate,
+  forestSpecHash,
+  forestSpecOf,
   loadDataset,
+  nextForestLevel,
   nodeFeatures,
   predictForest,
   rangesFromRows,
@@ -204,6 +208,85 @@ describe("histogram forest", function () {
     const level1 = forestMemberUpdate({ forest: grown, data, level: 1 });
     expect(level1.indices.length).to.be.greaterThan(0);
     expect(forestMemberUpdate({ forest: grown, data, level: SPEC.depth }).indices.length).to.equal(0);
+  });
+
+  it("grows the level the model has reached, not the round's number: a round that changes nothing grows it again", function () {
+    const train = ruleData(400, 12);
+    const members = [rowsOf(train, (r) => r % 2 === 0), rowsOf(train, (r) => r % 2 === 1)];
+    let model = initialGlobalModel({ task: 1, dimension: forestDimension(SPEC), scale: 1 });
+    for (let round = 1; round <= SPEC.depth + 1; round++) {
+      const forest = deriveForest({ spec: SPEC, counts: model.params });
+      const level = nextForestLevel({ forest, counts: model.params });
+      // Along honest rounds the model's level is the round's; past the depth there is nothing to grow.
+      expect(level).to.equal(Math.min(round - 1, SPEC.depth));
+      const updates = members.map((data, m) => ({
+        member: simulatedMemberAddress({ member: m }),
+        update: forestMemberUpdate({ forest, data, level }),
+      }));
+      // An abandoned round leaves the model as it was: the next one grows the same level.
+      const again = deriveForest({ spec: SPEC, counts: model.params });
+      expect(nextForestLevel({ forest: again, counts: model.params })).to.equal(level);
+      model = computeRoundModel({ previous: model, updates, rule: { kind: "sum" }, round }).model;
+    }
+    const grown = deriveForest({ spec: SPEC, counts: model.params });
+    expect(nextForestLevel({ forest: grown, counts: model.params })).to.equal(SPEC.depth);
+  });
+
+  it("a count planted where no split leads cannot make members skip a level", function () {
+    const counts = new Int32Array(forestDimension(SPEC));
+    // One hostile member writes a count into the deepest level of tree 0 before anything is grown.
+    counts[forestIndex(SPEC, 0, 2 ** (SPEC.depth - 1) - 1, 0, 0, 0)] = 7;
+    expect(nextForestLevel({ forest: deriveForest({ spec: SPEC, counts }), counts })).to.equal(0);
+    expect(
+      codeOf(() =>
+        nextForestLevel({ forest: deriveForest({ spec: SPEC, counts }), counts: new Int32Array(3) }),
+      ),
+    ).to.equal("bad-counts");
+  });
+
+  it("pins a spec by the hash of its canonical file: the same spec the same hash, any change another", function () {
+    const hash = forestSpecHash(SPEC);
+    expect(forestSpecHash({ ...SPEC })).to.equal(hash);
+    for (const changed of [
+      { seed: 12 },
+      { bins: 11 },
+      { classWeights: [1, 3] },
+      {
+        ranges: [
+          [0, 1],
+          [0, 1],
+          [0, 2],
+        ],
+      },
+    ])
+      expect(forestSpecHash({ ...SPEC, ...changed } as HistogramForestSpec)).to.not.equal(hash);
+    // A file read back: extra keys are not part of the spec (they would change the hash a task pins).
+    const read = forestSpecOf({
+      json: { format: FOREST_FILE_FORMAT, forest: { ...SPEC, note: "x" } },
+      source: "f.json",
+    });
+    expect(forestSpecHash(read)).to.equal(hash);
+    expect(read).to.deep.equal(SPEC);
+    expect(
+      codeOf(() => forestSpecOf({ json: { format: "layers-model", forest: SPEC }, source: "f.json" })),
+    ).to.equal("bad-spec");
+    expect(
+      codeOf(() =>
+        forestSpecOf({
+          json: { format: FOREST_FILE_FORMAT, forest: { ...SPEC, ranges: [[0, 1]] } },
+          source: "f.json",
+        }),
+      ),
+    ).to.equal("bad-spec");
+    expect(
+      codeOf(() =>
+        forestSpecOf({
+          json: { format: FOREST_FILE_FORMAT, forest: { ...SPEC, trees: 0 } },
+          source: "f.json",
+        }),
+      ),
+    ).to.equal("bad-spec");
+    expect(codeOf(() => forestSpecOf({ json: null, source: "f.json" }))).to.equal("bad-spec");
   });
 
   it("reads negative counts (a member may send them within the bounds) as zero rows", function () {

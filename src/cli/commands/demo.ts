@@ -44,11 +44,15 @@ function demoDataOptions(opts: Record<string, unknown>): DemoDataOptions | undef
   };
 }
 
-/** The task's rule: `--rule`, or `screened-mean` for `--defense screened` (which is that rule). */
-function demoRule(opts: Record<string, unknown>): AggregationRuleKind {
-  if (opts.defense !== "screened") return opts.rule as AggregationRuleKind;
-  if (opts.rule !== "mean" && opts.rule !== "screened-mean")
-    throw new Error(`--defense screened is the screened-mean rule: drop --rule ${String(opts.rule)}`);
+/**
+ * The task's rule: `--rule`, or `screened-mean` for `--defense screened` (which is that rule); undefined:
+ * the default (mean, or what the model's family needs).
+ */
+function demoRule(opts: Record<string, unknown>): AggregationRuleKind | undefined {
+  const rule = opts.rule as AggregationRuleKind | undefined;
+  if (opts.defense !== "screened") return rule;
+  if (rule !== undefined && rule !== "mean" && rule !== "screened-mean")
+    throw new Error(`--defense screened is the screened-mean rule: drop --rule ${rule}`);
   return "screened-mean";
 }
 
@@ -74,7 +78,8 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       "--model <file>",
-      "the task's model: a TF.js model.json or preset:<name> (default: with --data one proposed for the schema; " +
+      "the task's model: a TF.js model.json, a histogram forest's forest.json, or preset:<name> (preset:ai4i-forest: " +
+        "the forest, rule sum on the large circuit; default: with --data one proposed for the schema; " +
         "on a built-in data set its preset, or its compact preset when the circuit proves 16 entries or fewer)",
     )
     .option(
@@ -83,7 +88,9 @@ export function registerDemoCommand(program: Command): void {
     )
     .option("--delimiter <char>", "the CSV delimiter of --data (default: ,)")
     .addOption(
-      new Option("--rule <rule>", "aggregation rule").choices([...DRAFTABLE_RULE_KINDS]).default("mean"),
+      new Option("--rule <rule>", "aggregation rule (default: mean; a forest's counts need sum)").choices([
+        ...DRAFTABLE_RULE_KINDS,
+      ]),
     )
     .addOption(
       new Option(
@@ -114,7 +121,10 @@ export function registerDemoCommand(program: Command): void {
       7,
     )
     .option("--out <dir>", "where report.json, report.html and the IPFS blockstore go", "./demo-out")
-    .option("--circuit <instance>", "circuit instance (circuits/instances.json)", "demo")
+    .option(
+      "--circuit <instance>",
+      "circuit instance (circuits/instances.json; default: demo, or large for a model beyond its 4,096 indices)",
+    )
     .option(
       "--k <n>",
       "non-zeros per update (default: the circuit's K, at most d); above K updates are proven in chunks of K",
@@ -146,7 +156,7 @@ export function registerDemoCommand(program: Command): void {
         ...(!data && typeof opts.model === "string"
           ? { model: opts.model.startsWith("preset:") ? opts.model : resolve(opts.model) }
           : {}),
-        rule: demoRule(opts),
+        ...(demoRule(opts) !== undefined ? { rule: demoRule(opts)! } : {}),
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
         tamperAggregator: opts.tamperAggregator as boolean,
@@ -154,7 +164,7 @@ export function registerDemoCommand(program: Command): void {
         lyingAuditor: opts.lyingAuditor as boolean,
         seed: opts.seed as number,
         out,
-        circuit: opts.circuit as string,
+        ...(typeof opts.circuit === "string" ? { circuit: opts.circuit } : {}),
         ...(opts.k !== undefined ? { maxNonZeros: opts.k as number } : {}),
         log,
         ...(web

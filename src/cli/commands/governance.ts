@@ -634,7 +634,7 @@ interface DraftOptions extends ConfigOption {
   maxRoundDuration: number;
   publishWindow: number;
   attestationWindow: number;
-  rule: AggregationRuleKind;
+  rule?: AggregationRuleKind;
   seed: string;
   expiryDays: number;
   taskId?: bigint;
@@ -656,12 +656,18 @@ async function draftTaskModel({ opts, maxParams }: { opts: DraftOptions; maxPara
     ...(opts.weights ? { files: opts.weights } : {}),
     seed: Number(opts.seed),
   });
-  const documents: Record<string, string> = {
-    "model.json": canonicalJson({ format: "layers-model", modelTopology: model.spec.topology }),
-  };
+  const documents: Record<string, string> =
+    model.family === "neural"
+      ? { "model.json": canonicalJson({ format: "layers-model", modelTopology: model.spec.topology }) }
+      : { "forest.json": canonicalJson({ format: learning.FOREST_FILE_FORMAT, forest: model.forest }) };
   if (schema) documents["schema.json"] = canonicalJson(schema);
+  const { policy: family } = learning.taskLearner({
+    model,
+    training: { epochs: 1, batchSize: 1, learningRate: 0 },
+  });
   return {
-    spec: model.spec,
+    name: learning.modelName(model),
+    ...(family ? { family } : {}),
     params: initial.params,
     topologyHash: model.topologyHash,
     dataHash: model.dataHash,
@@ -687,7 +693,8 @@ function registerDraftTaskCommand(governance: Command): void {
     )
     .option(
       "--model <file>",
-      "the task's model: a TF.js Layers model.json (model.save or the TF.js converter) or preset:<name> " +
+      "the task's model: a TF.js Layers model.json (model.save or the TF.js converter), a histogram forest's " +
+        "forest.json, or preset:<name> (preset:ai4i-forest is the forest) " +
         "(default: the data set's preset, or a small model proposed for --schema)",
     )
     .option(
@@ -751,7 +758,9 @@ function registerDraftTaskCommand(governance: Command): void {
       DRAFT_DEFAULTS.attestationWindow,
     )
     .addOption(
-      new Option("--rule <rule>", "aggregation rule").choices([...DRAFTABLE_RULE_KINDS]).default("mean"),
+      new Option("--rule <rule>", "aggregation rule (default: mean; a forest's counts need sum)").choices([
+        ...DRAFTABLE_RULE_KINDS,
+      ]),
     )
     .option("--seed <s>", "seed of the initial model", "7")
     .option(
@@ -827,11 +836,10 @@ function registerDraftTaskCommand(governance: Command): void {
         taskNumber = opts.taskId;
       }
 
-      const scale = DRAFT_DEFAULTS.scale;
       const task = await draftTaskModel({ opts, maxParams: 2 ** shape.indexBits });
+      const scale = task.family?.scale ?? DRAFT_DEFAULTS.scale;
       const { encodeGlobalModel, globalModelHash, initialGlobalModel } = await import("../../model/index.js");
       const params = task.params;
-      const spec = task.spec;
       const model = encodeGlobalModel(
         initialGlobalModel({ task: Number(taskNumber), dimension: params.length, scale, params }),
       );
@@ -839,7 +847,7 @@ function registerDraftTaskCommand(governance: Command): void {
       // nothing behind. The CID is filled in once the model is stored.
       const draft = draftTaskPolicy({
         model: {
-          name: spec.id,
+          name: task.name,
           id: task.modelId,
           dimension: params.length,
           hash: globalModelHash(model),
@@ -848,9 +856,9 @@ function registerDraftTaskCommand(governance: Command): void {
         verifyingKey: { keyHash, shape },
         readers: { key: readerKey, addresses: readers },
         now: BigInt(Math.floor(Date.now() / 1000)),
-        rule: opts.rule,
+        ...(opts.rule !== undefined ? { rule: opts.rule } : {}),
+        ...(task.family ? { family: task.family } : {}),
         settings: {
-          scale,
           minParticipants: opts.minParticipants,
           maxCommits: opts.maxCommits,
           attestationQuorum: opts.attestationQuorum,
@@ -877,7 +885,7 @@ function registerDraftTaskCommand(governance: Command): void {
       log("initial-model", { cid: draft.initialModelCid, bytes: model.length, dimension: params.length });
       // What modelId pins, for the governors who review the proposal (stdout stays the CreateTask payload).
       log("task-model", {
-        name: spec.id,
+        name: task.name,
         modelId: task.modelId,
         topologyHash: task.topologyHash,
         dataHash: task.dataHash,

@@ -54,7 +54,12 @@ async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
   return {
     data,
     source: `member.dataset ${name}`,
-    model: (maxParams: number) => learning.resolveTaskModel({ dataset: name, maxParams }),
+    model: (maxParams: number) =>
+      learning.resolveTaskModel({
+        dataset: name,
+        maxParams,
+        ...(member.modelFile !== undefined ? { modelFile: member.modelFile } : {}),
+      }),
   };
 }
 
@@ -143,7 +148,7 @@ export function registerMemberCommands(program: Command): void {
       });
       const log = createLogger({ quiet: opts.quiet });
       const { seed, residualDir } = config.member;
-      const { initBackend, trainLocal } = await import("../../learning/index.js");
+      const { initBackend, modelName, taskLearner } = await import("../../learning/index.js");
       const { checkProvingKey, circuitOfKey, runMember } = await import("../../roles/index.js");
       const { ResidualStore } = await import("../../sparse/index.js");
       const { loadCircuitArtifacts, releaseZkWorkers } = await import("../../zk/index.js");
@@ -168,8 +173,9 @@ export function registerMemberCommands(program: Command): void {
             throw new ConfigError(
               "invalid-field",
               `this member's model and data are not the task's: the policy pins modelId ${policy.modelId}, ` +
-                `${local.source} gives ${model.modelId} (model "${model.spec.id}", topology ${model.topologyHash}, data ${model.dataHash})`,
+                `${local.source} gives ${model.modelId} (model "${modelName(model)}", topology ${model.topologyHash}, data ${model.dataHash})`,
             );
+          const learner = taskLearner({ model, training: TRAINING });
           const beforeStep = await announcePeers({ connection, log });
           log("member-ready", {
             address: connection.env.address,
@@ -183,18 +189,15 @@ export function registerMemberCommands(program: Command): void {
             pollIntervalMs: config.pollIntervalMs,
             beforeStep,
             artifacts,
-            residuals: new ResidualStore({ directory: residualDir }),
+            // A forest's counts belong to the level they were counted at: nothing is carried over.
+            ...(learner.errorFeedback ? { residuals: new ResidualStore({ directory: residualDir }) } : {}),
             ...(opts.rounds !== undefined ? { maxRounds: opts.rounds } : {}),
-            train: async ({ round, params }) => {
-              const trained = await trainLocal({
-                spec: model.spec,
+            train: ({ round, params }) =>
+              learner.localDelta({
                 globalParams: params,
                 data: local.data,
-                policy: TRAINING,
                 seed: seed * 10_000 + Number(round) * 100 + partitionIndex,
-              });
-              return trained.delta;
-            },
+              }),
           });
         });
       } finally {

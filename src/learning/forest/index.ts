@@ -10,6 +10,8 @@
  * integer counts; ties keep the first candidate (feature slot, then bin). The same counts give the same
  * trees on every machine.
  */
+import { keccak256, toUtf8Bytes } from "ethers";
+import { canonicalJson } from "../../data/canonical-json.js";
 import { createRng } from "../../data/rng.js";
 import type { SparseUpdate } from "../../sparse/types.js";
 import type { LabelledData } from "../types.js";
@@ -346,3 +348,75 @@ export function rangesFromRows(data: LabelledData): [number, number][] {
     return [low - pad, high + pad];
   });
 }
+
+/**
+ * The level the next round grows: the shallowest level holding a node that the current forest reaches, that
+ * is still open and whose region holds no counts yet; `spec.depth` when the forest is fully grown. Taken
+ * from the model rather than the round number, so that an abandoned round (the model unchanged) grows the
+ * same level again, and counts a member plants in cells no split reaches cannot make the others skip levels.
+ */
+export function nextForestLevel({ forest, counts }: { forest: HistogramForest; counts: Int32Array }): number {
+  const { spec } = forest;
+  if (!(counts instanceof Int32Array) || counts.length !== forestDimension(spec))
+    throw new ForestError("bad-counts", `counts must be an Int32Array of length ${forestDimension(spec)}`);
+  let next = spec.depth;
+  const block = spec.featuresPerNode * spec.bins * spec.classes;
+  const visit = (tree: number, node: number, at: ForestNode, level: number): void => {
+    if (level >= next) return;
+    if (at.kind === "split") {
+      visit(tree, 2 * node + 1, at.left, level + 1);
+      visit(tree, 2 * node + 2, at.right, level + 1);
+      return;
+    }
+    if (level > 0 && !isOpen(spec, at.counts)) return;
+    const start = forestIndex(spec, tree, node, 0, 0, 0);
+    for (let i = start; i < start + block; i++) if (counts[i] !== 0) return;
+    next = level;
+  };
+  forest.roots.forEach((root, tree) => visit(tree, 0, root, 0));
+  return next;
+}
+
+/** The `format` of a forest spec file (`forest.json`): `{ "format": ..., "forest": HistogramForestSpec }`. */
+export const FOREST_FILE_FORMAT = "circular-fl/histogram-forest";
+
+/**
+ * What a task pins of a forest (its `topologyHash`): the keccak-256 of the spec file's canonical JSON, so
+ * that the same spec hashes the same whoever writes it, and a changed bin range or seed is another model.
+ */
+export function forestSpecHash(spec: HistogramForestSpec): string {
+  validateForestSpec(spec);
+  return keccak256(toUtf8Bytes(canonicalJson({ format: FOREST_FILE_FORMAT, forest: spec })));
+}
+
+/** Reads a forest spec file's parsed JSON; `ForestError("bad-spec")` when it is not one. */
+export function forestSpecOf({ json, source }: { json: unknown; source: string }): HistogramForestSpec {
+  const file = json as { format?: unknown; forest?: unknown } | null;
+  if (file === null || typeof file !== "object" || file.format !== FOREST_FILE_FORMAT)
+    throw new ForestError("bad-spec", `${source}: not a forest spec file (format "${FOREST_FILE_FORMAT}")`);
+  const spec = file.forest as HistogramForestSpec;
+  if (spec === null || typeof spec !== "object" || typeof spec.id !== "string")
+    throw new ForestError("bad-spec", `${source}: "forest" must be an object with an id`);
+  if (!Array.isArray(spec.ranges) || !spec.ranges.every((r) => Array.isArray(r) && r.length === 2))
+    throw new ForestError("bad-spec", `${source}: ranges must be [low, high] pairs`);
+  if (!Array.isArray(spec.classWeights))
+    throw new ForestError("bad-spec", `${source}: classWeights must be an array`);
+  // Only the spec's own fields: an extra key in the file would otherwise change the hash it pins.
+  const own: HistogramForestSpec = {
+    id: spec.id,
+    features: spec.features,
+    classes: spec.classes,
+    trees: spec.trees,
+    depth: spec.depth,
+    featuresPerNode: spec.featuresPerNode,
+    bins: spec.bins,
+    ranges: spec.ranges.map(([low, high]) => [low, high] as const),
+    classWeights: (spec.classWeights as readonly number[]).slice(),
+    minSplitRows: spec.minSplitRows,
+    seed: spec.seed,
+  };
+  validateForestSpec(own);
+  return own;
+}
+
+export { AI4I_FOREST_SPEC, FOREST_PRESETS } from "./presets.js";
