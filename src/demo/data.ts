@@ -122,11 +122,23 @@ export function compactPresetFor({
  * rule the model's family cannot take (a forest's counts need `sum`).
  */
 export async function planDemoModel(
-  options: Pick<DemoOptions, "model" | "data" | "circuit" | "rule">,
+  options: Pick<DemoOptions, "model" | "data" | "circuit" | "rule" | "supportMembers" | "members">,
 ): Promise<{ circuit: string }> {
   const reference = options.data ? options.data.modelFile : options.model;
   const model = reference === undefined ? undefined : await readModelFile(reference);
   const needs = model && taskLearner({ model, training: COMPACT_TRAINING }).policy?.rule;
+  if (options.supportMembers !== undefined) {
+    if (needs === undefined)
+      throw new Error(
+        "--defense support vetoes splits of a histogram forest's counts: name one with --model (preset:ai4i-forest)",
+      );
+    if (
+      !Number.isInteger(options.supportMembers) ||
+      options.supportMembers < 2 ||
+      options.supportMembers > options.members
+    )
+      throw new Error(`--support-members must be an integer from 2 to --members (${options.members})`);
+  }
   if (needs !== undefined && options.rule !== undefined && options.rule !== needs)
     throw new Error(
       `model "${modelName(model!)}" needs rule ${needs} (its parameters are counts), not ${options.rule}`,

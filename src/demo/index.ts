@@ -19,7 +19,7 @@ import {
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import { initBackend, taskLearner } from "../learning/index.js";
-import { ruleDefinitionById, SCREEN_REASONS } from "../aggregation/index.js";
+import { ruleDefinitionById, ruleToPolicy, SCREEN_REASONS } from "../aggregation/index.js";
 import { backdoorSuccessRate } from "../evaluation/index.js";
 import { loadDemoData, planDemoModel } from "./data.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
@@ -164,6 +164,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       },
       ...(options.rule !== undefined ? { rule: options.rule } : {}),
       ...(family ? { family } : {}),
+      ...(family && options.supportMembers !== undefined
+        ? {
+            ruleParameter: ruleToPolicy({
+              kind: "sum",
+              support: { members: options.supportMembers, ...family.histogram },
+            }).param,
+          }
+        : {}),
       settings: {
         ...(family
           ? {}
@@ -182,7 +190,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     });
     const k = policy.maxNonZeros;
     const rule = ruleDefinitionById(policy.aggregationRule)!.kind;
-    log("governance", { step: "creating the task", d: policy.dimension, k, rule });
+    log("governance", {
+      step: "creating the task",
+      d: policy.dimension,
+      k,
+      rule,
+      ...(options.supportMembers !== undefined ? { supportMembers: options.supportMembers } : {}),
+    });
     const { taskId } = await createLocalTask({ consortium, policy });
     await options.onChain?.({ provider: connection.provider, addresses, taskId });
 
@@ -446,6 +460,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         lInfBound: policy.lInfBound.toString(),
         l2Bound: policy.l2Bound.toString(),
         scale: policy.scale,
+        ruleParameter: policy.ruleParameter.toString(),
       },
       backend: await initBackend(),
       contracts: { ...addresses, verifyingKeys: registry },

@@ -31,6 +31,11 @@ export interface DemoOptions {
   data?: DemoDataOptions;
   /** The model for a built-in data set (model.json or preset:<name>); with `data`, `data.modelFile`. */
   model?: string;
+  /**
+   * `--defense support`: the forest's sum vetoes every histogram on which some but fewer than this many
+   * members' own rows vary (q; the CLI's default ⌊members / 3⌋ + 1). Needs a forest.
+   */
+  supportMembers?: number;
   /** A draftable rule (`DRAFTABLE_RULE_KINDS`); default `mean`, or the rule the model's family needs (a forest: `sum`). */
   rule?: AggregationRuleKind;
   attack: PoisoningAttack;
@@ -113,7 +118,15 @@ export interface DemoReport {
   lyingAuditor: boolean;
   seed: number;
   circuit: { instance: string; constraints: number; maxEntries: number; keyHash: string };
-  policy: { dimension: number; maxNonZeros: number; lInfBound: string; l2Bound: string; scale: number };
+  policy: {
+    dimension: number;
+    maxNonZeros: number;
+    lInfBound: string;
+    l2Bound: string;
+    scale: number;
+    /** The rule's parameter as the policy stores it (a supported sum: q · 2^32 + B · 2^16 + C). */
+    ruleParameter: string;
+  };
   backend: string;
   contracts: { consortium: string; rounds: string; verifyingKeys: string };
   /** What was federated: the model and data the task pinned, and how members' rows were assigned. */

@@ -34,6 +34,11 @@ export interface FamilyPolicy {
   readonly lInfBound: bigint;
   /** L2 bound of one update: far above any count vector of ≤ 2^15 rows, so nothing is clipped. */
   readonly l2Bound: bigint;
+  /**
+   * The histograms the parameters form (bins × classes, starting at multiples of their size): what a
+   * supported sum reads to veto splits that fewer than q members' own rows vary on (backdoor defense).
+   */
+  readonly histogram: { readonly bins: number; readonly classes: number };
 }
 
 /** A task's model family behind one interface. */
@@ -88,7 +93,13 @@ function forestLearner(spec: HistogramForestSpec, dimension: number): TaskLearne
     family: "forest",
     name: spec.id,
     dimension,
-    policy: { scale: 1, rule: "sum", lInfBound: 2n ** 15n - 1n, l2Bound: 2n ** 31n - 1n },
+    policy: {
+      scale: 1,
+      rule: "sum",
+      lInfBound: 2n ** 15n - 1n,
+      l2Bound: 2n ** 31n - 1n,
+      histogram: { bins: spec.bins, classes: spec.classes },
+    },
     errorFeedback: false,
     localDelta({ globalParams, data }) {
       const { counts, forest } = derive(globalParams);

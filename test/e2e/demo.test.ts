@@ -17,6 +17,8 @@ import {
 } from "../../src/learning/index.js";
 import { loadDemoData } from "../../src/demo/data.js";
 import { simulateForestFederation } from "../../src/research/index.js";
+import { ruleToPolicy } from "../../src/aggregation/index.js";
+import { AI4I_TRIGGER, poisonData } from "../../src/adversary/index.js";
 import { renderDemoSummary } from "../../src/cli/commands/demo-summary.js";
 import { CHROMIUM_FLAGS, chromiumPath, ROOT, runCli } from "./helpers.js";
 
@@ -442,7 +444,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect((await stat(join(dir, "weights.bin"))).size).to.equal(4 * 103_298);
   });
 
-  it("grows the histogram forest through the whole protocol: preset:ai4i-forest picks the large circuit and rule sum, and the chain's models are the simulation's to the byte", async function () {
+  it("grows the histogram forest through the whole protocol under a backdoor and the support defense: preset:ai4i-forest picks the large circuit and rule sum, and the chain's models are the simulation's to the byte", async function () {
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-forest-"));
     const seed = 5;
     const run = await runCli(
@@ -456,7 +458,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         "2",
         "--seed",
         String(seed),
-      ].concat(["--out", dir]),
+      ].concat(["--attack", "backdoor", "--malicious", "1", "--defense", "support", "--out", dir]),
     );
     expect(run.code, run.stderr).to.equal(0);
     const forest = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
@@ -473,12 +475,20 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     // Nothing named but the model: its d (783,360) chose the large instance, its counts the rule and scale.
     expect(forest.circuit).to.include({ instance: "large", maxEntries: 224 });
     expect(forest.rule).to.equal("sum");
-    expect(forest.policy).to.include({ scale: 1, maxNonZeros: 224 * 128, dimension: 783_360 });
+    // --defense support with 3 members: q = 3 / 3 + 1 = 2, over the preset's 32 bins × 2 classes.
+    const support = { members: 2, bins: AI4I_FOREST_SPEC.bins, classes: AI4I_FOREST_SPEC.classes };
+    expect(forest.policy).to.include({
+      scale: 1,
+      maxNonZeros: 224 * 128,
+      dimension: 783_360,
+      ruleParameter: ruleToPolicy({ kind: "sum", support }).param.toString(),
+    });
     for (const r of forest.rounds) {
       expect(r).to.include({ status: "finalized", committed: 3 });
       expect(r.rejected).to.deep.equal([]);
       expect(r.audit.map((a) => a.matches)).to.deep.equal([true, true]);
       expect(r.chunksMedian).to.be.greaterThan(1);
+      expect(r.metrics.backdoorSuccess).to.be.within(0, 1);
     }
     // The same members' rows through the research simulation (no chain, no proofs): the same model bytes
     // every round, so the demo's chain holds exactly the pooled rows' counts, and the same scores.
@@ -488,8 +498,8 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         rounds: 2,
         dataset: "ai4i",
         model: "preset:ai4i-forest",
-        attack: "none",
-        malicious: 0,
+        attack: "backdoor",
+        malicious: 1,
         tamperAggregator: false,
         lyingAuditor: false,
         seed,
@@ -500,13 +510,27 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       maxEntries: 224,
       log: () => {},
     });
+    // The last member poisons its rows as the demo's malicious member does; the rule vetoes as every auditor replays it.
+    const members = data.members.map((m, i) =>
+      i === 2 ? poisonData({ data: m, attack: "backdoor", trigger: AI4I_TRIGGER }) : m,
+    );
+    const policy = { maxNonZeros: 224 * 128, l2Bound: 2 ** 31 - 1, lInfBound: 2 ** 15 - 1 };
     const simulated = simulateForestFederation({
       spec: AI4I_FOREST_SPEC,
-      members: data.members,
+      members,
       evaluation: data.test,
       rounds: 2,
-      policy: { maxNonZeros: 224 * 128, l2Bound: 2 ** 31 - 1, lInfBound: 2 ** 15 - 1, rule: { kind: "sum" } },
+      policy: { ...policy, rule: { kind: "sum", support } },
     });
+    // The veto acted: the plain sum of the same counts is another model.
+    const unvetoed = simulateForestFederation({
+      spec: AI4I_FOREST_SPEC,
+      members,
+      evaluation: data.test,
+      rounds: 2,
+      policy: { ...policy, rule: { kind: "sum" } },
+    });
+    expect(unvetoed.history.at(-1)!.modelHash).to.not.equal(simulated.history.at(-1)!.modelHash);
     expect(forest.rounds.map((r) => r.globalModelHash)).to.deep.equal(
       simulated.history.map((h) => h.modelHash),
     );
@@ -521,18 +545,24 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(trees.roots).to.have.length(AI4I_FOREST_SPEC.trees);
   });
 
-  it("refuses a forest under a rule that is not sum, with one line", async function () {
-    const run = await runCli(
-      ["demo", "--model", "preset:ai4i-forest", "--rule", "median", "--quiet"].concat([
-        "--out",
-        join(out, "forest-median"),
-      ]),
-    );
-    expect(run.code, run.stderr).to.not.equal(0);
-    expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
-    expect(run.stderr).to.match(
-      /^error: .*model "ai4i-forest" needs rule sum \(its parameters are counts\), not median/,
-    );
+  it("refuses a forest under a rule that is not sum, and the support defense without a forest or out of range, with one line before any chain", async function () {
+    for (const [args, pattern] of [
+      [
+        ["--model", "preset:ai4i-forest", "--rule", "median"],
+        /^error: model "ai4i-forest" needs rule sum \(its parameters are counts\), not median$/,
+      ],
+      [["--defense", "support"], /^error: --defense support vetoes splits of a histogram forest's counts/],
+      [
+        ["--model", "preset:ai4i-forest", "--defense", "support", "--support-members", "5"],
+        /^error: --support-members must be an integer from 2 to --members \(4\)$/,
+      ],
+      [["--support-members", "3"], /^error: --support-members needs --defense support$/],
+    ] as const) {
+      const run = await runCli(["demo", ...args, "--quiet", "--out", join(out, `bad-forest-${args.length}`)]);
+      expect(run.code, run.stderr).to.not.equal(0);
+      expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
+      expect(run.stderr.trim()).to.match(pattern);
+    }
   });
 
   it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line", async function () {

@@ -219,6 +219,7 @@ const A = "0x" + "a".repeat(40);
 const B = "0x" + "b".repeat(40);
 const C = "0x" + "c".repeat(40);
 const D = "0x" + "d".repeat(40);
+const E = "0x" + "e".repeat(40);
 function u(dimension: number, indices: number[], values: number[]): SparseUpdate {
   return { dimension, indices: Uint32Array.from(indices), values: Int32Array.from(values) };
 }
@@ -503,6 +504,135 @@ describe("aggregation", function () {
         indices: [1],
         values: [6],
       });
+    });
+
+    it("a supported sum equals a dense reference: histograms 1 ≤ varying < q members vary on collapse into their first bin", function () {
+      const denseVeto = (
+        updates: { update: { indices: Uint32Array; values: Int32Array } }[],
+        dimension: number,
+        { members: q, bins, classes }: { members: number; bins: number; classes: number },
+      ) => {
+        const rows = updates.map(({ update }) => {
+          const row = new Array<number>(dimension).fill(0);
+          update.indices.forEach((i, j) => (row[i] = update.values[j]!));
+          return row;
+        });
+        const sums = Array.from({ length: dimension }, (_, i) => rows.reduce((a, r) => a + r[i]!, 0));
+        const width = bins * classes;
+        for (let h = 0; h * width < dimension; h++) {
+          const cells: number[] = [];
+          for (let i = h * width; i < Math.min(dimension, (h + 1) * width); i++) cells.push(i);
+          const binOf = (i: number) => Math.floor((i - h * width) / classes);
+          const varying = rows.filter(
+            (r) => new Set(cells.filter((i) => r[i]! > 0).map(binOf)).size >= 2,
+          ).length;
+          if (varying < 1 || varying >= q) continue;
+          const totals = new Array<number>(classes).fill(0);
+          for (const i of cells)
+            totals[(i - h * width) % classes] = totals[(i - h * width) % classes]! + sums[i]!;
+          for (const i of cells) sums[i] = 0;
+          totals.forEach((t, c) => {
+            if (h * width + c < dimension) sums[h * width + c] = t;
+          });
+        }
+        const indices = [...sums.keys()].filter((i) => sums[i] !== 0);
+        return { indices, values: indices.map((i) => sums[i]!) };
+      };
+      fc.assert(
+        fc.property(
+          fc.record({
+            dimension: fc.integer({ min: 1, max: 40 }),
+            bins: fc.integer({ min: 2, max: 5 }),
+            classes: fc.integer({ min: 1, max: 3 }),
+            q: fc.integer({ min: 2, max: 6 }),
+            members: fc.integer({ min: 1, max: 8 }),
+            seed: fc.integer({ min: 0, max: 1e9 }),
+          }),
+          ({ dimension, bins, classes, q, members, seed }) => {
+            let state = seed;
+            const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31);
+            const updates = Array.from({ length: members }, (_, m) => {
+              const indices = [...Array(dimension).keys()].filter(() => next() % 3 === 0);
+              return {
+                member: "0x" + (m + 1).toString(16).padStart(40, "0"),
+                update: u(
+                  dimension,
+                  indices,
+                  indices.map(() => (next() % 9) - 2),
+                ),
+              };
+            });
+            const support = { members: q, bins, classes };
+            const rule: AggregationRule = { kind: "sum", support };
+            const result = plain(aggregate({ updates, rule, dimension }));
+            expect(result).to.deep.equal(denseVeto(updates, dimension, support));
+            expect(plain(aggregate({ updates: [...updates].reverse(), rule, dimension }))).to.deep.equal(
+              result,
+            );
+            // A veto moves counts between bins, never between classes: each class's total is the plain sum's.
+            const plainSum = plain(aggregate({ updates, rule: { kind: "sum" }, dimension }));
+            const total = (r: { indices: number[]; values: number[] }) => r.values.reduce((a, b) => a + b, 0);
+            expect(total(result)).to.equal(total(plainSum));
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("a supported sum vetoes the histogram only the attackers vary on, keeps one that varies only across members, and refuses overflow", function () {
+      // Two histograms of 2 bins × 2 classes. Honest members fill one bin each of both (one varies on the
+      // first); the two attackers fill both bins of the second (the trigger's combination).
+      const updates = [
+        { member: A, update: u(8, [0, 1, 4], [5, 1, 3]) },
+        { member: B, update: u(8, [2, 3, 6], [4, 2, 3]) },
+        { member: C, update: u(8, [0, 2, 4], [1, 1, 2]) },
+        { member: D, update: u(8, [4, 6, 7], [9, 1, 8]) },
+        { member: E, update: u(8, [5, 7], [4, 6]) },
+      ];
+      const rule: AggregationRule = { kind: "sum", support: { members: 3, bins: 2, classes: 2 } };
+      // Histogram 0: only C varies (1 < 3) → collapsed; histogram 1: D and E vary (2 < 3) → collapsed.
+      expect(plain(aggregate({ updates, rule, dimension: 8 }))).to.deep.equal({
+        indices: [0, 1, 4, 5],
+        values: [11, 3, 18, 18],
+      });
+      // With q = 2 the first histogram (one member varies) still collapses, the second stands.
+      expect(
+        plain(
+          aggregate({
+            updates,
+            rule: { kind: "sum", support: { members: 2, bins: 2, classes: 2 } },
+            dimension: 8,
+          }),
+        ),
+      ).to.deep.equal({ indices: [0, 1, 4, 5, 6, 7], values: [11, 3, 14, 4, 4, 14] });
+      // Nobody varies: kept however q is set (product type under a split by type).
+      const acrossMembers = [
+        { member: A, update: u(4, [0], [5]) },
+        { member: B, update: u(4, [2], [7]) },
+      ];
+      expect(
+        plain(
+          aggregate({
+            updates: acrossMembers,
+            rule: { kind: "sum", support: { members: 9, bins: 2, classes: 2 } },
+            dimension: 4,
+          }),
+        ),
+      ).to.deep.equal({ indices: [0, 2], values: [5, 7] });
+      const big = [
+        { member: A, update: u(4, [0, 2], [INT32_MAX - 1, 1]) },
+        { member: B, update: u(4, [0, 2], [1, 1]) },
+      ];
+      // Each cell fits int32, the collapsed bin does not: refused.
+      expectCode(
+        () =>
+          aggregate({
+            updates: [...big, { member: C, update: u(4, [0], [-1]) }],
+            rule: { kind: "sum", support: { members: 9, bins: 2, classes: 2 } },
+            dimension: 4,
+          }),
+        "overflow",
+      );
     });
 
     it("rounds the mean half away from zero", function () {
@@ -886,11 +1016,25 @@ describe("rules from the on-chain policy", function () {
       kind: "weighted-mean",
       weights: { [A]: 2n },
     });
+    expect(ruleFromPolicy({ ruleId: 6, param: (4n << 32n) + (32n << 16n) + 2n })).to.deep.equal({
+      kind: "sum",
+      support: { members: 4, bins: 32, classes: 2 },
+    });
+    for (const param of [
+      1n << 48n,
+      -1n,
+      (1n << 32n) + (32n << 16n) + 2n,
+      (4n << 32n) + (1n << 16n) + 2n,
+      4n << 32n,
+    ])
+      expectCode(() => ruleFromPolicy({ ruleId: 6, param }), "bad-rule-param");
     for (const policy of [
       { ruleId: 0, param: 0n },
       { ruleId: 2, param: 5n },
       { ruleId: 3, param: 0n },
       { ruleId: 4, param: 1n << 40n },
+      { ruleId: 6, param: 0n },
+      { ruleId: 6, param: (4n << 32n) + (32n << 16n) + 2n },
     ]) {
       expect(ruleToPolicy(ruleFromPolicy(policy))).to.deep.equal(policy);
     }

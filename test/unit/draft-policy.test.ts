@@ -52,7 +52,13 @@ describe("draftTaskPolicy", function () {
   });
 
   it("takes a forest's scale, bounds and rule from its family, with k the most one update's chunks prove", function () {
-    const family = { scale: 1, rule: "sum" as const, lInfBound: 2n ** 15n - 1n, l2Bound: 2n ** 31n - 1n };
+    const family = {
+      scale: 1,
+      rule: "sum" as const,
+      lInfBound: 2n ** 15n - 1n,
+      l2Bound: 2n ** 31n - 1n,
+      histogram: { bins: 32, classes: 2 },
+    };
     const large = { maxEntries: 224, indexBits: 20, valueBits: 16 };
     const draft: TaskDraft = {
       ...BASE,

@@ -183,7 +183,6 @@ def aggregate(group, rule):
             v = round_half_away(Fraction(sum(col), n))
         elif kind == "sum":
             v = sum(col)
-            assert -(2**31 - 1) <= v <= 2**31 - 1, "sum leaves int32: the TypeScript refuses it"
         elif kind == "weighted-mean":
             w = [rule["weights"][u["member"].lower()] for u in members]
             v = round_half_away(Fraction(sum(a * b for a, b in zip(col, w)), sum(w)))
@@ -198,8 +197,35 @@ def aggregate(group, rule):
             else:
                 v = round_half_away(Fraction(s[n // 2 - 1] + s[n // 2], 2))
         out.append(v)
+    if kind == "sum" and "support" in rule:
+        out = support_veto(rows, out, rule["support"])
+    if kind == "sum":
+        for v in out:
+            assert -(2**31 - 1) <= v <= 2**31 - 1, "a sum leaves int32: the TypeScript refuses it"
     idx = [j for j in range(d) if out[j] != 0]
     return {"indices": idx, "values": [out[j] for j in idx]}
+
+
+def support_veto(rows, sums, support):
+    """Histograms of B bins x C classes: one that some member's rows vary on (two or more bins holding a
+    positive value) but fewer than q members' do is collapsed into its first bin, per class."""
+    q, B, C = support
+    width = B * C
+    d = len(sums)
+    out = list(sums)
+    at = lambda h, b, c: h * width + b * C + c
+    for h in range((d + width - 1) // width):  # a last, partial histogram counts too
+        cells = [(b, c) for b in range(B) for c in range(C) if at(h, b, c) < d]
+        varying = sum(1 for r in rows if len({b for b, c in cells if r[at(h, b, c)] > 0}) >= 2)
+        if 1 <= varying < q:
+            for c in range(C):
+                total = sum(sums[at(h, b, c2)] for b, c2 in cells if c2 == c)
+                for b, c2 in cells:
+                    if c2 == c:
+                        out[at(h, b, c2)] = 0
+                if at(h, 0, c) < d:
+                    out[at(h, 0, c)] = total
+    return out
 
 
 def encode_model(task, rnd, scale, params):
@@ -245,6 +271,12 @@ GROUPS = [
             {"ruleId": 4, "param": 6},
             {"ruleId": 5, "param": 25},
             {"ruleId": 6, "param": 0},
+            # Two histograms of 4 bins x 2 classes; q = 2, 3 and 9.
+            {"ruleId": 6, "param": (2 << 32) + (4 << 16) + 2},
+            {"ruleId": 6, "param": (3 << 32) + (4 << 16) + 2},
+            {"ruleId": 6, "param": (9 << 32) + (4 << 16) + 2},
+            # Four histograms of 2 bins x 2 classes.
+            {"ruleId": 6, "param": (2 << 32) + (2 << 16) + 2},
         ],
     },
     {
@@ -295,11 +327,38 @@ GROUPS = [
             {"ruleId": 5, "param": 25},
             {"ruleId": 5, "param": 999},
             {"ruleId": 6, "param": 0},
+            # Two histograms of 3 bins x 2 classes, then of 2 bins x 3 classes.
+            {"ruleId": 6, "param": (4 << 32) + (3 << 16) + 2},
+            {"ruleId": 6, "param": (2 << 32) + (2 << 16) + 3},
         ],
     },
 ]
 
-SCREEN_GROUP = GROUPS[-1]
+GROUPS.append(
+    {
+        "name": "supported sum: three histograms of 4 bins x 2 classes; every honest member varies on the first, each fills one bin of the second, only two members vary on the third (the trigger)",
+        "task": 11,
+        "round": 2,
+        "scale": 1,
+        "dimension": 24,
+        "initialParams": [0] * 24,
+        "updates": [
+            {"member": A("1"), "indices": [0, 3, 8, 16, 17], "values": [5, 2, 7, 9, 1]},
+            {"member": A("2"), "indices": [1, 4, 7, 10, 16], "values": [3, 4, 1, 6, 8]},
+            {"member": A("3"), "indices": [2, 5, 12, 16, 17], "values": [6, 1, 5, 4, 2]},
+            {"member": A("4"), "indices": [0, 6, 14, 17], "values": [2, 3, 8, 5]},
+            {"member": A("a"), "indices": [0, 2, 8, 18, 19, 22], "values": [4, 1, 2, 7, 9, 3]},
+            {"member": A("b"), "indices": [1, 4, 10, 16, 21, 23], "values": [2, 2, 3, 1, 6, 4]},
+        ],
+        "rules": [
+            {"ruleId": 6, "param": 0},
+            {"ruleId": 6, "param": (3 << 32) + (4 << 16) + 2},
+            {"ruleId": 6, "param": (7 << 32) + (4 << 16) + 2},
+        ],
+    }
+)
+
+SCREEN_GROUP = GROUPS[-2]
 for name, history in [
     ("the opposing member was a suspect the round before: left out", [[A("6")]]),
     ("the opposing member was a suspect two rounds before: left out", [[A("2")], [A("6")]]),
@@ -324,6 +383,8 @@ for g in GROUPS:
             rule["clipL2"] = r["param"]
         if kind == "screened-mean":
             rule["t"] = r["param"]
+        if kind == "sum" and r["param"] != 0:
+            rule["support"] = (r["param"] >> 32, (r["param"] >> 16) & 0xFFFF, r["param"] & 0xFFFF)
         if kind == "weighted-mean":
             rule["weights"] = {k.lower(): v for k, v in r["weights"].items()}
         delta = aggregate(g, rule)

@@ -56,6 +56,18 @@ function demoRule(opts: Record<string, unknown>): AggregationRuleKind | undefine
   return "screened-mean";
 }
 
+/** `--defense support`: q for the forest's supported sum (more members than the colluders planned for). */
+function demoSupport(opts: Record<string, unknown>): { supportMembers?: number } {
+  if (opts.defense !== "support") {
+    if (opts.supportMembers !== undefined) throw new Error("--support-members needs --defense support");
+    return {};
+  }
+  return {
+    supportMembers:
+      (opts.supportMembers as number | undefined) ?? Math.floor((opts.members as number) / 3) + 1,
+  };
+}
+
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
@@ -96,10 +108,16 @@ export function registerDemoCommand(program: Command): void {
       new Option(
         "--defense <defense>",
         "screened: the task's rule becomes screened-mean (free riders and opposing updates excluded and listed, " +
-          "the rest clipped to the median norm)",
+          "the rest clipped to the median norm); support (a forest): the sum vetoes splits that fewer than " +
+          "--support-members members' own rows vary on (backdoor triggers)",
       )
-        .choices(["none", "screened"])
+        .choices(["none", "screened", "support"])
         .default("none"),
+    )
+    .option(
+      "--support-members <q>",
+      "with --defense support: the members whose rows must vary on a histogram for it to be split (default: members / 3 + 1, rounded down)",
+      integer("--support-members", 2, 64),
     )
     .addOption(
       new Option("--attack <attack>", "what malicious members do")
@@ -157,6 +175,7 @@ export function registerDemoCommand(program: Command): void {
           ? { model: opts.model.startsWith("preset:") ? opts.model : resolve(opts.model) }
           : {}),
         ...(demoRule(opts) !== undefined ? { rule: demoRule(opts)! } : {}),
+        ...demoSupport(opts),
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
         tamperAggregator: opts.tamperAggregator as boolean,
