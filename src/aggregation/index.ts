@@ -22,6 +22,7 @@ export {
   type AnyRuleDefinition,
 } from "./rules/registry.js";
 export { SCREEN_REASONS } from "./rules/types.js";
+export type { SumRule, SumSupport } from "./rules/sum.js";
 export type {
   AggregationRuleDefinition,
   RuleDraftContext,

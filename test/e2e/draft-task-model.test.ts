@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet } from "ethers";
 import { schemaHash, type DataSchema } from "../../src/data/index.js";
-import { ruleDefinitionByKind } from "../../src/aggregation/index.js";
+import { ruleDefinitionByKind, ruleToPolicy } from "../../src/aggregation/index.js";
 import {
   defaultModelForSchema,
   FOREST_FILE_FORMAT,
@@ -145,6 +145,18 @@ describe("cfl governance draft-task --schema --model", function () {
       .find((e) => e["event"] === "task-model")!;
     expect(event).to.include({ name: "plant-forest", initialWeights: "no counts (a forest starts empty)" });
     expect(Object.keys(event["files"] as object)).to.deep.equal(["forest.json", "schema.json"]);
+    // The backdoor defense: the supported sum over the forest's 8 bins × 3 classes, q = 3.
+    const supported = await runCli([...base, "--model", join(dir, "forest.json"), "--support-members", "3"]);
+    expect(supported.code, supported.stderr).to.equal(0);
+    const withSupport = (JSON.parse(supported.stdout) as { policy: { ruleParameter: unknown } }).policy;
+    expect(String(withSupport.ruleParameter)).to.equal(
+      ruleToPolicy({ kind: "sum", support: { members: 3, bins: 8, classes: 3 } }).param.toString(),
+    );
+    const neural = await runCli([...base, "--support-members", "3"]);
+    expect(neural.code).to.not.equal(0);
+    expect(neural.stderr.trim().split("\n").at(-1)).to.match(
+      /^error: --support-members vetoes splits of a histogram forest's counts: name a forest with --model$/,
+    );
     // Another rule would average counts away: refused before anything is stored.
     const mean = await runCli([...base, "--model", join(dir, "forest.json"), "--rule", "mean"]);
     expect(mean.code).to.not.equal(0);

@@ -1,7 +1,8 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { AbiCoder, getAddress, isAddress, ZeroHash } from "ethers";
-import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregation/index.js";
+import { DRAFTABLE_RULE_KINDS, ruleToPolicy, type AggregationRuleKind } from "../../aggregation/index.js";
+import type { FamilyPolicy } from "../../learning/index.js";
 import { attachContracts, type ConsortiumContracts } from "../../chain/index.js";
 import {
   connectProvider,
@@ -637,7 +638,27 @@ interface DraftOptions extends ConfigOption {
   rule?: AggregationRuleKind;
   seed: string;
   expiryDays: number;
+  supportMembers?: number;
   taskId?: bigint;
+}
+
+/** `--support-members q`: the forest's supported sum as the policy's rule parameter; refused without a forest. */
+function supportParameter({
+  family,
+  supportMembers,
+}: {
+  family: FamilyPolicy | undefined;
+  supportMembers: number | undefined;
+}): { ruleParameter?: bigint } {
+  if (supportMembers === undefined) return {};
+  if (!family)
+    throw new Error(
+      "--support-members vetoes splits of a histogram forest's counts: name a forest with --model",
+    );
+  return {
+    ruleParameter: ruleToPolicy({ kind: "sum", support: { members: supportMembers, ...family.histogram } })
+      .param,
+  };
 }
 
 /** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
@@ -762,6 +783,11 @@ function registerDraftTaskCommand(governance: Command): void {
         ...DRAFTABLE_RULE_KINDS,
       ]),
     )
+    .option(
+      "--support-members <q>",
+      "a forest's backdoor defense: rule sum vetoes splits of a histogram fewer than q members' own rows vary on",
+      wholeNumber("--support-members", 2, 2 ** 16 - 1),
+    )
     .option("--seed <s>", "seed of the initial model", "7")
     .option(
       "--expiry-days <n>",
@@ -858,6 +884,7 @@ function registerDraftTaskCommand(governance: Command): void {
         now: BigInt(Math.floor(Date.now() / 1000)),
         ...(opts.rule !== undefined ? { rule: opts.rule } : {}),
         ...(task.family ? { family: task.family } : {}),
+        ...supportParameter({ family: task.family, supportMembers: opts.supportMembers }),
         settings: {
           minParticipants: opts.minParticipants,
           maxCommits: opts.maxCommits,
