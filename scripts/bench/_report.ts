@@ -155,6 +155,13 @@ function headlineBlock(results: Json): string {
       `${num(forestRound10.mean, 3)} ± ${num(forestRound10.std, 3)}`,
       "centralised random forest 0.93 (anchor, docs/learning.md); the neural path federated 0.73–0.79",
     );
+  const attacked = at(forest, "backdoor.support.attacked.backdoorSuccess") as Json | undefined;
+  if (attacked)
+    push(
+      `Forest backdoor success, 3 of 10 members poisoning, rule \`sum\` with support q = ${num(at(forest, "backdoor.support.q"), 0)}`,
+      `${num(attacked.mean, 3)} ± ${num(attacked.std, 3)}`,
+      `plain sum ${num(at(forest, "backdoor.attacked.backdoorSuccess.mean"), 3)}; no attackers ${num(at(forest, "backdoor.none.backdoorSuccess.mean"), 3)}`,
+    );
   return table(["figure", "value", "baseline, same run"], rows);
 }
 
@@ -561,13 +568,31 @@ function forestBlock(results: Json): string {
     `Macro-F1 on the shared test set (argmax), mean ± std over feature-draw seeds ${JSON.stringify(at(f, "settings.seeds"))}; ` +
       `${num(at(f, "settings.trees"), 0)} trees, ${num(at(f, "settings.featuresPerNode"), 0)} features per node, chosen on validation ` +
       `(seeds ${JSON.stringify(at(f, "settings.selectionSeeds"))}): depth ${String(chosen?.depth)}, ${String(chosen?.bins)} bins, failure weight ${String(chosen?.failureWeight)} ` +
-      `(validation ${num(chosen?.validationMacroF1, 3)}); d = ${num(at(f, "federated.dimension"), 0)}. ` +
+      `(validation ${num(chosen?.validationMacroF1, 3)}); d = ${num(at(f, "federated.dimension"), 0)}; ` +
+      `\`preset:ai4i-forest\` is this setting (its ranges, seed 1): ${at(f, "selection.presetMatches") === true ? "yes" : "no"}. ` +
       `Same model hash by type, IID and pooled: ${split.byTypeHash === split.iidHash && split.iidHash === split.pooledHash ? "yes" : "no"}.`,
     "",
     at(f, "backdoor.attacked")
       ? `Backdoor (the attack matrix's: ${num(at(f, "backdoor.members"), 0)} members by type, the last ${num(at(f, "backdoor.attackers"), 0)} poison their data), same settings, seeds as above: ` +
         `triggered failures called "no failure" ${cell(at(f, "backdoor.attacked.backdoorSuccess"))} with the attackers vs ${cell(at(f, "backdoor.none.backdoorSuccess"))} without ` +
         `(plain failures missed ${cell(at(f, "backdoor.attacked.failureMissRate"))} vs ${cell(at(f, "backdoor.none.failureMissRate"))}); clean macro-F1 ${cell(at(f, "backdoor.attacked.macroF1"))} vs ${cell(at(f, "backdoor.none.macroF1"))}.`
+      : "",
+    "",
+    at(f, "backdoor.support.attacked")
+      ? table(
+          ["rule", "attackers", "macro-F1", "backdoor success", "plain failures missed"],
+          [
+            ["sum", "none", cell(at(f, "backdoor.none.macroF1")), cell(at(f, "backdoor.none.backdoorSuccess")), cell(at(f, "backdoor.none.failureMissRate"))],
+            ["sum", `${num(at(f, "backdoor.attackers"), 0)} of ${num(at(f, "backdoor.members"), 0)}`, cell(at(f, "backdoor.attacked.macroF1")), cell(at(f, "backdoor.attacked.backdoorSuccess")), cell(at(f, "backdoor.attacked.failureMissRate"))],
+            [`sum, support q = ${num(at(f, "backdoor.support.q"), 0)}`, "none", cell(at(f, "backdoor.support.none.macroF1")), cell(at(f, "backdoor.support.none.backdoorSuccess")), cell(at(f, "backdoor.support.none.failureMissRate"))],
+            [`sum, support q = ${num(at(f, "backdoor.support.q"), 0)}`, `${num(at(f, "backdoor.attackers"), 0)} of ${num(at(f, "backdoor.members"), 0)}`, cell(at(f, "backdoor.support.attacked.macroF1")), cell(at(f, "backdoor.support.attacked.backdoorSuccess")), cell(at(f, "backdoor.support.attacked.failureMissRate"))],
+          ],
+        ) +
+          `\n\nq chosen on validation rows (selection seeds ${JSON.stringify(at(f, "settings.selectionSeeds"))}): ` +
+          ((at(f, "backdoor.support.selection.trials") ?? []) as Json[])
+            .map((t) => `q = ${num(t.q, 0)}: clean ${num(t.cleanMacroF1, 3)}, backdoor under attack ${num(t.attackedBackdoorSuccess, 3)}`)
+            .join("; ") +
+          ` (undefended rate without attackers ${num(at(f, "backdoor.support.selection.baseRate"), 3)}).`
       : "",
     "",
     at(f, "proving.provingMs") !== undefined

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import {
+  AI4I_FOREST_SPEC,
   buildAi4iDataset,
   deriveForest,
   forestDimension,
@@ -29,6 +30,7 @@ import {
   type HistogramForestSpec,
   type LabelledData,
 } from "../../src/learning/index.js";
+import type { SumSupport } from "../../src/aggregation/index.js";
 import { AI4I_TRIGGER, poisonData } from "../../src/adversary/index.js";
 import { failureRows } from "../../src/evaluation/index.js";
 import { holdOutValidation, simulateForestFederation, type ForestFederationResult } from "../../src/research/index.js";
@@ -77,17 +79,20 @@ function forestSpec({ depth, bins, failureWeight, seed, ranges }: { depth: numbe
   };
 }
 
-const SUM_POLICY = (maxNonZeros: number) => ({
+/** The support defense's q, chosen on validation rows (`supportSelection`). */
+const SUPPORT_GRID = [2, 3, 4, 5];
+
+const SUM_POLICY = (maxNonZeros: number, support?: SumSupport) => ({
   maxNonZeros,
   // A member's count in one bin is at most its rows; the circuits carry |value| < 2^15.
   lInfBound: 2 ** 15 - 1,
   l2Bound: 2 ** 31 - 1,
-  rule: { kind: "sum" as const },
+  rule: { kind: "sum" as const, ...(support ? { support } : {}) },
 });
 
-function run1({ spec, members, evaluation, maxNonZeros }: { spec: HistogramForestSpec; members: readonly LabelledData[]; evaluation: LabelledData; maxNonZeros: number }) {
+function run1({ spec, members, evaluation, maxNonZeros, support }: { spec: HistogramForestSpec; members: readonly LabelledData[]; evaluation: LabelledData; maxNonZeros: number; support?: SumSupport }) {
   const started = performance.now();
-  const result = simulateForestFederation({ spec, members, evaluation, rounds: ROUNDS, policy: SUM_POLICY(maxNonZeros) });
+  const result = simulateForestFederation({ spec, members, evaluation, rounds: ROUNDS, policy: SUM_POLICY(maxNonZeros, support) });
   const sent = result.history.flatMap((h) => h.sent.filter((s) => s.entries > 0));
   return {
     result,
@@ -169,7 +174,12 @@ async function measure(): Promise<Record<string, unknown>> {
   const started = performance.now();
   const { maxEntries, maxDimension } = largeInstance();
   const data = loadDataset({ name: "ai4i", members: MEMBERS, seed: 1 });
-  const ranges = rangesFromRows(data.train);
+  // The preset's ranges (the training rows' after the data set's scaler, rounded outward): the bench
+  // measures exactly what `preset:ai4i-forest` runs, and checks below that they still hold every row.
+  const ranges = AI4I_FOREST_SPEC.ranges.map(([low, high]) => [low, high] as [number, number]);
+  const observed = rangesFromRows(data.train);
+  if (!observed.every(([low, high], f) => low >= ranges[f]![0] && high <= ranges[f]![1]))
+    throw new Error("preset:ai4i-forest's ranges no longer hold the training rows: update src/learning/forest/presets.ts");
   const { members: kept, validation } = holdOutValidation({ members: data.members, ...VALIDATION });
 
   const trials: Record<string, unknown>[] = [];
@@ -196,6 +206,13 @@ async function measure(): Promise<Record<string, unknown>> {
       }
   const eligible = trials.filter((t) => t.fitsLargeInstance) as { depth: number; bins: number; failureWeight: number; validationMacroF1: number }[];
   const chosen = eligible.reduce((a, b) => (b.validationMacroF1 > a.validationMacroF1 ? b : a));
+  // The preset is this choice; a changed choice must change the preset too (or say why not).
+  const presetMatches =
+    chosen.depth === AI4I_FOREST_SPEC.depth &&
+    chosen.bins === AI4I_FOREST_SPEC.bins &&
+    chosen.failureWeight === AI4I_FOREST_SPEC.classWeights[1] &&
+    TREES === AI4I_FOREST_SPEC.trees &&
+    FEATURES_PER_NODE === AI4I_FOREST_SPEC.featuresPerNode;
 
   const reported = SEEDS.map((seed) => run1({ spec: forestSpec({ ...chosen, seed, ranges }), members: data.members, evaluation: data.test, maxNonZeros: maxEntries }));
   const perRound = Array.from({ length: ROUNDS }, (_, r) => stat(reported.map((x) => x.result.history[r]!.evaluation.macroF1)));
@@ -221,18 +238,43 @@ async function measure(): Promise<Record<string, unknown>> {
     for (let r = 0; r < probs.length / 2; r++) if (!(probs[2 * r + 1]! > probs[2 * r]!)) n++;
     return n / (probs.length / 2);
   };
-  const backdoor = (attackers: number) =>
-    SEEDS.map((seed) => {
-      const members = ten.members.map((m, i) =>
+  const backdoorCells = ({ attackers, seeds, members: rows, evaluation, q }: { attackers: number; seeds: readonly number[]; members: readonly LabelledData[]; evaluation: LabelledData; q?: number }) =>
+    seeds.map((seed) => {
+      const members = rows.map((m, i) =>
         i >= BACKDOOR.members - attackers ? poisonData({ data: m, attack: "backdoor", trigger: AI4I_TRIGGER }) : m,
       );
-      const { result } = run1({ spec: forestSpec({ ...chosen, seed, ranges }), members, evaluation: ten.test, maxNonZeros: maxEntries });
+      const support = q === undefined ? undefined : { members: q, bins: chosen.bins, classes: 2 };
+      const { result } = run1({ spec: forestSpec({ ...chosen, seed, ranges }), members, evaluation, maxNonZeros: maxEntries, ...(support ? { support } : {}) });
       return {
         macroF1: result.final.macroF1,
-        backdoorSuccess: calledNoFailure(predictForest({ forest: result.forest, data: failureRows({ data: ten.test, trigger: AI4I_TRIGGER }) })),
-        failureMissRate: calledNoFailure(predictForest({ forest: result.forest, data: failureRows({ data: ten.test }) })),
+        backdoorSuccess: calledNoFailure(predictForest({ forest: result.forest, data: failureRows({ data: evaluation, trigger: AI4I_TRIGGER }) })),
+        failureMissRate: calledNoFailure(predictForest({ forest: result.forest, data: failureRows({ data: evaluation }) })),
       };
     });
+  const backdoor = (attackers: number, q?: number) =>
+    backdoorCells({ attackers, seeds: SEEDS, members: ten.members, evaluation: ten.test, ...(q !== undefined ? { q } : {}) });
+
+  // The support defense's q, on validation rows carved from the ten members' training rows (selection
+  // seeds): the q with the best clean validation macro-F1 among those whose backdoor success under the
+  // attack is within 5 points of the undefended federation's without attackers.
+  const tenValidation = holdOutValidation({ members: ten.members, ...VALIDATION });
+  const onValidation = (attackers: number, q?: number) =>
+    backdoorCells({ attackers, seeds: SELECTION_SEEDS, members: tenValidation.members, evaluation: tenValidation.validation, ...(q !== undefined ? { q } : {}) });
+  const baseRate = mean(onValidation(0).map((c) => c.backdoorSuccess));
+  const supportTrials = SUPPORT_GRID.map((q) => {
+    const clean = onValidation(0, q);
+    const attacked = onValidation(BACKDOOR.attackers, q);
+    const trial = {
+      q,
+      cleanMacroF1: r4(mean(clean.map((c) => c.macroF1))),
+      attackedBackdoorSuccess: r4(mean(attacked.map((c) => c.backdoorSuccess))),
+      attackedMacroF1: r4(mean(attacked.map((c) => c.macroF1))),
+    };
+    process.stderr.write(`[forest] support q=${q}: validation clean ${trial.cleanMacroF1}, backdoor ${trial.attackedBackdoorSuccess} (base ${r4(baseRate)})\n`);
+    return { ...trial, meetsTarget: trial.attackedBackdoorSuccess <= baseRate + 0.05 };
+  });
+  const eligibleQ = supportTrials.filter((t) => t.meetsTarget);
+  const chosenQ = (eligibleQ.length > 0 ? eligibleQ : supportTrials).reduce((a, b) => (b.cleanMacroF1 > a.cleanMacroF1 ? b : a)).q;
   const summary = (cells: { macroF1: number; backdoorSuccess: number; failureMissRate: number }[]) => ({
     macroF1: stat(cells.map((c) => c.macroF1)),
     backdoorSuccess: stat(cells.map((c) => c.backdoorSuccess)),
@@ -249,9 +291,20 @@ async function measure(): Promise<Record<string, unknown>> {
 
   return {
     proving,
-    backdoor: { members: BACKDOOR.members, attackers: BACKDOOR.attackers, none: summary(backdoor(0)), attacked: summary(backdoor(BACKDOOR.attackers)) },
+    backdoor: {
+      members: BACKDOOR.members,
+      attackers: BACKDOOR.attackers,
+      none: summary(backdoor(0)),
+      attacked: summary(backdoor(BACKDOOR.attackers)),
+      support: {
+        selection: { criterion: "best clean validation macro-F1 among q whose validation backdoor success under the attack is within 5 points of the undefended rate without attackers", baseRate: r4(baseRate), trials: supportTrials, chosen: chosenQ },
+        q: chosenQ,
+        none: summary(backdoor(0, chosenQ)),
+        attacked: summary(backdoor(BACKDOOR.attackers, chosenQ)),
+      },
+    },
     settings: { members: MEMBERS, rounds: ROUNDS, trees: TREES, featuresPerNode: FEATURES_PER_NODE, validation: VALIDATION, selectionSeeds: SELECTION_SEEDS, seeds: SEEDS, maxEntriesPerUpdate: maxEntries, maxDimension },
-    selection: { criterion: "validation macro-F1 after the last round, mean of the selection seeds, among settings whose d and largest update fit the large instance", trials, chosen },
+    selection: { criterion: "validation macro-F1 after the last round, mean of the selection seeds, among settings whose d and largest update fit the large instance", trials, chosen, presetMatches },
     federated: {
       macroF1: stat(reported.map((x) => x.result.final.macroF1)),
       rocAuc: stat(reported.map((x) => x.result.final.rocAuc)),
