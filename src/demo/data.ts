@@ -26,7 +26,7 @@ import {
   modelDimension,
   modelName,
   readModelFile,
-  taskLearner,
+  familyPolicyOf,
   type ModelFile,
 } from "../learning/index.js";
 import { findInstance, readInstanceRegistry } from "../zk/setup/index.js";
@@ -126,7 +126,7 @@ export async function planDemoModel(
 ): Promise<{ circuit: string }> {
   const reference = options.data ? options.data.modelFile : options.model;
   const model = reference === undefined ? undefined : await readModelFile(reference);
-  const needs = model && taskLearner({ model, training: COMPACT_TRAINING }).policy?.rule;
+  const needs = model && familyPolicyOf(model)?.rule;
   if (options.supportMembers !== undefined) {
     if (needs === undefined)
       throw new Error(

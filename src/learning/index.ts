@@ -117,4 +117,4 @@ export {
   type NeuralModelFile,
   type TaskModel,
 } from "./task-model.js";
-export { taskLearner, type FamilyPolicy, type TaskLearner } from "./learner.js";
+export { familyPolicyOf, taskLearner, type FamilyPolicy, type TaskLearner } from "./learner.js";

@@ -11,9 +11,8 @@ import {
   forestMemberUpdate,
   nextForestLevel,
   predictForest,
-  type HistogramForestSpec,
 } from "./forest/index.js";
-import { modelDimension, modelName, type ModelFile } from "./task-model.js";
+import { modelDimension, modelName, type ForestModelFile, type ModelFile } from "./task-model.js";
 import { modelArtifacts } from "./topology.js";
 import {
   evaluate,
@@ -81,7 +80,20 @@ function countsOf(params: Float32Array, dimension: number): Int32Array {
   return counts;
 }
 
-function forestLearner(spec: HistogramForestSpec, dimension: number): TaskLearner {
+/** What a model's family fixes in its task's policy; undefined for a TF.js model (any rule, the task's fixed point). */
+export function familyPolicyOf(model: ModelFile): FamilyPolicy | undefined {
+  if (model.family === "neural") return undefined;
+  return {
+    scale: 1,
+    rule: "sum",
+    lInfBound: 2n ** 15n - 1n,
+    l2Bound: 2n ** 31n - 1n,
+    histogram: { bins: model.forest.bins, classes: model.forest.classes },
+  };
+}
+
+function forestLearner(model: ForestModelFile, dimension: number): TaskLearner {
+  const spec = model.forest;
   const derive = (params: Float32Array) => {
     const counts = countsOf(params, dimension);
     return { counts, forest: deriveForest({ spec, counts }) };
@@ -93,13 +105,7 @@ function forestLearner(spec: HistogramForestSpec, dimension: number): TaskLearne
     family: "forest",
     name: spec.id,
     dimension,
-    policy: {
-      scale: 1,
-      rule: "sum",
-      lInfBound: 2n ** 15n - 1n,
-      l2Bound: 2n ** 31n - 1n,
-      histogram: { bins: spec.bins, classes: spec.classes },
-    },
+    policy: familyPolicyOf(model)!,
     errorFeedback: false,
     localDelta({ globalParams, data }) {
       const { counts, forest } = derive(globalParams);
@@ -133,7 +139,7 @@ export function taskLearner({
   training: TrainingPolicy;
 }): TaskLearner {
   const dimension = modelDimension(model);
-  if (model.family === "forest") return forestLearner(model.forest, dimension);
+  if (model.family === "forest") return forestLearner(model, dimension);
   const { spec } = model;
   return {
     family: "neural",

@@ -682,10 +682,7 @@ async function draftTaskModel({ opts, maxParams }: { opts: DraftOptions; maxPara
       ? { "model.json": canonicalJson({ format: "layers-model", modelTopology: model.spec.topology }) }
       : { "forest.json": canonicalJson({ format: learning.FOREST_FILE_FORMAT, forest: model.forest }) };
   if (schema) documents["schema.json"] = canonicalJson(schema);
-  const { policy: family } = learning.taskLearner({
-    model,
-    training: { epochs: 1, batchSize: 1, learningRate: 0 },
-  });
+  const family = learning.familyPolicyOf(model);
   return {
     name: learning.modelName(model),
     ...(family ? { family } : {}),
