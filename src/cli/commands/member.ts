@@ -24,8 +24,11 @@ import {
   type ConfigOption,
 } from "./roles-shared.js";
 
-/** What a member trains on: its rows, and the task model they fit once the circuit's size is known. */
-async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
+/**
+ * What a member trains on: its rows, and the task model they fit once the circuit's size is known (the
+ * data set's preset, `member.modelFile` beside a built-in data set, or `member.data.modelFile`).
+ */
+export async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
   const learning = await import("../../learning/index.js");
   if (member.data) {
     const files = member.data;
