@@ -595,6 +595,18 @@ function forestBlock(results: Json): string {
           ` (undefended rate without attackers ${num(at(f, "backdoor.support.selection.baseRate"), 3)}).`
       : "",
     "",
+    at(f, "freeRiders.byBehaviour")
+      ? table(
+          ["free riders (3 of 10), support q = " + num(at(f, "freeRiders.q"), 0), "macro-F1", "free riders flagged by round 5", "honest member-rounds flagged"],
+          Object.entries(at(f, "freeRiders.byBehaviour") as Record<string, Json>).map(([behaviour, c]) => [
+            behaviour,
+            cell(c.macroF1),
+            cell(c.flaggedByRound5),
+            cell(c.honestFlaggedRate),
+          ]),
+        )
+      : "",
+    "",
     at(f, "proving.provingMs") !== undefined
       ? `Proving the largest update of seed ${JSON.stringify(at(f, "settings.seeds.0"))}'s run (round ${num(at(f, "proving.round"), 0)}, member ${num(at(f, "proving.member"), 0)}: ${num(at(f, "proving.entries"), 0)} entries, ${num(at(f, "proving.chunks"), 0)} chunk proofs of the \`large\` instance on ${num(at(f, "proving.threads"), 0)} threads): ` +
         `${num(at(f, "proving.provingMs"), 0)} ms, next to the member's counting for it ${num(at(f, "proving.countingMs"), 0)} ms (${num(at(f, "proving.provingOverCounting"), 0)}×).`

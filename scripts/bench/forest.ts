@@ -33,7 +33,12 @@ import {
 import type { SumSupport } from "../../src/aggregation/index.js";
 import { AI4I_TRIGGER, poisonData } from "../../src/adversary/index.js";
 import { failureRows } from "../../src/evaluation/index.js";
-import { holdOutValidation, simulateForestFederation, type ForestFederationResult } from "../../src/research/index.js";
+import {
+  holdOutValidation,
+  simulateForestFederation,
+  type ForestFederationResult,
+  type ForestFreeRider,
+} from "../../src/research/index.js";
 import { loadCircuitArtifacts, provingThreads, proveUpdateChunks, randomSalt, releaseZkWorkers } from "../../src/zk/index.js";
 import { MAX_CHUNKS_PER_UPDATE } from "../../src/zk/limits.js";
 
@@ -243,7 +248,7 @@ async function measure(): Promise<Record<string, unknown>> {
       const members = rows.map((m, i) =>
         i >= BACKDOOR.members - attackers ? poisonData({ data: m, attack: "backdoor", trigger: AI4I_TRIGGER }) : m,
       );
-      const support = q === undefined ? undefined : { members: q, bins: chosen.bins, classes: 2 };
+      const support = q === undefined ? undefined : { members: q, slots: FEATURES_PER_NODE, bins: chosen.bins, classes: 2 };
       const { result } = run1({ spec: forestSpec({ ...chosen, seed, ranges }), members, evaluation, maxNonZeros: maxEntries, ...(support ? { support } : {}) });
       return {
         macroF1: result.final.macroF1,
@@ -281,6 +286,42 @@ async function measure(): Promise<Record<string, unknown>> {
     failureMissRate: stat(cells.map((c) => c.failureMissRate)),
   });
 
+  // Free riders (the attack matrix's: the last 3 of 10 members) under the chosen supported sum's screen.
+  const freeRiderCells = (behaviour: ForestFreeRider) =>
+    SEEDS.map((seed) => {
+      const result = simulateForestFederation({
+        spec: forestSpec({ ...chosen, seed, ranges }),
+        members: ten.members,
+        evaluation: ten.test,
+        rounds: ROUNDS,
+        policy: SUM_POLICY(maxEntries, { members: chosenQ, slots: FEATURES_PER_NODE, bins: chosen.bins, classes: 2 }),
+        freeRiders: ten.members.map((_, i) => (i >= BACKDOOR.members - BACKDOOR.attackers ? behaviour : undefined)),
+        seed,
+      });
+      const riders = new Set(ten.members.map((_, i) => i).filter((i) => i >= BACKDOOR.members - BACKDOOR.attackers));
+      const byRound5 = new Set(result.history.slice(0, 5).flatMap((h) => h.flagged.map((f) => f.member)));
+      const honestRounds = result.history.reduce((t, h) => t + h.sent.filter((x) => !riders.has(x.member)).length, 0);
+      const honestFlagged = result.history.reduce((t, h) => t + h.flagged.filter((f) => !riders.has(f.member)).length, 0);
+      return {
+        macroF1: result.final.macroF1,
+        flaggedByRound5: [...riders].filter((m) => byRound5.has(m)).length / riders.size,
+        honestFlaggedRate: honestFlagged / honestRounds,
+      };
+    });
+  const freeRiders = Object.fromEntries(
+    (["freeride-zero", "noise", "freeride-stale"] as const).map((behaviour) => {
+      const cells = freeRiderCells(behaviour);
+      return [
+        behaviour,
+        {
+          macroF1: stat(cells.map((c) => c.macroF1)),
+          flaggedByRound5: stat(cells.map((c) => c.flaggedByRound5)),
+          honestFlaggedRate: stat(cells.map((c) => c.honestFlaggedRate)),
+        },
+      ];
+    }),
+  );
+
   const proving = await provingCost({
     spec: forestSpec({ ...chosen, seed: SEEDS[0]!, ranges }),
     members: data.members,
@@ -303,6 +344,7 @@ async function measure(): Promise<Record<string, unknown>> {
         attacked: summary(backdoor(BACKDOOR.attackers, chosenQ)),
       },
     },
+    freeRiders: { members: BACKDOOR.members, riders: BACKDOOR.attackers, q: chosenQ, byBehaviour: freeRiders },
     settings: { members: MEMBERS, rounds: ROUNDS, trees: TREES, featuresPerNode: FEATURES_PER_NODE, validation: VALIDATION, selectionSeeds: SELECTION_SEEDS, seeds: SEEDS, maxEntriesPerUpdate: maxEntries, maxDimension },
     selection: { criterion: "validation macro-F1 after the last round, mean of the selection seeds, among settings whose d and largest update fit the large instance", trials, chosen, presetMatches },
     federated: {

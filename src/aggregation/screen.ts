@@ -38,10 +38,13 @@ export function screenRound({
   rule,
   dimension,
   previousSuspects = [],
+  previous,
 }: {
   updates: readonly MemberUpdate[];
   rule: AggregationRule;
   dimension: number;
+  /** The round's base model's parameters (`ScreenInput.previous`). */
+  previous?: Int32Array;
   /** `suspects` of the rounds before this one, most recent first (see `screenHistoryOf`). */
   previousSuspects?: readonly (readonly string[])[];
 }): ScreenedRound {
@@ -61,6 +64,7 @@ export function screenRound({
     suppliedWeights: sorted.map(() => undefined),
     dimension,
     previousSuspects: previousSuspects.map((round) => round.map((m) => normalizeMember(m))),
+    ...(previous !== undefined ? { previous } : {}),
   });
   const out = new Set(flags.map((f) => sorted[f.index]!.entry));
   return {

@@ -168,7 +168,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
         ? {
             ruleParameter: ruleToPolicy({
               kind: "sum",
-              support: { members: options.supportMembers, ...family.histogram },
+              support: { members: options.supportMembers, ...family.layout },
             }).param,
           }
         : {}),

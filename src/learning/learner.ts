@@ -34,10 +34,11 @@ export interface FamilyPolicy {
   /** L2 bound of one update: far above any count vector of ≤ 2^15 rows, so nothing is clipped. */
   readonly l2Bound: bigint;
   /**
-   * The histograms the parameters form (bins × classes, starting at multiples of their size): what a
-   * supported sum reads to veto splits that fewer than q members' own rows vary on (backdoor defense).
+   * How the parameters group: histograms of bins × classes (starting at multiples of their size), `slots`
+   * of them per node. What a supported sum reads to veto splits that fewer than q members' own rows vary on
+   * (backdoors) and to screen out updates that are no rows' counts (free riders).
    */
-  readonly histogram: { readonly bins: number; readonly classes: number };
+  readonly layout: { readonly slots: number; readonly bins: number; readonly classes: number };
 }
 
 /** A task's model family behind one interface. */
@@ -88,7 +89,7 @@ export function familyPolicyOf(model: ModelFile): FamilyPolicy | undefined {
     rule: "sum",
     lInfBound: 2n ** 15n - 1n,
     l2Bound: 2n ** 31n - 1n,
-    histogram: { bins: model.forest.bins, classes: model.forest.classes },
+    layout: { slots: model.forest.featuresPerNode, bins: model.forest.bins, classes: model.forest.classes },
   };
 }
 
@@ -109,7 +110,7 @@ function forestLearner(model: ForestModelFile, dimension: number): TaskLearner {
     errorFeedback: false,
     localDelta({ globalParams, data }) {
       const { counts, forest } = derive(globalParams);
-      const update = forestMemberUpdate({ forest, data, level: nextForestLevel({ forest, counts }) });
+      const update = forestMemberUpdate({ forest, data, level: nextForestLevel({ forest, counts }), counts });
       const delta = new Float32Array(dimension);
       update.indices.forEach((index, j) => (delta[index] = update.values[j]!));
       return Promise.resolve(delta);

@@ -5,7 +5,14 @@
  * rule (`sum`) into the global model whose hash an aggregator publishes. The forest is then derived from
  * that model (`deriveForest`), as every auditor and member would.
  */
-import { computeRoundModel, type AggregationRule, type MemberUpdate } from "../aggregation/index.js";
+import {
+  computeRoundModel,
+  screenRound,
+  type AggregationRule,
+  type MemberUpdate,
+} from "../aggregation/index.js";
+import { createRng, type Rng } from "../data/rng.js";
+import type { SparseUpdate } from "../sparse/index.js";
 import {
   deriveForest,
   forestDimension,
@@ -38,7 +45,15 @@ export interface ForestRoundRecord {
   readonly evaluation: EvaluationMetrics;
   /** Per member: entries sent, wire bytes, whether the update was within the bounds (else left out). */
   readonly sent: readonly { member: number; entries: number; wireBytes: number; included: boolean }[];
+  /** Members the rule's screen left out (a supported sum's free riders), with the reason. */
+  readonly flagged: readonly { member: number; reason: string; detail: string }[];
 }
+
+/**
+ * What a free-riding member sends instead of its counts (the attack matrix's free riders): nothing, random
+ * counts as many as an honest update of its rows would hold, or last round's global change again.
+ */
+export type ForestFreeRider = "freeride-zero" | "noise" | "freeride-stale";
 
 export interface ForestFederationResult {
   readonly model: GlobalModel;
@@ -59,6 +74,8 @@ export function simulateForestFederation({
   rounds,
   policy,
   task = 1,
+  freeRiders = [],
+  seed = 1,
 }: {
   spec: HistogramForestSpec;
   members: readonly LabelledData[];
@@ -66,6 +83,10 @@ export function simulateForestFederation({
   rounds: number;
   policy: ForestFederationPolicy;
   task?: number;
+  /** Per member, what it sends instead of its counts; undefined: honest. */
+  freeRiders?: readonly (ForestFreeRider | undefined)[];
+  /** Seed of the noise free riders' random counts. */
+  seed?: number;
 }): ForestFederationResult {
   validateForestSpec(spec);
   if (members.length === 0) throw new ResearchError("no-members", "a federation needs at least one member");
@@ -77,11 +98,15 @@ export function simulateForestFederation({
   // The forest of the current model: every member counts against it, then it is scored, then replaced.
   let forest = deriveForest({ spec, counts: model.params });
   const history: ForestRoundRecord[] = [];
+  const rng = createRng(seed);
+  const dimension = forestDimension(spec);
+  let lastChange: SparseUpdate = { dimension, indices: new Uint32Array(0), values: new Int32Array(0) };
   for (let round = 1; round <= rounds; round++) {
     const updates: MemberUpdate[] = [];
     const sent = members.map((data, m) => {
       if (data.rows === 0) return { member: m, entries: 0, wireBytes: 0, included: false };
-      const update = forestMemberUpdate({ forest, data, level: round - 1 });
+      const honest = forestMemberUpdate({ forest, data, level: round - 1, counts: model.params });
+      const update = freeRide({ behaviour: freeRiders[m], honest, lastChange, rng });
       const included = withinPolicyBounds({ update, policy, dimension: update.dimension });
       if (included) updates.push({ member: simulatedMemberAddress({ member: m }), update });
       return {
@@ -91,7 +116,10 @@ export function simulateForestFederation({
         included,
       };
     });
-    const next = computeRoundModel({ previous: model, updates, rule: policy.rule, round });
+    // The rule's screen (a supported sum's free riders) leaves updates out first, as the roles' inputs do.
+    const screened = screenRound({ updates, rule: policy.rule, dimension, previous: model.params });
+    const next = computeRoundModel({ previous: model, updates: screened.kept, rule: policy.rule, round });
+    lastChange = changeOf(model.params, next.model.params);
     model = next.model;
     forest = deriveForest({ spec, counts: model.params });
     const probs = predictForest({ forest, data: evaluation });
@@ -100,6 +128,11 @@ export function simulateForestFederation({
       modelHash: next.hash,
       evaluation: metricsFromProbabilities({ probs, data: evaluation }),
       sent,
+      flagged: screened.flagged.map((f) => ({
+        member: memberIndex(f.member),
+        reason: f.reason,
+        detail: f.detail,
+      })),
     });
   }
   return {
@@ -108,6 +141,55 @@ export function simulateForestFederation({
     history,
     final: history.at(-1)!.evaluation,
   };
+}
+
+/** The simulated member's index from its address (`simulatedMemberAddress`). */
+function memberIndex(address: string): number {
+  for (let m = 0; m < MAX_SIMULATED_MEMBERS; m++)
+    if (simulatedMemberAddress({ member: m }) === address) return m;
+  return -1;
+}
+
+/** The change between two models' parameters, as a sparse update. */
+function changeOf(before: Int32Array, after: Int32Array): SparseUpdate {
+  const indices: number[] = [];
+  const values: number[] = [];
+  for (let i = 0; i < after.length; i++)
+    if (after[i] !== before[i]) {
+      indices.push(i);
+      values.push(after[i]! - before[i]!);
+    }
+  return { dimension: after.length, indices: Uint32Array.from(indices), values: Int32Array.from(values) };
+}
+
+/** What a member sends: its counts, or a free rider's stand-in for them. */
+function freeRide({
+  behaviour,
+  honest,
+  lastChange,
+  rng,
+}: {
+  behaviour: ForestFreeRider | undefined;
+  honest: SparseUpdate;
+  lastChange: SparseUpdate;
+  rng: Rng;
+}): SparseUpdate {
+  switch (behaviour) {
+    case undefined:
+      return honest;
+    case "freeride-zero":
+      return { dimension: honest.dimension, indices: new Uint32Array(0), values: new Int32Array(0) };
+    case "freeride-stale":
+      return lastChange;
+    case "noise": {
+      // As many cells as its honest counts would fill, anywhere, each a count of 1 to 4.
+      const cells = new Set<number>();
+      while (cells.size < Math.min(honest.indices.length, honest.dimension))
+        cells.add(rng.int(honest.dimension));
+      const indices = Uint32Array.from([...cells].sort((a, b) => a - b));
+      return { dimension: honest.dimension, indices, values: Int32Array.from(indices, () => 1 + rng.int(4)) };
+    }
+  }
 }
 
 /** Binary macro-F1 when class 1 is called at probability ≥ `threshold`. */

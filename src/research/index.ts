@@ -42,6 +42,7 @@ export {
   THRESHOLD_GRID,
   type ForestFederationPolicy,
   type ForestFederationResult,
+  type ForestFreeRider,
   type ForestRoundRecord,
 } from "./forest.js";
 export {

@@ -204,7 +204,13 @@ export async function loadRoundInputs({
     reader,
   });
   const previousSuspects = await earlierSuspects({ env, round: record.round, roundPolicy, reader });
-  const screened = screenChecks({ checks, roundPolicy, dimension: base.params.length, previousSuspects });
+  const screened = screenChecks({
+    checks,
+    roundPolicy,
+    dimension: base.params.length,
+    previousSuspects,
+    previous: base.params,
+  });
   return { roundPolicy, base, checks: screened.checks, suspects: screened.suspects };
 }
 
@@ -272,17 +278,26 @@ export function screenChecks({
   roundPolicy,
   dimension,
   previousSuspects = [],
+  previous,
 }: {
   checks: UpdateCheck[];
   roundPolicy: RoundPolicy;
   dimension: number;
   /** The suspects of the rounds before, most recent first (`earlierSuspects`). */
   previousSuspects?: readonly (readonly string[])[];
+  /** The round's base model's parameters, which a screen may judge updates against. */
+  previous?: Int32Array;
 }): { checks: UpdateCheck[]; suspects: string[] } {
   const { policy } = roundPolicy;
   const rule = ruleFromPolicy({ ruleId: policy.aggregationRule, param: policy.ruleParameter });
   const valid = checks.flatMap((c) => (c.status === "valid" ? [{ member: c.member, update: c.update }] : []));
-  const { flagged, suspects } = screenRound({ updates: valid, rule, dimension, previousSuspects });
+  const { flagged, suspects } = screenRound({
+    updates: valid,
+    rule,
+    dimension,
+    previousSuspects,
+    ...(previous !== undefined ? { previous } : {}),
+  });
   if (flagged.length === 0) return { checks, suspects };
   const byMember = new Map(flagged.map((f) => [f.member, f]));
   const screened = checks.map((c): UpdateCheck => {

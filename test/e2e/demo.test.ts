@@ -476,7 +476,12 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect(forest.circuit).to.include({ instance: "large", maxEntries: 224 });
     expect(forest.rule).to.equal("sum");
     // --defense support with 3 members: q = 3 / 3 + 1 = 2, over the preset's 32 bins × 2 classes.
-    const support = { members: 2, bins: AI4I_FOREST_SPEC.bins, classes: AI4I_FOREST_SPEC.classes };
+    const support = {
+      members: 2,
+      slots: AI4I_FOREST_SPEC.featuresPerNode,
+      bins: AI4I_FOREST_SPEC.bins,
+      classes: AI4I_FOREST_SPEC.classes,
+    };
     expect(forest.policy).to.include({
       scale: 1,
       maxNonZeros: 224 * 128,
@@ -543,6 +548,33 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect((await readModelFile(join(dir, "forest.json"))).topologyHash).to.equal(forest.task.topologyHash);
     const trees = JSON.parse(await readFile(join(dir, "forest-trees.json"), "utf8")) as { roots: unknown[] };
     expect(trees.roots).to.have.length(AI4I_FOREST_SPEC.trees);
+  });
+
+  it("--defense support on the forest: a free rider's empty update at the roots is left out as FreeRider, published with its reason, and the auditors agree", async function () {
+    const dir = await mkdtemp(join(tmpdir(), "cfl-demo-forest-freerider-"));
+    const run = await runCli(
+      ["demo", "--model", "preset:ai4i-forest", "--members", "3", "--rounds", "1"].concat([
+        "--attack",
+        "freeride",
+        "--malicious",
+        "1",
+        "--defense",
+        "support",
+        "--out",
+        dir,
+      ]),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    const report = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
+    const round = report.rounds[0]!;
+    expect(round).to.include({ status: "finalized", committed: 3 });
+    expect(round.flagged).to.have.length(1);
+    expect(round.flagged[0]).to.include({
+      reason: "FreeRider",
+      detail: "sent no counts for the roots while 2 members did",
+    });
+    expect(round.rejected).to.deep.equal([{ member: round.flagged[0]!.member, reason: "FreeRider" }]);
+    expect(round.audit.map((a) => a.matches)).to.deep.equal([true, true]);
   });
 
   it("refuses a forest under a rule that is not sum, and the support defense without a forest or out of range, with one line before any chain", async function () {

@@ -150,7 +150,7 @@ describe("cfl governance draft-task --schema --model", function () {
     expect(supported.code, supported.stderr).to.equal(0);
     const withSupport = (JSON.parse(supported.stdout) as { policy: { ruleParameter: unknown } }).policy;
     expect(String(withSupport.ruleParameter)).to.equal(
-      ruleToPolicy({ kind: "sum", support: { members: 3, bins: 8, classes: 3 } }).param.toString(),
+      ruleToPolicy({ kind: "sum", support: { members: 3, slots: 2, bins: 8, classes: 3 } }).param.toString(),
     );
     const neural = await runCli([...base, "--support-members", "3"]);
     expect(neural.code).to.not.equal(0);

@@ -96,6 +96,8 @@ describe("aggregation golden vectors", function () {
             rule,
             dimension: group.dimension,
             previousSuspects: group.previousSuspects ?? [],
+            // The round's base model, which a screen may judge updates against.
+            previous: Int32Array.from(group.initialParams),
           });
           expect(screened.flagged.map((f) => ({ member: f.member, reason: f.reason }))).to.deep.equal(
             testCase.expectedFlagged ?? [],

@@ -562,7 +562,7 @@ describe("aggregation", function () {
                 ),
               };
             });
-            const support = { members: q, bins, classes };
+            const support = { members: q, slots: 1, bins, classes };
             const rule: AggregationRule = { kind: "sum", support };
             const result = plain(aggregate({ updates, rule, dimension }));
             expect(result).to.deep.equal(denseVeto(updates, dimension, support));
@@ -589,7 +589,7 @@ describe("aggregation", function () {
         { member: D, update: u(8, [4, 6, 7], [9, 1, 8]) },
         { member: E, update: u(8, [5, 7], [4, 6]) },
       ];
-      const rule: AggregationRule = { kind: "sum", support: { members: 3, bins: 2, classes: 2 } };
+      const rule: AggregationRule = { kind: "sum", support: { members: 3, slots: 1, bins: 2, classes: 2 } };
       // Histogram 0: only C varies (1 < 3) → collapsed; histogram 1: D and E vary (2 < 3) → collapsed.
       expect(plain(aggregate({ updates, rule, dimension: 8 }))).to.deep.equal({
         indices: [0, 1, 4, 5],
@@ -600,7 +600,7 @@ describe("aggregation", function () {
         plain(
           aggregate({
             updates,
-            rule: { kind: "sum", support: { members: 2, bins: 2, classes: 2 } },
+            rule: { kind: "sum", support: { members: 2, slots: 1, bins: 2, classes: 2 } },
             dimension: 8,
           }),
         ),
@@ -614,7 +614,7 @@ describe("aggregation", function () {
         plain(
           aggregate({
             updates: acrossMembers,
-            rule: { kind: "sum", support: { members: 9, bins: 2, classes: 2 } },
+            rule: { kind: "sum", support: { members: 9, slots: 1, bins: 2, classes: 2 } },
             dimension: 4,
           }),
         ),
@@ -628,7 +628,7 @@ describe("aggregation", function () {
         () =>
           aggregate({
             updates: [...big, { member: C, update: u(4, [0], [-1]) }],
-            rule: { kind: "sum", support: { members: 9, bins: 2, classes: 2 } },
+            rule: { kind: "sum", support: { members: 9, slots: 1, bins: 2, classes: 2 } },
             dimension: 4,
           }),
         "overflow",
@@ -1016,16 +1016,19 @@ describe("rules from the on-chain policy", function () {
       kind: "weighted-mean",
       weights: { [A]: 2n },
     });
-    expect(ruleFromPolicy({ ruleId: 6, param: (4n << 32n) + (32n << 16n) + 2n })).to.deep.equal({
+    const supported = (4n << 48n) + (3n << 32n) + (32n << 16n) + 2n;
+    expect(ruleFromPolicy({ ruleId: 6, param: supported })).to.deep.equal({
       kind: "sum",
-      support: { members: 4, bins: 32, classes: 2 },
+      support: { members: 4, slots: 3, bins: 32, classes: 2 },
     });
+    // Too large for the policy's uint64, negative, q = 1, m = 0, B = 1, C = 0.
     for (const param of [
-      1n << 48n,
+      1n << 64n,
       -1n,
-      (1n << 32n) + (32n << 16n) + 2n,
-      (4n << 32n) + (1n << 16n) + 2n,
-      4n << 32n,
+      (1n << 48n) + (3n << 32n) + (32n << 16n) + 2n,
+      (4n << 48n) + (32n << 16n) + 2n,
+      (4n << 48n) + (3n << 32n) + (1n << 16n) + 2n,
+      (4n << 48n) + (3n << 32n) + (32n << 16n),
     ])
       expectCode(() => ruleFromPolicy({ ruleId: 6, param }), "bad-rule-param");
     for (const policy of [
@@ -1034,7 +1037,7 @@ describe("rules from the on-chain policy", function () {
       { ruleId: 3, param: 0n },
       { ruleId: 4, param: 1n << 40n },
       { ruleId: 6, param: 0n },
-      { ruleId: 6, param: (4n << 32n) + (32n << 16n) + 2n },
+      { ruleId: 6, param: (4n << 48n) + (3n << 32n) + (32n << 16n) + 2n },
     ]) {
       expect(ruleToPolicy(ruleFromPolicy(policy))).to.deep.equal(policy);
     }

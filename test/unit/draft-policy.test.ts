@@ -57,7 +57,7 @@ describe("draftTaskPolicy", function () {
       rule: "sum" as const,
       lInfBound: 2n ** 15n - 1n,
       l2Bound: 2n ** 31n - 1n,
-      histogram: { bins: 32, classes: 2 },
+      layout: { slots: 3, bins: 32, classes: 2 },
     };
     const large = { maxEntries: 224, indexBits: 20, valueBits: 16 };
     const draft: TaskDraft = {

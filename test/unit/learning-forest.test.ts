@@ -4,7 +4,7 @@
  * model bytes do not depend on how rows are split between members.
  */
 import { expect } from "chai";
-import { computeRoundModel } from "../../src/aggregation/index.js";
+import { computeRoundModel, screenRound } from "../../src/aggregation/index.js";
 import {
   binOf,
   deriveForest,
@@ -287,6 +287,114 @@ describe("histogram forest", function () {
       ),
     ).to.equal("bad-spec");
     expect(codeOf(() => forestSpecOf({ json: null, source: "f.json" }))).to.equal("bad-spec");
+  });
+
+  it("the supported sum's screen never flags honest counts, and flags every kind of free rider, each round", function () {
+    const train = ruleData(600, 31);
+    const members = [0, 1, 2, 3, 4, 5].map((k) => rowsOf(train, (r) => r % 6 === k));
+    const support = {
+      members: 3,
+      slots: SPEC.featuresPerNode,
+      bins: SPEC.bins,
+      classes: SPEC.classes,
+    };
+    const policy = { ...POLICY, rule: { kind: "sum" as const, support } };
+    const honest = simulateForestFederation({
+      spec: SPEC,
+      members,
+      evaluation: train,
+      rounds: SPEC.depth + 1,
+      policy,
+    });
+    expect(honest.history.flatMap((h) => h.flagged)).to.deep.equal([]);
+    const riders = simulateForestFederation({
+      spec: SPEC,
+      members,
+      evaluation: train,
+      rounds: SPEC.depth,
+      policy,
+      freeRiders: [undefined, undefined, undefined, "freeride-zero", "noise", "freeride-stale"],
+    });
+    // Round 1 grows the roots, which every row reaches: all three are flagged. Deeper, an empty update is
+    // not judged (an honest member's rows may all sit in closed nodes); random counts and a recount are.
+    riders.history.forEach((h, i) =>
+      expect(h.flagged.map((f) => [f.member, f.reason])).to.deep.equal(
+        i === 0
+          ? [
+              [3, "FreeRider"],
+              [4, "FreeRider"],
+              [5, "FreeRider"],
+            ]
+          : [
+              [4, "FreeRider"],
+              [5, "FreeRider"],
+            ],
+      ),
+    );
+    // Why, in the published detail: nothing sent, no rows' counts, a grown node counted again.
+    expect(riders.history[0]!.flagged[0]!.detail).to.equal(
+      "sent no counts for the roots while 4 members did",
+    );
+    const details = riders.history[1]!.flagged.map((f) => f.detail);
+    expect(details[0]).to.match(/class \d totals .* in histogram 0, .* in histogram \d$/);
+    expect(details[1]).to.match(/^counts node \d+ again, which the base model already holds$/);
+    // The forest the honest members grow is the one they grow alone.
+    const alone = simulateForestFederation({
+      spec: SPEC,
+      members: members.slice(0, 3),
+      evaluation: train,
+      rounds: SPEC.depth,
+      policy,
+    });
+    expect(riders.model.params).to.deep.equal(alone.model.params);
+  });
+
+  it("a level grown again after a member missed a round is counted only where nodes hold no counts: nobody honest is flagged", function () {
+    const train = ruleData(400, 32);
+    const rule = {
+      kind: "sum" as const,
+      support: { members: 2, slots: SPEC.featuresPerNode, bins: SPEC.bins, classes: SPEC.classes },
+    };
+    const dimension = forestDimension(SPEC);
+    let model = initialGlobalModel({ task: 1, dimension, scale: 1 });
+    let members = [0, 1, 2].map((k) => rowsOf(train, (r) => r % 3 === k));
+    const levels: number[] = [];
+    for (let round = 1; round <= 4; round++) {
+      const forest = deriveForest({ spec: SPEC, counts: model.params });
+      if (round === 2) {
+        // From here member 2 holds exactly the rows tree 0's root sends right, and it misses round 2: that
+        // child stays ungrown, so round 3 grows level 1 again, where the others' nodes already hold counts.
+        // A root split with a child still open (two classes, enough rows): member 2 gets that child's rows.
+        const open = (c: readonly number[]) =>
+          c.filter((n) => n > 0).length >= 2 && c.reduce((a, b) => a + b, 0) >= SPEC.minSplitRows;
+        const found = forest.roots.find(
+          (root) => root.kind === "split" && (open(root.left.counts) || open(root.right.counts)),
+        );
+        if (found === undefined || found.kind !== "split")
+          throw new Error("no root split with an open child");
+        const goesRight = open(found.right.counts);
+        const child = (r: number) =>
+          binOf(SPEC, found.feature, train.features[3 * r + found.feature]!) > found.bin === goesRight;
+        members = [
+          rowsOf(train, (r) => !child(r) && r % 2 === 0),
+          rowsOf(train, (r) => !child(r) && r % 2 === 1),
+          rowsOf(train, child),
+        ];
+      }
+      const level = nextForestLevel({ forest, counts: model.params });
+      levels.push(level);
+      const updates = members
+        .map((data, m) => ({ m, data }))
+        .filter(({ m }) => !(round === 2 && m === 2))
+        .map(({ m, data }) => ({
+          member: simulatedMemberAddress({ member: m }),
+          update: forestMemberUpdate({ forest, data, level, counts: model.params }),
+        }));
+      const screened = screenRound({ updates, rule, dimension, previous: model.params });
+      expect(screened.flagged, `round ${round}`).to.deep.equal([]);
+      model = computeRoundModel({ previous: model, updates: screened.kept, rule, round }).model;
+    }
+    expect(levels.slice(0, 3)).to.deep.equal([0, 1, 1]);
   });
 
   it("reads negative counts (a member may send them within the bounds) as zero rows", function () {

@@ -167,6 +167,9 @@ def aggregate(group, rule):
     if rule["kind"] == "screened-mean":
         flagged = {m for m, _ in screen(group, rule["t"])[0]}
         members = [u for u in members if u["member"] not in flagged]
+    if rule["kind"] == "sum" and "support" in rule:
+        flagged = {m for m, _ in sum_screen(group, rule["support"])[0]}
+        members = [u for u in members if u["member"] not in flagged]
     rows = [dense(u, d) for u in members]
     n = len(rows)
     kind = rule["kind"]
@@ -206,10 +209,41 @@ def aggregate(group, rule):
     return {"indices": idx, "values": [out[j] for j in idx]}
 
 
+def sum_screen(group, support):
+    """Free riders under a supported sum: an empty update while someone sent counts, a negative count, or a
+    node (m histograms of B x C) whose per-class totals differ between its histograms."""
+    q, m, B, C = support
+    members = sorted(group["updates"], key=lambda u: u["member"].lower())
+    sent = sum(1 for u in members if u["indices"])
+    roots = all(v == 0 for v in group["initialParams"])  # only the roots are open to every row
+    node_width = m * B * C
+    held = {i // node_width for i, v in enumerate(group["initialParams"]) if v != 0}
+    flagged = []
+    for u in members:
+        if not u["indices"]:
+            if sent > 0 and roots:
+                flagged.append(u)
+            continue
+        if any(v < 0 for v in u["values"]):
+            flagged.append(u)
+            continue
+        nodes = {}
+        for i, v in zip(u["indices"], u["values"]):
+            n, within = divmod(i, m * B * C)
+            slot, rest = divmod(within, B * C)
+            nodes.setdefault(n, [[0] * C for _ in range(m)])[slot][rest % C] += v
+        if any(t[slot] != t[0] for t in nodes.values() for slot in range(m)):
+            flagged.append(u)
+            continue
+        if any(i // node_width in held for i in u["indices"]):  # counts a node the base model holds
+            flagged.append(u)
+    return [(u["member"], "FreeRider") for u in flagged], sorted(u["member"].lower() for u in flagged)
+
+
 def support_veto(rows, sums, support):
     """Histograms of B bins x C classes: one that some member's rows vary on (two or more bins holding a
     positive value) but fewer than q members' do is collapsed into its first bin, per class."""
-    q, B, C = support
+    q, _m, B, C = support
     width = B * C
     d = len(sums)
     out = list(sums)
@@ -242,6 +276,11 @@ def apply_delta(params, delta):
 IMAX, IMIN = 2**31 - 1, -(2**31)
 
 
+def SUPPORT(q, m, B, C):
+    """sum's parameter: q * 2^48 + m * 2^32 + B * 2^16 + C."""
+    return (q << 48) + (m << 32) + (B << 16) + C
+
+
 def A(n):
     return "0x" + n * 40
 
@@ -271,12 +310,6 @@ GROUPS = [
             {"ruleId": 4, "param": 6},
             {"ruleId": 5, "param": 25},
             {"ruleId": 6, "param": 0},
-            # Two histograms of 4 bins x 2 classes; q = 2, 3 and 9.
-            {"ruleId": 6, "param": (2 << 32) + (4 << 16) + 2},
-            {"ruleId": 6, "param": (3 << 32) + (4 << 16) + 2},
-            {"ruleId": 6, "param": (9 << 32) + (4 << 16) + 2},
-            # Four histograms of 2 bins x 2 classes.
-            {"ruleId": 6, "param": (2 << 32) + (2 << 16) + 2},
         ],
     },
     {
@@ -327,9 +360,6 @@ GROUPS = [
             {"ruleId": 5, "param": 25},
             {"ruleId": 5, "param": 999},
             {"ruleId": 6, "param": 0},
-            # Two histograms of 3 bins x 2 classes, then of 2 bins x 3 classes.
-            {"ruleId": 6, "param": (4 << 32) + (3 << 16) + 2},
-            {"ruleId": 6, "param": (2 << 32) + (2 << 16) + 3},
         ],
     },
 ]
@@ -352,13 +382,67 @@ GROUPS.append(
         ],
         "rules": [
             {"ruleId": 6, "param": 0},
-            {"ruleId": 6, "param": (3 << 32) + (4 << 16) + 2},
-            {"ruleId": 6, "param": (7 << 32) + (4 << 16) + 2},
+            {"ruleId": 6, "param": SUPPORT(3, 1, 4, 2)},
+            {"ruleId": 6, "param": SUPPORT(7, 1, 4, 2)},
+            # Read as 4 histograms of 2 bins x 3 classes.
+            {"ruleId": 6, "param": SUPPORT(2, 1, 2, 3)},
         ],
     }
 )
+GROUPS.append(
+    {
+        "name": "supported sum's screen: nodes of 2 histograms x 2 bins x 2 classes; an empty update, random counts (a node's histograms disagree) and a negative count are free riders, honest counts stay",
+        "task": 12,
+        "round": 4,
+        "scale": 1,
+        "dimension": 16,
+        "initialParams": [0] * 16,
+        "updates": [
+            {"member": A("1"), "indices": [0, 3, 4, 5, 6], "values": [3, 2, 1, 2, 2]},
+            {"member": A("2"), "indices": [10, 12], "values": [4, 4]},
+            {"member": A("3"), "indices": [1, 7, 8, 14], "values": [1, 1, 2, 2]},
+            {"member": A("e"), "indices": [], "values": []},
+            {"member": A("f"), "indices": [0, 4], "values": [5, 3]},
+            {"member": A("9"), "indices": [8, 9, 12], "values": [2, -1, 2]},
+        ],
+        "rules": [
+            {"ruleId": 6, "param": 0},
+            {"ruleId": 6, "param": SUPPORT(2, 2, 2, 2)},
+            {"ruleId": 6, "param": SUPPORT(9, 2, 2, 2)},
+        ],
+    }
+)
+GROUPS.append(
+    {
+        "name": "supported sum's screen: past the roots, a member that counts a node the base model holds (last round's change again) is a free rider; an empty update is not judged",
+        "task": 12,
+        "round": 5,
+        "scale": 1,
+        "dimension": 24,
+        "initialParams": [3, 0, 0, 2, 1, 0, 2, 2] + [0] * 16,
+        "updates": [
+            {"member": A("1"), "indices": [8, 11, 12, 15], "values": [2, 1, 2, 1]},
+            {"member": A("2"), "indices": [16, 20], "values": [3, 3]},
+            {"member": A("3"), "indices": [0, 3, 4, 6, 7], "values": [3, 2, 1, 2, 2]},
+            {"member": A("4"), "indices": [], "values": []},
+        ],
+        "rules": [{"ruleId": 6, "param": SUPPORT(2, 2, 2, 2)}],
+    }
+)
+GROUPS.append(
+    {
+        "name": "supported sum's screen: past the forest's depth everyone sends nothing, and nobody is flagged",
+        "task": 12,
+        "round": 9,
+        "scale": 1,
+        "dimension": 8,
+        "initialParams": [5, 0, 0, 1, 5, 0, 0, 1],
+        "updates": [{"member": A(x), "indices": [], "values": []} for x in "123"],
+        "rules": [{"ruleId": 6, "param": SUPPORT(2, 2, 2, 2)}],
+    }
+)
 
-SCREEN_GROUP = GROUPS[-2]
+SCREEN_GROUP = GROUPS[-4]
 for name, history in [
     ("the opposing member was a suspect the round before: left out", [[A("6")]]),
     ("the opposing member was a suspect two rounds before: left out", [[A("2")], [A("6")]]),
@@ -384,7 +468,8 @@ for g in GROUPS:
         if kind == "screened-mean":
             rule["t"] = r["param"]
         if kind == "sum" and r["param"] != 0:
-            rule["support"] = (r["param"] >> 32, (r["param"] >> 16) & 0xFFFF, r["param"] & 0xFFFF)
+            p = r["param"]
+            rule["support"] = (p >> 48, (p >> 32) & 0xFFFF, (p >> 16) & 0xFFFF, p & 0xFFFF)
         if kind == "weighted-mean":
             rule["weights"] = {k.lower(): v for k, v in r["weights"].items()}
         delta = aggregate(g, rule)
@@ -401,6 +486,10 @@ for g in GROUPS:
             case["weights"] = {k: str(v) for k, v in r["weights"].items()}
         if kind == "screened-mean":
             left_out, suspects = screen(g, r["param"])
+            case["expectedFlagged"] = [{"member": m, "reason": reason} for m, reason in left_out]
+            case["expectedSuspects"] = suspects
+        if kind == "sum" and "support" in rule:
+            left_out, suspects = sum_screen(g, rule["support"])
             case["expectedFlagged"] = [{"member": m, "reason": reason} for m, reason in left_out]
             case["expectedSuspects"] = suspects
         cases.append(case)

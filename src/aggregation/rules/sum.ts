@@ -14,16 +14,28 @@
  * combination honest members never show within their own rows (the attackers' rows alone vary there), so
  * its split is vetoed; a feature that varies only across members (product type, under a split by type) is
  * kept, as nobody's rows vary on it alone. Integers only: every auditor replays it bit for bit.
+ *
+ * The same parameter names how histograms group into nodes (m per node, one per feature slot), and with it
+ * the rule screens out free riders before summing: every row an honest member counts at a node lands in one
+ * bin of each of the node's m histograms, so its class totals agree across them. An update whose totals
+ * disagree at some node, or that holds a negative count, is no rows' counts (**FreeRider**: random counts),
+ * and so is an empty update in the round that grows the roots while others sent counts (every row reaches
+ * a root; deeper, an honest member whose rows all sit in closed nodes sends nothing, so an empty update is
+ * not judged there), and one that counts a node the
+ * base model already holds counts for (last round's global change sent again: honest members count only
+ * the level being grown).
  */
 import { AggregationError } from "../errors.js";
 import { forEachSentCoordinate } from "../merge.js";
 import { SparseBuilder } from "./sparse-builder.js";
-import type { AggregationRuleDefinition } from "./types.js";
+import type { AggregationRuleDefinition, ScreenFlag } from "./types.js";
 
-/** The support veto of a supported sum (see the file's comment). */
+/** The support veto of a supported sum and its free-rider screen (see the file's comment). */
 export interface SumSupport {
   /** q: a histogram some members vary on stands only when at least q of them do (2 ≤ q < 2^16). */
   readonly members: number;
+  /** m: histograms per node, consecutive (1 ≤ m < 2^16); a node's class totals agree across them. */
+  readonly slots: number;
   /** B: bins per histogram (2 ≤ B < 2^16). */
   readonly bins: number;
   /** C: classes per bin (1 ≤ C < 2^16). */
@@ -52,7 +64,12 @@ function checkSupport(support: unknown): SumSupport {
   };
   if (s === null || typeof s !== "object")
     throw new AggregationError("bad-rule-param", "sum support must be { members, bins, classes }");
-  return { members: field("members", 2), bins: field("bins", 2), classes: field("classes", 1) };
+  return {
+    members: field("members", 2),
+    slots: field("slots", 1),
+    bins: field("bins", 2),
+    classes: field("classes", 1),
+  };
 }
 
 const checked = (index: number, sum: number): number => {
@@ -94,6 +111,68 @@ function supportOf(
   return support;
 }
 
+/**
+ * Why an update cannot be any rows' counts, or undefined: a negative count, or a node whose histograms'
+ * class totals disagree (each counted row adds 1 to one bin of every histogram of its node, per its class).
+ */
+function notCounts(
+  update: { indices: Uint32Array; values: Int32Array },
+  { slots, bins, classes }: SumSupport,
+): string | undefined {
+  const width = bins * classes;
+  const nodeWidth = slots * width;
+  // Per histogram and class of the node being read: the class totals (exact: at most 2^16 · 2^31).
+  const totals = new Float64Array(slots * classes);
+  let node = -1;
+  const check = (): string | undefined => {
+    for (let s = 1; s < slots; s++)
+      for (let c = 0; c < classes; c++)
+        if (totals[s * classes + c] !== totals[c])
+          return `node ${node}: class ${c} totals ${totals[c]} in histogram 0, ${totals[s * classes + c]} in histogram ${s}`;
+    return undefined;
+  };
+  for (let j = 0; j < update.indices.length; j++) {
+    const index = update.indices[j]!;
+    const value = update.values[j]!;
+    if (value < 0) return `a negative count (${value}) at ${index}`;
+    const n = Math.floor(index / nodeWidth);
+    if (n !== node) {
+      const why = node < 0 ? undefined : check();
+      if (why !== undefined) return why;
+      totals.fill(0);
+      node = n;
+    }
+    const within = index - n * nodeWidth;
+    const slot = Math.floor(within / width);
+    const c = (within - slot * width) % classes;
+    totals[slot * classes + c] = totals[slot * classes + c]! + value;
+  }
+  return node < 0 ? undefined : check();
+}
+
+/**
+ * Why an update counts again a node the base model already holds counts for (a grown level: an honest
+ * member counts only the level being grown, whose nodes hold none yet), or undefined. Last round's global
+ * change sent again is such an update.
+ */
+function recounted(
+  update: { indices: Uint32Array },
+  { slots, bins, classes }: SumSupport,
+  previous: Int32Array,
+): string | undefined {
+  const nodeWidth = slots * bins * classes;
+  let node = -1;
+  for (const index of update.indices) {
+    const n = Math.floor(index / nodeWidth);
+    if (n === node) continue;
+    node = n;
+    const end = Math.min(previous.length, (n + 1) * nodeWidth);
+    for (let i = n * nodeWidth; i < end; i++)
+      if (previous[i] !== 0) return `counts node ${n} again, which the base model already holds`;
+  }
+  return undefined;
+}
+
 export const sumRule: AggregationRuleDefinition<SumRule> = {
   kind: "sum",
   id: 6,
@@ -105,22 +184,46 @@ export const sumRule: AggregationRuleDefinition<SumRule> = {
     rule["support"] === undefined ? { kind: "sum" } : { kind: "sum", support: checkSupport(rule["support"]) },
   fromPolicy: ({ parameter }) => {
     if (parameter === 0n) return { kind: "sum" };
-    // q · 2^32 + B · 2^16 + C.
-    if (parameter < 0n || parameter >= 2n ** 48n)
+    // q · 2^48 + m · 2^32 + B · 2^16 + C: the policy's uint64.
+    if (parameter < 0n || parameter >= 2n ** 64n)
       throw new AggregationError(
         "bad-rule-param",
-        `sum's parameter must be 0 or q·2^32 + B·2^16 + C, got ${parameter}`,
+        `sum's parameter must be 0 or q·2^48 + m·2^32 + B·2^16 + C, got ${parameter}`,
       );
     const f = (shift: bigint) => Number((parameter >> shift) & 0xffffn);
-    return { kind: "sum", support: checkSupport({ members: f(32n), bins: f(16n), classes: f(0n) }) };
+    return {
+      kind: "sum",
+      support: checkSupport({ members: f(48n), slots: f(32n), bins: f(16n), classes: f(0n) }),
+    };
   },
   toParameter: (rule) =>
     rule.support === undefined
       ? 0n
-      : (BigInt(rule.support.members) << 32n) +
+      : (BigInt(rule.support.members) << 48n) +
+        (BigInt(rule.support.slots) << 32n) +
         (BigInt(rule.support.bins) << 16n) +
         BigInt(rule.support.classes),
   defaultParameter: () => 0n,
+  screenHistory: 0,
+  screen: ({ rule, updates, previous }) => {
+    const flags: ScreenFlag[] = [];
+    if (rule.support === undefined) return { flags, suspects: [] };
+    const sent = updates.filter((u) => u.indices.length > 0).length;
+    // Only the roots are open to every row: deeper, an honest member whose rows all sit in closed nodes
+    // sends nothing, so an empty update is judged only while the base model holds no counts.
+    const roots = previous !== undefined && previous.every((v) => v === 0);
+    updates.forEach((update, index) => {
+      const why =
+        update.indices.length === 0
+          ? sent > 0 && roots
+            ? `sent no counts for the roots while ${sent} member${sent === 1 ? "" : "s"} did`
+            : undefined
+          : (notCounts(update, rule.support!) ??
+            (previous === undefined ? undefined : recounted(update, rule.support!, previous)));
+      if (why !== undefined) flags.push({ index, reason: "FreeRider", detail: why });
+    });
+    return { flags, suspects: flags.map((f) => f.index) };
+  },
   aggregate: ({ rule, updates, dimension }) => {
     const out = new SparseBuilder(dimension, updates);
     const support = rule.support;

@@ -50,6 +50,11 @@ export interface ScreenInput<R extends RuleShape> extends RuleInput<R> {
    * own updates, so the aggregator and every auditor hold the same lists.
    */
   readonly previousSuspects: readonly (readonly string[])[];
+  /**
+   * The round's base model's fixed-point parameters (the last finalized model, which every reader fetches
+   * and checks by hash), when the caller has it: a screen may judge an update against it.
+   */
+  readonly previous?: Int32Array;
 }
 
 /** A screen's decision for one round. */

@@ -656,7 +656,7 @@ function supportParameter({
       "--support-members vetoes splits of a histogram forest's counts: name a forest with --model",
     );
   return {
-    ruleParameter: ruleToPolicy({ kind: "sum", support: { members: supportMembers, ...family.histogram } })
+    ruleParameter: ruleToPolicy({ kind: "sum", support: { members: supportMembers, ...family.layout } })
       .param,
   };
 }

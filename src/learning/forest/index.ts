@@ -275,17 +275,37 @@ export function forestMemberUpdate({
   forest,
   data,
   level,
+  counts,
 }: {
   /** The forest of the current global model (`deriveForest`), derived once however many members count. */
   forest: HistogramForest;
   data: LabelledData;
   level: number;
+  /**
+   * The global model's counts: a node whose cells already hold some is not counted again, even when it
+   * found no split (a level grown again after a round in which nobody reached one of its nodes).
+   */
+  counts?: Int32Array;
 }): SparseUpdate {
   const { spec } = forest;
   checkData(spec, data);
   if (!Number.isSafeInteger(level) || level < 0)
     throw new ForestError("bad-level", `level must be a non-negative integer, got ${level}`);
   const dimension = forestDimension(spec);
+  if (counts !== undefined && (!(counts instanceof Int32Array) || counts.length !== dimension))
+    throw new ForestError("bad-counts", `counts must be an Int32Array of length ${dimension}`);
+  const block = spec.featuresPerNode * spec.bins * spec.classes;
+  const grown = new Map<number, boolean>();
+  const holdsCounts = (tree: number, node: number): boolean => {
+    const start = forestIndex(spec, tree, node, 0, 0, 0);
+    let held = grown.get(start);
+    if (held === undefined) {
+      held = false;
+      for (let i = start; i < start + block && !held; i++) held = counts![i] !== 0;
+      grown.set(start, held);
+    }
+    return held;
+  };
   const tally = new Map<number, number>();
   // One draw per node, not per row: the draw seeds a generator, which dominates the cost otherwise.
   const drawn = new Map<number, number[]>();
@@ -312,7 +332,7 @@ export function forestMemberUpdate({
         // The root is always grown; a deeper node only when its parent's split left it open.
         if (level > 0 && !isOpen(spec, node.counts)) continue;
         // A node this level already holds counts (a later round replaying a level) is not counted again.
-        if (node.kind === "split") continue;
+        if (node.kind === "split" || (counts !== undefined && holdsCounts(t, heap))) continue;
         const label = data.labels[r]!;
         featuresOf(t, heap).forEach((feature, slot) => {
           const index = forestIndex(spec, t, heap, slot, binOf(spec, feature, row[feature]!), label);
