@@ -41,7 +41,7 @@ import type { ContentStore } from "../../src/storage/index.js";
 import { loadCircuitArtifacts, releaseZkWorkers } from "../../src/zk/index.js";
 import type { Connection } from "../contracts/fixtures.js";
 import { createStore } from "./federation.js";
-import { ruleData } from "../support/forest-data.js";
+import { ruleData, ruleForestSpec } from "../support/forest-data.js";
 
 const connection: Connection = await network.create();
 let store: ContentStore;
@@ -54,23 +54,7 @@ after(async function () {
 });
 
 /** A small forest the `test` circuit proves (d ≤ 4096): 2 trees of depth 3 over 3 features. */
-const SPEC: HistogramForestSpec = {
-  id: "forest-e2e",
-  features: 3,
-  classes: 2,
-  trees: 2,
-  depth: 3,
-  featuresPerNode: 2,
-  bins: 8,
-  ranges: [
-    [0, 1],
-    [0, 1],
-    [0, 1],
-  ],
-  classWeights: [1, 2],
-  minSplitRows: 2,
-  seed: 5,
-};
+const SPEC: HistogramForestSpec = ruleForestSpec({ id: "forest-e2e", trees: 2, depth: 3, bins: 8, seed: 5 });
 
 describe("histogram forest through chain, proofs, IPFS, aggregator and auditors", function () {
   it("finalizes every level with the auditors agreeing; the chain's model holds the pooled rows' counts", async function () {

@@ -33,25 +33,15 @@ import {
   simulatedMemberAddress,
   simulateForestFederation,
 } from "../../src/research/index.js";
-import { ruleData } from "../support/forest-data.js";
+import { ruleData, ruleForestSpec } from "../support/forest-data.js";
 
-const SPEC: HistogramForestSpec = {
+const SPEC: HistogramForestSpec = ruleForestSpec({
   id: "rule-forest",
-  features: 3,
-  classes: 2,
   trees: 4,
   depth: 4,
-  featuresPerNode: 2,
   bins: 10,
-  ranges: [
-    [0, 1],
-    [0, 1],
-    [0, 1],
-  ],
-  classWeights: [1, 2],
-  minSplitRows: 2,
   seed: 11,
-};
+});
 
 const POLICY = {
   maxNonZeros: 1 << 20,

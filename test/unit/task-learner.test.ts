@@ -26,37 +26,18 @@ import {
   topologyHash,
   type HistogramForestSpec,
 } from "../../src/learning/index.js";
-import { ruleData } from "../support/forest-data.js";
+import { ruleData, ruleForestSpec } from "../support/forest-data.js";
+import { refusal } from "../support/refusal.js";
 
 const TRAINING = { epochs: 1, batchSize: 64, learningRate: 0.01 } as const;
 
-const SMALL: HistogramForestSpec = {
+const SMALL: HistogramForestSpec = ruleForestSpec({
   id: "three-features",
-  features: 3,
-  classes: 2,
   trees: 2,
   depth: 3,
-  featuresPerNode: 2,
   bins: 8,
-  ranges: [
-    [0, 1],
-    [0, 1],
-    [0, 1],
-  ],
-  classWeights: [1, 2],
-  minSplitRows: 2,
   seed: 5,
-};
-
-async function refusal(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return (error as Error).message;
-  }
-  throw new Error("expected a refusal");
-}
+});
 
 async function forestFile(spec: unknown): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "cfl-forest-"));

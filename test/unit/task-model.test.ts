@@ -22,16 +22,7 @@ import {
 } from "../../src/learning/index.js";
 import { loadDemoData } from "../../src/demo/data.js";
 import type { DemoOptions } from "../../src/demo/types.js";
-
-async function refusal(run: () => Promise<unknown>): Promise<string> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).to.be.instanceOf(Error);
-    return (error as Error).message;
-  }
-  throw new Error("expected a refusal");
-}
+import { refusal } from "../support/refusal.js";
 
 const dense = (config: Record<string, unknown>) => ({ class_name: "Dense", config });
 
