@@ -162,6 +162,17 @@ function headlineBlock(results: Json): string {
       `${num(attacked.mean, 3)} ± ${num(attacked.std, 3)}`,
       `plain sum ${num(at(forest, "backdoor.attacked.backdoorSuccess.mean"), 3)}; no attackers ${num(at(forest, "backdoor.none.backdoorSuccess.mean"), 3)}`,
     );
+  const riders = at(forest, "freeRiders.byBehaviour") as Record<string, Json> | undefined;
+  if (riders) {
+    const cells = Object.values(riders);
+    const flagged = Math.min(...cells.map((c) => at(c, "flaggedByRound5.mean") as number));
+    const honest = Math.max(...cells.map((c) => at(c, "honestFlaggedRate.mean") as number));
+    push(
+      `Forest free riders flagged by round 5, 3 of 10 (empty, random counts, stale), rule \`sum\` with support q = ${num(at(forest, "freeRiders.q"), 0)}`,
+      `${num(flagged, 2)} of each kind; honest member-rounds flagged ${num(honest, 3)}`,
+      "issue 15's targets: ≥ 0.90 flagged, ≤ 0.05 honest",
+    );
+  }
   return table(["figure", "value", "baseline, same run"], rows);
 }
 
