@@ -196,6 +196,9 @@ describe("cfl web: the console in a browser, signing with the visitor's wallet",
     await notice(page, "Proposal 1 approved.");
     await page.getByRole("button", { name: "Execute proposal 1" }).click();
     await notice(page, "Proposal 1 executed.");
+    // The notice comes with the receipt; the table follows on its next read of the chain.
+    const executed = page.locator('tr[data-proposal="1"] .state', { hasText: /^executed$/ });
+    await executed.waitFor({ timeout: 15_000 });
     expect(await page.locator('tr[data-proposal="1"] .state').textContent()).to.equal("executed");
     // What the governors approved, decoded from the chain's payload bytes.
     expect(await page.locator('tr[data-proposal="1"]').textContent()).to.contain(
