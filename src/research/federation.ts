@@ -53,6 +53,11 @@ export function simulatedMemberAddress({ member }: { member: number }): string {
   return `0x${(member + 1).toString(16).padStart(40, "0")}`;
 }
 
+/** The member index a simulated address stands for: the inverse of `simulatedMemberAddress`. */
+export function simulatedMemberIndex(address: string): number {
+  return parseInt(address.slice(2), 16) - 1;
+}
+
 /** The seed member `member` trains with in round `round` (from 1): the demo's scheme. */
 export function memberTrainingSeed({
   seed,
@@ -290,11 +295,11 @@ export async function simulateFederation(params: SimulateFederationParams): Prom
       meanLocalLoss: meanOf(localLosses),
       sent,
       flagged: screened.flagged.map((f) => ({
-        member: parseInt(f.member.slice(2), 16) - 1,
+        member: simulatedMemberIndex(f.member),
         reason: f.reason,
         detail: f.detail,
       })),
-      suspected: screened.suspects.map((m) => parseInt(m.slice(2), 16) - 1),
+      suspected: screened.suspects.map(simulatedMemberIndex),
       bytesPerMember: perMember((s) => s.wireBytes),
       payloadBytesPerMember: perMember((s) => s.payloadBytes),
       entriesPerMember: perMember((s) => s.entries),

@@ -28,7 +28,13 @@ import {
 } from "../learning/index.js";
 import { initialGlobalModel, type GlobalModel } from "../model/index.js";
 import { ResearchError } from "./errors.js";
-import { MAX_SIMULATED_MEMBERS, simulatedMemberAddress, wireSize, withinPolicyBounds } from "./federation.js";
+import {
+  MAX_SIMULATED_MEMBERS,
+  simulatedMemberAddress,
+  simulatedMemberIndex,
+  wireSize,
+  withinPolicyBounds,
+} from "./federation.js";
 
 /** The policy of a forest task: the proof's bounds on one member's counts and the rule (`sum`). */
 export interface ForestFederationPolicy {
@@ -119,7 +125,7 @@ export function simulateForestFederation({
     // The rule's screen (a supported sum's free riders) leaves updates out first, as the roles' inputs do.
     const screened = screenRound({ updates, rule: policy.rule, dimension, previous: model.params });
     const next = computeRoundModel({ previous: model, updates: screened.kept, rule: policy.rule, round });
-    lastChange = changeOf(model.params, next.model.params);
+    lastChange = next.delta;
     model = next.model;
     forest = deriveForest({ spec, counts: model.params });
     const probs = predictForest({ forest, data: evaluation });
@@ -129,7 +135,7 @@ export function simulateForestFederation({
       evaluation: metricsFromProbabilities({ probs, data: evaluation }),
       sent,
       flagged: screened.flagged.map((f) => ({
-        member: memberIndex(f.member),
+        member: simulatedMemberIndex(f.member),
         reason: f.reason,
         detail: f.detail,
       })),
@@ -141,25 +147,6 @@ export function simulateForestFederation({
     history,
     final: history.at(-1)!.evaluation,
   };
-}
-
-/** The simulated member's index from its address (`simulatedMemberAddress`). */
-function memberIndex(address: string): number {
-  for (let m = 0; m < MAX_SIMULATED_MEMBERS; m++)
-    if (simulatedMemberAddress({ member: m }) === address) return m;
-  return -1;
-}
-
-/** The change between two models' parameters, as a sparse update. */
-function changeOf(before: Int32Array, after: Int32Array): SparseUpdate {
-  const indices: number[] = [];
-  const values: number[] = [];
-  for (let i = 0; i < after.length; i++)
-    if (after[i] !== before[i]) {
-      indices.push(i);
-      values.push(after[i]! - before[i]!);
-    }
-  return { dimension: after.length, indices: Uint32Array.from(indices), values: Int32Array.from(values) };
 }
 
 /** What a member sends: its counts, or a free rider's stand-in for them. */
