@@ -7,7 +7,7 @@
  * among 4 members to 0). A member's influence is still capped by the proof's bounds (L∞: the most rows it
  * can claim in one bin; L2 and k).
  *
- * With a support parameter (q, B, C) the sum also defends against backdoors: it reads the vector as
+ * With a support parameter (q, m, B, C) the sum also defends against backdoors: it reads the vector as
  * histograms of B bins × C classes (a forest's feature slots, which start at multiples of B·C) and collapses
  * into its first bin, per class, every histogram on which some member's own rows vary (fill two or more
  * bins) but fewer than q members' do. No split can then be made on it. A backdoor trigger is a feature
@@ -21,9 +21,8 @@
  * disagree at some node, or that holds a negative count, is no rows' counts (**FreeRider**: random counts),
  * and so is an empty update in the round that grows the roots while others sent counts (every row reaches
  * a root; deeper, an honest member whose rows all sit in closed nodes sends nothing, so an empty update is
- * not judged there), and one that counts a node the
- * base model already holds counts for (last round's global change sent again: honest members count only
- * the level being grown).
+ * not judged there), and one that counts a node the base model already holds counts for (last round's
+ * global change sent again: honest members count only the level being grown).
  */
 import { AggregationError } from "../errors.js";
 import { forEachSentCoordinate } from "../merge.js";
@@ -63,7 +62,7 @@ function checkSupport(support: unknown): SumSupport {
     return v;
   };
   if (s === null || typeof s !== "object")
-    throw new AggregationError("bad-rule-param", "sum support must be { members, bins, classes }");
+    throw new AggregationError("bad-rule-param", "sum support must be { members, slots, bins, classes }");
   return {
     members: field("members", 2),
     slots: field("slots", 1),

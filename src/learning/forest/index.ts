@@ -78,6 +78,14 @@ export function forestIndex(
   );
 }
 
+/** Whether any cell of (tree, node) holds a count: the node was grown in an earlier round. */
+function nodeHoldsCounts(spec: HistogramForestSpec, counts: Int32Array, tree: number, node: number): boolean {
+  const start = forestIndex(spec, tree, node, 0, 0, 0);
+  const end = start + spec.featuresPerNode * spec.bins * spec.classes;
+  for (let i = start; i < end; i++) if (counts[i] !== 0) return true;
+  return false;
+}
+
 /** The level of a heap-ordered node (0 for the root). */
 export function nodeLevel(node: number): number {
   return Math.floor(Math.log2(node + 1));
@@ -294,16 +302,12 @@ export function forestMemberUpdate({
   const dimension = forestDimension(spec);
   if (counts !== undefined && (!(counts instanceof Int32Array) || counts.length !== dimension))
     throw new ForestError("bad-counts", `counts must be an Int32Array of length ${dimension}`);
-  const block = spec.featuresPerNode * spec.bins * spec.classes;
+  // Once per node, not per row.
   const grown = new Map<number, boolean>();
   const holdsCounts = (tree: number, node: number): boolean => {
-    const start = forestIndex(spec, tree, node, 0, 0, 0);
-    let held = grown.get(start);
-    if (held === undefined) {
-      held = false;
-      for (let i = start; i < start + block && !held; i++) held = counts![i] !== 0;
-      grown.set(start, held);
-    }
+    const key = tree * 2 ** 21 + node;
+    let held = grown.get(key);
+    if (held === undefined) grown.set(key, (held = nodeHoldsCounts(spec, counts!, tree, node)));
     return held;
   };
   const tally = new Map<number, number>();
@@ -380,7 +384,6 @@ export function nextForestLevel({ forest, counts }: { forest: HistogramForest; c
   if (!(counts instanceof Int32Array) || counts.length !== forestDimension(spec))
     throw new ForestError("bad-counts", `counts must be an Int32Array of length ${forestDimension(spec)}`);
   let next = spec.depth;
-  const block = spec.featuresPerNode * spec.bins * spec.classes;
   const visit = (tree: number, node: number, at: ForestNode, level: number): void => {
     if (level >= next) return;
     if (at.kind === "split") {
@@ -389,9 +392,7 @@ export function nextForestLevel({ forest, counts }: { forest: HistogramForest; c
       return;
     }
     if (level > 0 && !isOpen(spec, at.counts)) return;
-    const start = forestIndex(spec, tree, node, 0, 0, 0);
-    for (let i = start; i < start + block; i++) if (counts[i] !== 0) return;
-    next = level;
+    if (!nodeHoldsCounts(spec, counts, tree, node)) next = level;
   };
   forest.roots.forEach((root, tree) => visit(tree, 0, root, 0));
   return next;
