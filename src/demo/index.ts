@@ -19,7 +19,7 @@ import {
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
 import { initBackend, taskLearner } from "../learning/index.js";
-import { ruleDefinitionById, ruleToPolicy, SCREEN_REASONS } from "../aggregation/index.js";
+import { ruleDefinitionById, SCREEN_REASONS } from "../aggregation/index.js";
 import { backdoorSuccessRate } from "../evaluation/index.js";
 import { loadDemoData, planDemoModel } from "./data.js";
 import { encodeGlobalModel, globalModelHash, initialGlobalModel, toFloatParams } from "../model/index.js";
@@ -164,14 +164,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       },
       ...(options.rule !== undefined ? { rule: options.rule } : {}),
       ...(family ? { family } : {}),
-      ...(family && options.supportMembers !== undefined
-        ? {
-            ruleParameter: ruleToPolicy({
-              kind: "sum",
-              support: { members: options.supportMembers, ...family.layout },
-            }).param,
-          }
-        : {}),
+      ...(options.supportMembers !== undefined ? { supportMembers: options.supportMembers } : {}),
       settings: {
         ...(family
           ? {}

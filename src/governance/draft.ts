@@ -4,7 +4,7 @@
  * its rule parameter and its fit to the circuit are decided once.
  */
 import { keccak256, toUtf8Bytes } from "ethers";
-import { ruleDefinitionByKind, type AggregationRuleKind } from "../aggregation/index.js";
+import { ruleDefinitionByKind, ruleToPolicy, type AggregationRuleKind } from "../aggregation/index.js";
 import type { FamilyPolicy } from "../learning/index.js";
 import { MAX_CHUNKS_PER_UPDATE } from "../zk/limits.js";
 import { PolicyError, validatePolicy } from "./policy.js";
@@ -60,6 +60,11 @@ export interface TaskDraft {
   /** Aggregation rule (default mean) and its parameter (default: the rule's own default). */
   readonly rule?: AggregationRuleKind;
   readonly ruleParameter?: bigint;
+  /**
+   * A forest's backdoor veto (rule `sum` with support q over the family's layout): the rule parameter is
+   * built from q and `family.layout`. Needs `family`; not with `ruleParameter`.
+   */
+  readonly supportMembers?: number;
   /** Any other field, when it must differ from the default (bounds, participation, windows, expiry). */
   readonly settings?: Partial<
     Pick<
@@ -88,7 +93,19 @@ export interface TaskDraft {
  * circuit would refuse, before anyone stores or votes on anything.
  */
 export function draftTaskPolicy(draft: TaskDraft): TaskPolicy {
-  const { model, verifyingKey, readers, now, family } = draft;
+  const { model, verifyingKey, readers, now, family, supportMembers } = draft;
+  if (supportMembers !== undefined && (!family || draft.ruleParameter !== undefined))
+    throw new PolicyError(
+      "rule",
+      family
+        ? "invalid task policy: give supportMembers or ruleParameter, not both"
+        : `invalid task policy: a support veto reads a histogram forest's counts; model "${model.name}" is not one`,
+    );
+  const ruleParameter =
+    draft.ruleParameter ??
+    (family && supportMembers !== undefined
+      ? ruleToPolicy({ kind: "sum", support: { members: supportMembers, ...family.layout } }).param
+      : undefined);
   if (family && draft.rule !== undefined && draft.rule !== family.rule)
     throw new PolicyError(
       "rule",
@@ -127,7 +144,7 @@ export function draftTaskPolicy(draft: TaskDraft): TaskPolicy {
     l2Bound,
     scale,
     aggregationRule: definition.id,
-    ruleParameter: draft.ruleParameter ?? definition.defaultParameter({ l2Bound }),
+    ruleParameter: ruleParameter ?? definition.defaultParameter({ l2Bound }),
     minParticipants: settings.minParticipants ?? DRAFT_DEFAULTS.minParticipants,
     maxCommits: settings.maxCommits ?? DRAFT_DEFAULTS.maxCommits,
     attestationQuorum: settings.attestationQuorum ?? DRAFT_DEFAULTS.attestationQuorum,

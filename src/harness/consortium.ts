@@ -320,6 +320,7 @@ export function localTaskPolicy({
   rule,
   ruleParameter,
   family,
+  supportMembers,
   settings = {},
 }: {
   consortium: LocalConsortium;
@@ -329,6 +330,8 @@ export function localTaskPolicy({
   family?: TaskDraft["family"];
   rule?: AggregationRuleKind;
   ruleParameter?: bigint;
+  /** The forest's backdoor veto's q (`TaskDraft.supportMembers`). */
+  supportMembers?: number;
   settings?: TaskDraft["settings"];
 }): TaskPolicy {
   return draftTaskPolicy({
@@ -341,6 +344,7 @@ export function localTaskPolicy({
     now,
     ...(rule !== undefined ? { rule } : {}),
     ...(ruleParameter !== undefined ? { ruleParameter } : {}),
+    ...(supportMembers !== undefined ? { supportMembers } : {}),
     ...(family ? { family } : {}),
     settings: {
       ...LOCAL_TASK_SETTINGS,

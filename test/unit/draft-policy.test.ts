@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { DRAFTABLE_RULE_KINDS, ruleFromPolicy } from "../../src/aggregation/index.js";
+import { DRAFTABLE_RULE_KINDS, ruleFromPolicy, ruleToPolicy } from "../../src/aggregation/index.js";
 import { DRAFT_DEFAULTS, draftTaskPolicy, PolicyError, type TaskDraft } from "../../src/governance/index.js";
 import { MAX_CHUNKS_PER_UPDATE } from "../../src/zk/index.js";
 
@@ -82,6 +82,19 @@ describe("draftTaskPolicy", function () {
         'invalid task policy: model "ai4i-forest" needs rule sum (its parameters are counts), not mean',
     });
     expect(draftTaskPolicy({ ...draft, rule: "sum" }).aggregationRule).to.equal(policy.aggregationRule);
+    // The backdoor veto: q over the family's layout becomes the rule's parameter, only for a forest.
+    expect(draftTaskPolicy({ ...draft, supportMembers: 3 }).ruleParameter).to.equal(
+      ruleToPolicy({ kind: "sum", support: { members: 3, ...family.layout } }).param,
+    );
+    expect(refusal({ ...BASE, supportMembers: 3 })).to.deep.equal({
+      code: "rule",
+      message:
+        'invalid task policy: a support veto reads a histogram forest\'s counts; model "ai4i-sparse-mlp-v1" is not one',
+    });
+    expect(refusal({ ...draft, supportMembers: 3, ruleParameter: 0n })).to.deep.equal({
+      code: "rule",
+      message: "invalid task policy: give supportMembers or ruleParameter, not both",
+    });
   });
 
   it("keeps k within a model smaller than the circuit", function () {

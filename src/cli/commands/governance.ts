@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { AbiCoder, getAddress, isAddress, ZeroHash } from "ethers";
-import { DRAFTABLE_RULE_KINDS, ruleToPolicy, type AggregationRuleKind } from "../../aggregation/index.js";
+import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregation/index.js";
 import type { FamilyPolicy } from "../../learning/index.js";
 import { attachContracts, type ConsortiumContracts } from "../../chain/index.js";
 import {
@@ -642,23 +642,20 @@ interface DraftOptions extends ConfigOption {
   taskId?: bigint;
 }
 
-/** `--support-members q`: the forest's supported sum as the policy's rule parameter; refused without a forest. */
-function supportParameter({
+/** `--support-members q` (the forest's backdoor veto, which `draftTaskPolicy` builds): refused, naming the flag, without a forest. */
+function supportMembersOf({
   family,
   supportMembers,
 }: {
   family: FamilyPolicy | undefined;
   supportMembers: number | undefined;
-}): { ruleParameter?: bigint } {
+}): { supportMembers?: number } {
   if (supportMembers === undefined) return {};
   if (!family)
     throw new Error(
       "--support-members vetoes splits of a histogram forest's counts: name a forest with --model",
     );
-  return {
-    ruleParameter: ruleToPolicy({ kind: "sum", support: { members: supportMembers, ...family.layout } })
-      .param,
-  };
+  return { supportMembers };
 }
 
 /** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
@@ -881,7 +878,7 @@ function registerDraftTaskCommand(governance: Command): void {
         now: BigInt(Math.floor(Date.now() / 1000)),
         ...(opts.rule !== undefined ? { rule: opts.rule } : {}),
         ...(task.family ? { family: task.family } : {}),
-        ...supportParameter({ family: task.family, supportMembers: opts.supportMembers }),
+        ...supportMembersOf({ family: task.family, supportMembers: opts.supportMembers }),
         settings: {
           minParticipants: opts.minParticipants,
           maxCommits: opts.maxCommits,
