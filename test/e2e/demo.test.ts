@@ -24,6 +24,22 @@ import { CHROMIUM_FLAGS, chromiumPath, ROOT, runCli } from "./helpers.js";
 
 const exec = promisify(execFile);
 
+/** `cfl demo ARGS` exits non-zero with one `error: ...` line that matches `pattern`. */
+async function expectOneLineRefusal({
+  args,
+  pattern,
+  out,
+}: {
+  args: readonly string[];
+  pattern: RegExp;
+  out: string;
+}): Promise<void> {
+  const run = await runCli(["demo", ...args, "--quiet", "--out", out]);
+  expect(run.code, run.stderr).to.not.equal(0);
+  expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
+  expect(run.stderr.trim()).to.match(pattern);
+}
+
 describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
   let out: string;
   let report: DemoReport;
@@ -589,12 +605,8 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         /^error: --support-members must be an integer from 2 to --members \(4\)$/,
       ],
       [["--support-members", "3"], /^error: --support-members needs --defense support$/],
-    ] as const) {
-      const run = await runCli(["demo", ...args, "--quiet", "--out", join(out, `bad-forest-${args.length}`)]);
-      expect(run.code, run.stderr).to.not.equal(0);
-      expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
-      expect(run.stderr.trim()).to.match(pattern);
-    }
+    ] as const)
+      await expectOneLineRefusal({ args, pattern, out: join(out, `bad-forest-${args.length}`) });
   });
 
   it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line", async function () {
@@ -604,12 +616,8 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         /^error: .*maxNonZeros 30000 exceeds the circuit's 28672 \(224 entries per chunk proof, at most 128 chunks\)/,
       ],
       [["--k", "5000"], /^error: .*maxNonZeros must be in 1\.\.dimension/],
-    ] as const) {
-      const run = await runCli(["demo", ...args, "--quiet", "--out", join(out, `bad-k-${args.length}`)]);
-      expect(run.code, run.stderr).to.not.equal(0);
-      expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
-      expect(run.stderr).to.match(pattern);
-    }
+    ] as const)
+      await expectOneLineRefusal({ args, pattern, out: join(out, `bad-k-${args.length}`) });
   });
 
   it("refuses bad options with one error line and a non-zero exit", async function () {
