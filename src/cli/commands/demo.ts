@@ -109,7 +109,7 @@ export function registerDemoCommand(program: Command): void {
         "--defense <defense>",
         "screened: the task's rule becomes screened-mean (free riders and opposing updates excluded and listed, " +
           "the rest clipped to the median norm); support (a forest): the sum vetoes splits that fewer than " +
-          "--support-members members' own rows vary on (backdoor triggers)",
+          "--support-members members' own rows vary on (backdoor triggers) and leaves out updates that are no rows' counts (free riders)",
       )
         .choices(["none", "screened", "support"])
         .default("none"),
