@@ -19,6 +19,7 @@ import {
 import {
   AI4I_COMPACT_MODEL_SPEC,
   loadDataset,
+  builtinTaskModelReference,
   resolveTaskModel,
   selectRows,
   stratifiedSplit,
@@ -116,74 +117,117 @@ export function compactPresetFor({
   return dataset === "ai4i" && maxEntries <= 16 ? `preset:${AI4I_COMPACT_MODEL_SPEC.id}` : undefined;
 }
 
+/** What the demo runs once its defaults are applied (`planDemo`). */
+export interface DemoPlan {
+  /** The circuit instance. */
+  readonly circuit: string;
+  /** The model reference for a built-in data set (the one named, or the default); undefined with own data. */
+  readonly model?: string;
+  /** Why the default model is not the data set's usual one (a circuit that proves few entries). */
+  readonly modelNote?: string;
+  readonly rounds: number;
+  /** q of the forest's support veto; undefined without it. */
+  readonly supportMembers?: number;
+}
+
+/** Rounds when neither --rounds nor the model says: a forest grows one level a round, so its depth. */
+export const DEFAULT_DEMO_ROUNDS = 3;
+
 /**
- * What the demo's model decides before any chain or proof: the circuit when `--circuit` is not given
- * (`demo`, or for a model beyond its indices the instance that reaches d: `large` for the forest preset), and a refusal of a
- * rule the model's family cannot take (a forest's counts need `sum`).
+ * What the demo decides before any chain or proof. With nothing named it federates the data set's default
+ * model (`builtinTaskModelReference`: on AI4I the histogram forest, the model that reaches a centralised
+ * forest's quality; the MLP when the rule or defense asked for is not the forest's; on a circuit that
+ * proves 16 entries or fewer the compact MLP), on the smallest circuit instance that reaches it
+ * (`large` for the forest), for as many rounds as a forest has levels (else 3), with the forest's support
+ * defense on unless `--defense none`. Refused here, with one line: a rule the model's family cannot take, a
+ * defense it has no use for, a q out of range.
  */
 export async function planDemoModel(
-  options: Pick<DemoOptions, "model" | "data" | "circuit" | "rule" | "supportMembers" | "members">,
-): Promise<{ circuit: string }> {
-  const reference = options.data ? options.data.modelFile : options.model;
+  options: Pick<
+    DemoOptions,
+    "model" | "data" | "dataset" | "circuit" | "rule" | "defense" | "supportMembers" | "members" | "rounds"
+  >,
+): Promise<DemoPlan> {
+  const neuralOnly = (options.rule !== undefined && options.rule !== "sum") || options.defense === "screened";
+  let reference = options.data ? options.data.modelFile : options.model;
+  let modelNote: string | undefined;
+  if (!options.data && reference === undefined) {
+    if (options.circuit === undefined)
+      reference = builtinTaskModelReference({ dataset: options.dataset, maxParams: Infinity, neuralOnly });
+    else {
+      const { parameters } = await findInstance({ instance: options.circuit });
+      reference = compactPresetFor({ dataset: options.dataset, maxEntries: parameters.K });
+      if (reference !== undefined)
+        modelNote = `the circuit proves ${parameters.K} entries per update: a compact model learns within them`;
+      else
+        reference = builtinTaskModelReference({
+          dataset: options.dataset,
+          maxParams: 2 ** parameters.IDX_BITS,
+          neuralOnly,
+        });
+    }
+  }
   const model = reference === undefined ? undefined : await readModelFile(reference);
   const needs = model && familyPolicyOf(model)?.rule;
-  if (options.supportMembers !== undefined) {
+  const defense = options.defense ?? (needs !== undefined ? "support" : "none");
+  let supportMembers: number | undefined;
+  if (defense === "support") {
     if (needs === undefined)
       throw new Error(
         "--defense support vetoes splits of a histogram forest's counts: name one with --model (preset:ai4i-forest)",
       );
-    if (
-      !Number.isInteger(options.supportMembers) ||
-      options.supportMembers < 2 ||
-      options.supportMembers > options.members
-    )
+    supportMembers = options.supportMembers ?? Math.max(2, Math.floor(options.members / 3) + 1);
+    if (!Number.isInteger(supportMembers) || supportMembers < 2 || supportMembers > options.members)
       throw new Error(`--support-members must be an integer from 2 to --members (${options.members})`);
-  }
+  } else if (options.supportMembers !== undefined)
+    throw new Error("--support-members needs --defense support");
   if (needs !== undefined && options.rule !== undefined && options.rule !== needs)
     throw new Error(
       `model "${modelName(model!)}" needs rule ${needs} (its parameters are counts), not ${options.rule}`,
     );
-  if (options.circuit !== undefined || model === undefined) return { circuit: options.circuit ?? "demo" };
+  const plan = {
+    ...(reference !== undefined && !options.data ? { model: reference } : {}),
+    ...(modelNote !== undefined ? { modelNote } : {}),
+    rounds: options.rounds ?? (model?.family === "forest" ? model.forest.depth : DEFAULT_DEMO_ROUNDS),
+    ...(supportMembers !== undefined ? { supportMembers } : {}),
+  };
+  return { ...plan, circuit: options.circuit ?? (await smallestCircuitFor(model)) };
+}
+
+/** The registry's instance with the fewest index bits that reach the model's d (`demo` without a model). */
+async function smallestCircuitFor(model: ModelFile | undefined): Promise<string> {
+  if (model === undefined) return "demo";
   const d = modelDimension(model);
   const demo = await findInstance({ instance: "demo" });
-  if (d <= 2 ** demo.parameters.IDX_BITS) return { circuit: "demo" };
-  // The registry's instance with the fewest index bits that reach d (among equals, the most entries per proof).
+  if (d <= 2 ** demo.parameters.IDX_BITS) return "demo";
+  // Among equals, the most entries per proof.
   const fitting = (await readInstanceRegistry())
     .filter((i) => d <= 2 ** i.parameters.IDX_BITS)
     .sort((a, b) => a.parameters.IDX_BITS - b.parameters.IDX_BITS || b.parameters.K - a.parameters.K);
   if (fitting.length === 0)
     throw new Error(`model "${modelName(model)}" has d = ${d}: no circuit instance's indices reach it`);
-  return { circuit: fitting[0]!.name };
+  return fitting[0]!.name;
 }
 
 /** Loads what the demo federates; `maxParams` is the circuit's index range (a proposed model fits it). */
 export async function loadDemoData({
   options,
   maxParams,
-  maxEntries,
   log,
 }: {
   options: DemoOptions;
   maxParams: number;
-  /** Entries the circuit proves per update (k's upper bound). */
-  maxEntries: number;
   log: DemoOptions["log"];
 }): Promise<DemoData> {
   const own = options.data;
   if (!own) {
     const dataset = loadDataset({ name: options.dataset, members: options.members, seed: options.seed });
     const parts = dataset.members.map((m, i) => holdOut(m, options.seed * 100 + i));
-    const modelFile = options.model ?? compactPresetFor({ dataset: options.dataset, maxEntries });
     const task = await resolveTaskModel({
       dataset: options.dataset,
       maxParams,
-      ...(modelFile !== undefined ? { modelFile } : {}),
+      ...(options.model !== undefined ? { modelFile: options.model } : {}),
     });
-    if (modelFile !== undefined && options.model === undefined)
-      log("model", {
-        preset: modelName(task),
-        why: `the circuit proves ${maxEntries} entries per update: a compact model learns within them`,
-      });
     const initial = await taskInitialParams({ model: task, seed: options.seed });
     return {
       name: options.dataset,

@@ -18,7 +18,7 @@ import {
   type LocalRoundStep,
 } from "../harness/index.js";
 import type { TaskPolicy } from "../governance/index.js";
-import { initBackend, taskLearner } from "../learning/index.js";
+import { initBackend, modelName, taskLearner } from "../learning/index.js";
 import { ruleDefinitionById, SCREEN_REASONS } from "../aggregation/index.js";
 import { backdoorSuccessRate } from "../evaluation/index.js";
 import { loadDemoData, planDemoModel } from "./data.js";
@@ -68,23 +68,31 @@ const median = (xs: number[]): number => {
 };
 
 /** Runs the demo and writes `report.json` and `report.html` into `options.out`. */
-export async function runDemo(options: DemoOptions): Promise<DemoReport> {
-  const { log } = options;
-  if (!Number.isInteger(options.members) || options.members < 2 || options.members > 64)
+export async function runDemo(requested: DemoOptions): Promise<DemoReport> {
+  const { log } = requested;
+  if (!Number.isInteger(requested.members) || requested.members < 2 || requested.members > 64)
     throw new Error("--members must be an integer from 2 to 64");
-  if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 50)
+  const asked = requested.rounds;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1 || asked > 50))
     throw new Error("--rounds must be an integer from 1 to 50");
-  if (!Number.isInteger(options.malicious) || options.malicious < 0 || options.malicious >= options.members)
+  if (
+    !Number.isInteger(requested.malicious) ||
+    requested.malicious < 0 ||
+    requested.malicious >= requested.members
+  )
     throw new Error("--malicious must be at least 0 and fewer than --members");
-  if (options.attack !== "none" && options.malicious === 0)
-    throw new Error(`--attack ${options.attack} needs --malicious 1 or more`);
+  if (requested.attack !== "none" && requested.malicious === 0)
+    throw new Error(`--attack ${requested.attack} needs --malicious 1 or more`);
+  // The defaults applied (model, circuit, rounds, defense): what the rest of the run and the report use.
+  const { modelNote, ...plan } = await planDemoModel(requested);
+  const options = { ...requested, ...plan };
+  const { circuit } = plan;
   const silentRound = options.silentAggregator;
   if (
     silentRound !== undefined &&
     (!Number.isInteger(silentRound) || silentRound < 1 || silentRound > options.rounds)
   )
     throw new Error("--silent-aggregator must name a round from 1 to --rounds");
-  const { circuit } = await planDemoModel(options);
   const started = performance.now();
   await mkdir(options.out, { recursive: true });
 
@@ -123,12 +131,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   await rm(storePath, { recursive: true, force: true });
   const store = await createHeliaStore({ path: storePath });
   try {
-    const dataset = await loadDemoData({
-      options,
-      maxParams: 2 ** artifacts.params.IDX_BITS,
-      maxEntries: artifacts.params.K,
-      log,
-    });
+    const dataset = await loadDemoData({ options, maxParams: 2 ** artifacts.params.IDX_BITS, log });
+    if (modelNote !== undefined) log("model", { preset: modelName(dataset.model), why: modelNote });
     const learner = taskLearner({ model: dataset.model, training: dataset.training ?? TRAINING });
     // A family that fixes the policy (a forest: counts at scale 1 under rule sum) sets it; else the demo's.
     const family = learner.policy;

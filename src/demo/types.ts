@@ -25,15 +25,25 @@ export interface DemoChain {
 /** Options of `cfl demo`. */
 export interface DemoOptions {
   members: number;
-  rounds: number;
+  /** Undefined: as many as a forest has levels (it grows one a round), else 3. */
+  rounds?: number;
   dataset: "ai4i" | "supplychain";
   /** Own records instead of a built-in data set (`--data`). */
   data?: DemoDataOptions;
-  /** The model for a built-in data set (model.json or preset:<name>); with `data`, `data.modelFile`. */
+  /**
+   * The model for a built-in data set (model.json or preset:<name>; default: the data set's, on AI4I the
+   * histogram forest); with `data`, `data.modelFile`.
+   */
   model?: string;
   /**
-   * `--defense support`: the forest's sum vetoes every histogram on which some but fewer than this many
-   * members' own rows vary (q; the CLI's default ⌊members / 3⌋ + 1). Needs a forest.
+   * `--defense`: `support` (a forest's sum vetoes splits too few members' rows vary on, and screens free
+   * riders), `screened` (the rule `screened-mean`, which the caller sets as `rule`), or `none`. Undefined:
+   * `support` for a forest, else `none`.
+   */
+  defense?: "none" | "screened" | "support";
+  /**
+   * q of the support defense: it vetoes every histogram on which some but fewer than q members' own rows
+   * vary. Default max(2, ⌊members / 3⌋ + 1).
    */
   supportMembers?: number;
   /** A draftable rule (`DRAFTABLE_RULE_KINDS`); default `mean`, or the rule the model's family needs (a forest: `sum`). */
@@ -48,8 +58,8 @@ export interface DemoOptions {
   seed: number;
   out: string;
   /**
-   * Circuit instance from circuits/instances.json (`test` is smaller and faster). Default `demo`, or `large`
-   * when the model has more parameters than `demo`'s indices reach (the forest preset).
+   * Circuit instance from circuits/instances.json (`test` is smaller and faster). Default: the instance with
+   * the fewest indices that reach the model's d (`demo`, or `large` for the forest).
    */
   circuit?: string;
   /**

@@ -108,6 +108,7 @@ export {
   readInitialWeights,
   readModelFile,
   resolveTaskModel,
+  builtinTaskModelReference,
   taskInitialParams,
   taskModelId,
   modelDimension,

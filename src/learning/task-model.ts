@@ -105,7 +105,7 @@ export async function readModelFile(reference: string): Promise<ModelFile> {
       throw new InvalidModelSpecError(
         `unknown model preset "${reference}" (presets: ${[...MODEL_PRESETS.keys(), ...FOREST_PRESETS.keys()].map((k) => PRESET_PREFIX + k).join(", ")})`,
       );
-    return { family: "neural", spec, topologyHash: topologyHash(spec.topology) };
+    return neuralFile(spec);
   }
   const source = basename(reference);
   let json: unknown;
@@ -199,37 +199,68 @@ export type TaskModel = ModelFile & {
   readonly modelId: string;
 };
 
-/** The preset a built-in data set's tasks train. */
+/** The MLP preset a built-in data set's tasks train where no forest is their default. */
 const BUILTIN_PRESETS = { ai4i: AI4I_MODEL_SPEC, supplychain: SUPPLYCHAIN_QUALITY_SPEC } as const;
+
+/** The forest a built-in data set's tasks grow by default where the circuit's indices reach its counts. */
+const BUILTIN_FORESTS: { readonly [name in "ai4i" | "supplychain"]?: HistogramForestSpec } = {
+  ai4i: FOREST_PRESETS.get("ai4i-forest")!,
+};
+
+/**
+ * The model a built-in data set's task trains when none is named (`preset:<name>`): AI4I's histogram
+ * forest where the circuit's indices (`maxParams`) reach its counts, since it is the model that reaches a
+ * centralised random forest's quality (docs/learning.md); else, or when `neuralOnly` (a rule that is not
+ * the forest's sum), the data set's MLP preset.
+ */
+export function builtinTaskModelReference({
+  dataset,
+  maxParams,
+  neuralOnly = false,
+}: {
+  dataset: "ai4i" | "supplychain";
+  maxParams: number;
+  neuralOnly?: boolean;
+}): string {
+  const forest = BUILTIN_FORESTS[dataset];
+  if (forest && !neuralOnly && forestDimension(forest) <= maxParams) return PRESET_PREFIX + forest.id;
+  return PRESET_PREFIX + BUILTIN_PRESETS[dataset].id;
+}
 
 /**
  * The task model of a drafter, a member or the demo, from the same inputs: `modelFile` (model.json or
  * `preset:<name>`), else the model proposed for `schema` (sized to `maxParams`, the circuit's indices),
- * else the built-in data set's preset. The model must read the schema's rows (or the data set's), and
- * `modelId` pins both.
+ * else for a built-in data set the preset whose id is `modelId` (a member trains whichever built-in
+ * model the task pins) or the data set's default (`builtinTaskModelReference`). The model must read the
+ * schema's rows (or the data set's), and `modelId` pins both.
  */
 export async function resolveTaskModel({
   modelFile,
   schema,
   dataset = "ai4i",
   maxParams,
+  modelId,
 }: {
   modelFile?: string;
   schema?: DataSchema;
   dataset?: "ai4i" | "supplychain";
   maxParams: number;
+  /** The id the task pins, when known: picks among a built-in data set's presets. */
+  modelId?: string;
 }): Promise<TaskModel> {
   let model: ModelFile;
   if (modelFile !== undefined) model = await readModelFile(modelFile);
+  else if (schema)
+    model = neuralFile(
+      defaultModelForSchema({
+        inputShape: schemaInputShape(schema),
+        classes: schema.label.classes.length,
+        maxParams,
+      }),
+    );
   else {
-    const spec = schema
-      ? defaultModelForSchema({
-          inputShape: schemaInputShape(schema),
-          classes: schema.label.classes.length,
-          maxParams,
-        })
-      : BUILTIN_PRESETS[dataset];
-    model = { family: "neural", spec, topologyHash: topologyHash(spec.topology) };
+    const pinned = modelId === undefined ? undefined : builtinPresetWithId({ dataset, modelId, maxParams });
+    model = pinned ?? (await readModelFile(builtinTaskModelReference({ dataset, maxParams })));
   }
   let dataHash: string;
   if (schema) {
@@ -246,6 +277,31 @@ export async function resolveTaskModel({
     dataHash = builtinDataHash(dataset);
   }
   return { ...model, dataHash, modelId: taskModelId({ topologyHash: model.topologyHash, dataHash }) };
+}
+
+function neuralFile(spec: ModelSpec): ModelFile {
+  return { family: "neural", spec, topologyHash: topologyHash(spec.topology) };
+}
+
+/** The built-in preset (MLP or forest) that reads `dataset`'s rows, fits `maxParams` and has `modelId`. */
+function builtinPresetWithId({
+  dataset,
+  modelId,
+  maxParams,
+}: {
+  dataset: "ai4i" | "supplychain";
+  modelId: string;
+  maxParams: number;
+}): ModelFile | undefined {
+  const dataHash = builtinDataHash(dataset);
+  const candidates: ModelFile[] = [
+    ...[...MODEL_PRESETS.values()].map(neuralFile),
+    ...[...FOREST_PRESETS.values()].map(forestFile),
+  ];
+  return candidates.find(
+    (m) =>
+      modelDimension(m) <= maxParams && taskModelId({ topologyHash: m.topologyHash, dataHash }) === modelId,
+  );
 }
 
 /**

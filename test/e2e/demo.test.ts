@@ -460,21 +460,19 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     expect((await stat(join(dir, "weights.bin"))).size).to.equal(4 * 103_298);
   });
 
-  it("grows the histogram forest through the whole protocol under a backdoor and the support defense: preset:ai4i-forest picks the large circuit and rule sum, and the chain's models are the simulation's to the byte", async function () {
+  it("grows the histogram forest through the whole protocol on the defaults, under a backdoor: the forest, the large circuit, rule sum and the support defense, and the chain's models are the simulation's to the byte", async function () {
     const dir = await mkdtemp(join(tmpdir(), "cfl-demo-forest-"));
     const seed = 5;
+    // No --model, --circuit, --rule or --defense: what `cfl demo` runs on AI4I by default.
     const run = await runCli(
-      [
-        "demo",
-        "--model",
-        "preset:ai4i-forest",
-        "--members",
-        "3",
-        "--rounds",
-        "2",
-        "--seed",
-        String(seed),
-      ].concat(["--attack", "backdoor", "--malicious", "1", "--defense", "support", "--out", dir]),
+      ["demo", "--members", "3", "--rounds", "2", "--seed", String(seed)].concat([
+        "--attack",
+        "backdoor",
+        "--malicious",
+        "1",
+        "--out",
+        dir,
+      ]),
     );
     expect(run.code, run.stderr).to.equal(0);
     const forest = JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as DemoReport;
@@ -488,10 +486,10 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       }),
       initialWeights: "no counts (a forest starts empty)",
     });
-    // Nothing named but the model: its d (783,360) chose the large instance, its counts the rule and scale.
+    // Nothing named: AI4I's default model, whose d (783,360) chose the large instance, its counts the rule and scale.
     expect(forest.circuit).to.include({ instance: "large", maxEntries: 224 });
     expect(forest.rule).to.equal("sum");
-    // --defense support with 3 members: q = 3 / 3 + 1 = 2, over the preset's 32 bins × 2 classes.
+    // The forest's default defense, support, with 3 members: q = 3 / 3 + 1 = 2, over the preset's 32 bins × 2 classes.
     const support = {
       members: 2,
       slots: AI4I_FOREST_SPEC.featuresPerNode,
@@ -528,7 +526,6 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         log: () => {},
       },
       maxParams: 2 ** 20,
-      maxEntries: 224,
       log: () => {},
     });
     // The last member poisons its rows as the demo's malicious member does; the rule vetoes as every auditor replays it.
@@ -599,12 +596,15 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         ["--model", "preset:ai4i-forest", "--rule", "median"],
         /^error: model "ai4i-forest" needs rule sum \(its parameters are counts\), not median$/,
       ],
-      [["--defense", "support"], /^error: --defense support vetoes splits of a histogram forest's counts/],
+      [
+        ["--circuit", "demo", "--defense", "support"],
+        /^error: --defense support vetoes splits of a histogram forest's counts/,
+      ],
       [
         ["--model", "preset:ai4i-forest", "--defense", "support", "--support-members", "5"],
         /^error: --support-members must be an integer from 2 to --members \(4\)$/,
       ],
-      [["--support-members", "3"], /^error: --support-members needs --defense support$/],
+      [["--defense", "none", "--support-members", "3"], /^error: --support-members needs --defense support$/],
     ] as const)
       await expectOneLineRefusal({ args, pattern, out: join(out, `bad-forest-${args.length}`) });
   });
@@ -615,7 +615,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
         ["--circuit", "large", "--model", "preset:ai4i-large-mlp-v1", "--k", "30000"],
         /^error: .*maxNonZeros 30000 exceeds the circuit's 28672 \(224 entries per chunk proof, at most 128 chunks\)/,
       ],
-      [["--k", "5000"], /^error: .*maxNonZeros must be in 1\.\.dimension/],
+      [["--circuit", "demo", "--k", "5000"], /^error: .*maxNonZeros must be in 1\.\.dimension/],
     ] as const)
       await expectOneLineRefusal({ args, pattern, out: join(out, `bad-k-${args.length}`) });
   });

@@ -1,5 +1,6 @@
 /**
- * The refusals on the way from a consortium's files to a task model and a demo federation, each fed the
+ * The built-in data sets' default models, and the refusals on the way from a consortium's files to a task
+ * model and a demo federation, each fed the
  * bad input: an unknown preset, a model that does not read the built-in data set, a weights file of another
  * dtype, an unnamed layer, a functional model with two outputs, an input without a fixed shape, and demo
  * splits that leave a member without data.
@@ -9,8 +10,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AI4I_FOREST_SPEC,
   AI4I_MODEL_SPEC,
   builtinDataHash,
+  builtinTaskModelReference,
+  forestDimension,
+  forestSpecHash,
   InvalidModelSpecError,
   loadModelSpec,
   paramsFromWeights,
@@ -37,6 +42,28 @@ describe("task models: resolving and refusing", function () {
         topologyHash: topologyHash(AI4I_MODEL_SPEC.topology),
         dataHash: builtinDataHash("ai4i"),
       }),
+    );
+  });
+
+  it("defaults AI4I to the histogram forest where the circuit's indices reach its counts, else to the MLP preset", async function () {
+    const forest = await resolveTaskModel({ dataset: "ai4i", maxParams: 2 ** 20 });
+    expect(forest.family === "forest" && forest.forest).to.equal(AI4I_FOREST_SPEC);
+    expect(forest.modelId).to.equal(
+      taskModelId({ topologyHash: forestSpecHash(AI4I_FOREST_SPEC), dataHash: builtinDataHash("ai4i") }),
+    );
+    // One index short of the forest's counts: the MLP.
+    expect(
+      builtinTaskModelReference({ dataset: "ai4i", maxParams: forestDimension(AI4I_FOREST_SPEC) }),
+    ).to.equal("preset:ai4i-forest");
+    expect(
+      builtinTaskModelReference({ dataset: "ai4i", maxParams: forestDimension(AI4I_FOREST_SPEC) - 1 }),
+    ).to.equal(`preset:${AI4I_MODEL_SPEC.id}`);
+    // A rule the forest cannot take asks for the MLP; supplychain has no forest.
+    expect(builtinTaskModelReference({ dataset: "ai4i", maxParams: 2 ** 20, neuralOnly: true })).to.equal(
+      `preset:${AI4I_MODEL_SPEC.id}`,
+    );
+    expect(builtinTaskModelReference({ dataset: "supplychain", maxParams: 2 ** 20 })).to.equal(
+      `preset:${SUPPLYCHAIN_QUALITY_SPEC.id}`,
     );
   });
 
@@ -153,7 +180,6 @@ describe("cfl demo --data: splits that leave a member without data are refused b
       loadDemoData({
         options: options({ data: { path: join(dir, "parts.csv"), label: "status", splitBy: "site" } }),
         maxParams: 4096,
-        maxEntries: 128,
         log: () => undefined,
       }),
     );
@@ -165,7 +191,6 @@ describe("cfl demo --data: splits that leave a member without data are refused b
       loadDemoData({
         options: options({ members: 8, data: { path: join(dir, "tiny.csv"), label: "status" } }),
         maxParams: 4096,
-        maxEntries: 128,
         log: () => undefined,
       }),
     );

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { POISONING_ATTACKS } from "../../adversary/poisoning.js";
 import { DRAFTABLE_RULE_KINDS, type AggregationRuleKind } from "../../aggregation/index.js";
 import { loadDevOnly } from "../dev-dependency.js";
-import type { DemoChain, DemoDataOptions, RoundReport } from "../../demo/types.js";
+import type { DemoChain, DemoDataOptions, DemoOptions, RoundReport } from "../../demo/types.js";
 import type { WebConsole } from "../../web/index.js";
 import { createLogger, type Logger } from "../log.js";
 import { renderDemoSummary } from "./demo-summary.js";
@@ -56,15 +56,11 @@ function demoRule(opts: Record<string, unknown>): AggregationRuleKind | undefine
   return "screened-mean";
 }
 
-/** `--defense support`: q for the forest's supported sum (more members than the colluders planned for). */
-function demoSupport(opts: Record<string, unknown>): { supportMembers?: number } {
-  if (opts.defense !== "support") {
-    if (opts.supportMembers !== undefined) throw new Error("--support-members needs --defense support");
-    return {};
-  }
+/** `--defense` and `--support-members` as given: the demo applies the model's defaults (`planDemoModel`). */
+function demoDefense(opts: Record<string, unknown>): Pick<DemoOptions, "defense" | "supportMembers"> {
   return {
-    supportMembers:
-      (opts.supportMembers as number | undefined) ?? Math.floor((opts.members as number) / 3) + 1,
+    ...(opts.defense !== undefined ? { defense: opts.defense as NonNullable<DemoOptions["defense"]> } : {}),
+    ...(opts.supportMembers !== undefined ? { supportMembers: opts.supportMembers as number } : {}),
   };
 }
 
@@ -75,7 +71,11 @@ export function registerDemoCommand(program: Command): void {
       "run a whole federation in one process: in-process chain, embedded IPFS, real proofs, aggregation and audits",
     )
     .option("--members <n>", "members in the consortium", integer("--members", 2, 64), 4)
-    .option("--rounds <n>", "federated rounds", integer("--rounds", 1, 50), 3)
+    .option(
+      "--rounds <n>",
+      "federated rounds (default: a forest's depth, as it grows one level a round: 8 for preset:ai4i-forest; else 3)",
+      integer("--rounds", 1, 50),
+    )
     .addOption(
       new Option("--dataset <name>", "built-in data set").choices(["ai4i", "supplychain"]).default("ai4i"),
     )
@@ -90,9 +90,10 @@ export function registerDemoCommand(program: Command): void {
     )
     .option(
       "--model <file>",
-      "the task's model: a TF.js model.json, a histogram forest's forest.json, or preset:<name> (preset:ai4i-forest: " +
-        "the forest, rule sum on the large circuit; default: with --data one proposed for the schema; " +
-        "on a built-in data set its preset, or its compact preset when the circuit proves 16 entries or fewer)",
+      "the task's model: a TF.js model.json, a histogram forest's forest.json, or preset:<name> (default: on ai4i " +
+        "preset:ai4i-forest, the forest, rule sum on the large circuit, or the MLP preset when --circuit does not reach it " +
+        "or --rule/--defense names a neural one, the compact MLP when the circuit proves 16 entries or fewer; " +
+        "supplychain its MLP preset; with --data one proposed for the schema)",
     )
     .option(
       "--split-by <column>",
@@ -109,14 +110,13 @@ export function registerDemoCommand(program: Command): void {
         "--defense <defense>",
         "screened: the task's rule becomes screened-mean (free riders and opposing updates excluded and listed, " +
           "the rest clipped to the median norm); support (a forest): the sum vetoes splits that fewer than " +
-          "--support-members members' own rows vary on (backdoor triggers) and leaves out updates that are no rows' counts (free riders)",
-      )
-        .choices(["none", "screened", "support"])
-        .default("none"),
+          "--support-members members' own rows vary on (backdoor triggers) and leaves out updates that are no rows' counts (free riders); " +
+          "none (default: support for a forest, else none)",
+      ).choices(["none", "screened", "support"]),
     )
     .option(
       "--support-members <q>",
-      "with --defense support: the members whose rows must vary on a histogram for it to be split (default: members / 3 + 1, rounded down)",
+      "with the support defense: the members whose rows must vary on a histogram for it to be split (default: members / 3 + 1, rounded down, at least 2)",
       integer("--support-members", 2, 64),
     )
     .addOption(
@@ -168,14 +168,14 @@ export function registerDemoCommand(program: Command): void {
       const web = opts.web === undefined ? undefined : await demoConsole({ option: opts.web, log });
       const report = await runDemo({
         members: opts.members as number,
-        rounds: opts.rounds as number,
+        ...(opts.rounds !== undefined ? { rounds: opts.rounds as number } : {}),
         dataset: opts.dataset as "ai4i" | "supplychain",
         ...(data ? { data } : {}),
         ...(!data && typeof opts.model === "string"
           ? { model: opts.model.startsWith("preset:") ? opts.model : resolve(opts.model) }
           : {}),
         ...(demoRule(opts) !== undefined ? { rule: demoRule(opts)! } : {}),
-        ...demoSupport(opts),
+        ...demoDefense(opts),
         attack: opts.attack as "none",
         malicious: opts.malicious as number,
         tamperAggregator: opts.tamperAggregator as boolean,

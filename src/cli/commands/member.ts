@@ -25,8 +25,9 @@ import {
 } from "./roles-shared.js";
 
 /**
- * What a member trains on: its rows, and the task model they fit once the circuit's size is known (the
- * data set's preset, `member.modelFile` beside a built-in data set, or `member.data.modelFile`).
+ * What a member trains on: its rows, and the task model they fit once the circuit's size and the task's
+ * modelId are known (`member.modelFile` beside a built-in data set, or `member.data.modelFile`; without
+ * one, the data set's built-in model the task pins, forest or MLP).
  */
 export async function memberTrainingData(member: NonNullable<CflConfig["member"]>) {
   const learning = await import("../../learning/index.js");
@@ -42,7 +43,7 @@ export async function memberTrainingData(member: NonNullable<CflConfig["member"]
     return {
       data: data!,
       source: "member.data (schemaFile, modelFile)",
-      model: (maxParams: number) =>
+      model: ({ maxParams }: { maxParams: number; modelId: string }) =>
         learning.resolveTaskModel({
           ...(files.modelFile !== undefined ? { modelFile: files.modelFile } : {}),
           schema,
@@ -57,10 +58,11 @@ export async function memberTrainingData(member: NonNullable<CflConfig["member"]
   return {
     data,
     source: `member.dataset ${name}`,
-    model: (maxParams: number) =>
+    model: ({ maxParams, modelId }: { maxParams: number; modelId: string }) =>
       learning.resolveTaskModel({
         dataset: name,
         maxParams,
+        modelId,
         ...(member.modelFile !== undefined ? { modelFile: member.modelFile } : {}),
       }),
   };
@@ -171,7 +173,7 @@ export function registerMemberCommands(program: Command): void {
           const { policy } = await currentTaskPolicy({ connection });
           const circuit = await circuitOfKey({ env: connection.env, keyHash: policy.verifyingKeyHash });
           checkProvingKey({ artifacts, policy, circuit });
-          const model = await local.model(2 ** circuit.IDX_BITS);
+          const model = await local.model({ maxParams: 2 ** circuit.IDX_BITS, modelId: policy.modelId });
           if (model.modelId !== policy.modelId)
             throw new ConfigError(
               "invalid-field",
