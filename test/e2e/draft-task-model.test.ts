@@ -1,7 +1,8 @@
 /**
  * `cfl governance draft-task` from the consortium's own files: the schema and a TF.js model.json. The
  * drafted policy pins both (modelId), the files are stored beside the initial model, and a model that
- * does not fit the schema or the circuit is refused with the numbers before anything is stored.
+ * does not fit the schema or the circuit is refused with the numbers before anything is stored. Without
+ * either, on the built-in AI4I data, the default is the histogram forest where the key's circuit reaches it.
  */
 import { expect } from "chai";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
@@ -11,6 +12,9 @@ import { Wallet } from "ethers";
 import { schemaHash, type DataSchema } from "../../src/data/index.js";
 import { ruleDefinitionByKind, ruleToPolicy } from "../../src/aggregation/index.js";
 import {
+  AI4I_FOREST_SPEC,
+  AI4I_MODEL_SPEC,
+  builtinDataHash,
   defaultModelForSchema,
   FOREST_FILE_FORMAT,
   forestDimension,
@@ -130,6 +134,7 @@ describe("cfl governance draft-task --schema --model", function () {
         scale: number;
         aggregationRule: number;
         lInfBound: string;
+        ruleParameter: unknown;
       };
     };
     expect(policy.modelId).to.equal(
@@ -145,13 +150,25 @@ describe("cfl governance draft-task --schema --model", function () {
       .find((e) => e["event"] === "task-model")!;
     expect(event).to.include({ name: "plant-forest", initialWeights: "no counts (a forest starts empty)" });
     expect(Object.keys(event["files"] as object)).to.deep.equal(["forest.json", "schema.json"]);
-    // The backdoor defense: the supported sum over the forest's 8 bins × 3 classes, q = 3.
+    // The backdoor defense is on by default: q = max(2, floor(3 min-participants / 3) + 1) = 2, over the
+    // forest's 8 bins × 3 classes; --support-members 0 drafts the plain sum.
+    const veto = (members: number) =>
+      ruleToPolicy({ kind: "sum", support: { members, slots: 2, bins: 8, classes: 3 } }).param.toString();
+    expect(String(policy.ruleParameter)).to.equal(veto(2));
+    const plain = await runCli([...base, "--model", join(dir, "forest.json"), "--support-members", "0"]);
+    expect(plain.code, plain.stderr).to.equal(0);
+    expect(
+      String((JSON.parse(plain.stdout) as { policy: { ruleParameter: unknown } }).policy.ruleParameter),
+    ).to.equal("0");
+    const one = await runCli([...base, "--model", join(dir, "forest.json"), "--support-members", "1"]);
+    expect(one.code).to.not.equal(0);
+    expect(one.stderr.trim().split("\n").at(-1)).to.equal(
+      "error: --support-members must be 0 (no veto) or at least 2: one member always varies alone",
+    );
     const supported = await runCli([...base, "--model", join(dir, "forest.json"), "--support-members", "3"]);
     expect(supported.code, supported.stderr).to.equal(0);
     const withSupport = (JSON.parse(supported.stdout) as { policy: { ruleParameter: unknown } }).policy;
-    expect(String(withSupport.ruleParameter)).to.equal(
-      ruleToPolicy({ kind: "sum", support: { members: 3, slots: 2, bins: 8, classes: 3 } }).param.toString(),
-    );
+    expect(String(withSupport.ruleParameter)).to.equal(veto(3));
     const neural = await runCli([...base, "--support-members", "3"]);
     expect(neural.code).to.not.equal(0);
     expect(neural.stderr.trim().split("\n").at(-1)).to.match(
@@ -173,6 +190,25 @@ describe("cfl governance draft-task --schema --model", function () {
     expect(policy.modelId).to.equal(
       taskModelId({ topologyHash: topologyHash(spec.topology), dataHash: schemaHash(SCHEMA) }),
     );
+  });
+
+  it("drafts AI4I's forest by default on a key whose circuit reaches its counts, and the MLP below it or under a neural rule", async function () {
+    // The built-in data set instead of a schema: base without --schema and its file, on the large instance.
+    const ai4i = base.slice(0, -2).map((a) => (a === "test" ? "large" : a));
+    const dataHash = builtinDataHash("ai4i");
+    const modelIdOf = async (args: string[]) => {
+      const run = await runCli(args);
+      expect(run.code, run.stderr).to.equal(0);
+      return (JSON.parse(run.stdout) as { policy: { modelId: string; aggregationRule: number } }).policy;
+    };
+    const forest = await modelIdOf(ai4i);
+    expect(forest.modelId).to.equal(
+      taskModelId({ topologyHash: forestSpecHash(AI4I_FOREST_SPEC), dataHash }),
+    );
+    expect(forest.aggregationRule).to.equal(ruleDefinitionByKind("sum")!.id);
+    const mlpId = taskModelId({ topologyHash: topologyHash(AI4I_MODEL_SPEC.topology), dataHash });
+    expect((await modelIdOf([...ai4i, "--rule", "median"])).modelId).to.equal(mlpId);
+    expect((await modelIdOf(ai4i.map((a) => (a === "large" ? "demo" : a)))).modelId).to.equal(mlpId);
   });
 
   it("refuses a model that does not read the schema's rows, or is too large for the circuit", async function () {

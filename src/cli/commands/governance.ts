@@ -642,20 +642,31 @@ interface DraftOptions extends ConfigOption {
   taskId?: bigint;
 }
 
-/** `--support-members q` (the forest's backdoor veto, which `draftTaskPolicy` builds): refused, naming the flag, without a forest. */
+/**
+ * `--support-members q` (the forest's backdoor veto, which `draftTaskPolicy` builds). A forest gets it by
+ * default, q = max(2, ⌊minParticipants / 3⌋ + 1) (more members than a third of a round's floor could
+ * collude); `0` drafts the plain sum. Refused, naming the flag, without a forest.
+ */
 function supportMembersOf({
   family,
   supportMembers,
+  minParticipants,
 }: {
   family: FamilyPolicy | undefined;
   supportMembers: number | undefined;
+  minParticipants: number;
 }): { supportMembers?: number } {
-  if (supportMembers === undefined) return {};
-  if (!family)
-    throw new Error(
-      "--support-members vetoes splits of a histogram forest's counts: name a forest with --model",
-    );
-  return { supportMembers };
+  if (supportMembers === 1)
+    throw new Error("--support-members must be 0 (no veto) or at least 2: one member always varies alone");
+  if (!family) {
+    if (supportMembers !== undefined && supportMembers !== 0)
+      throw new Error(
+        "--support-members vetoes splits of a histogram forest's counts: name a forest with --model",
+      );
+    return {};
+  }
+  if (supportMembers === 0) return {};
+  return { supportMembers: supportMembers ?? Math.max(2, Math.floor(minParticipants / 3) + 1) };
 }
 
 /** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
@@ -790,8 +801,9 @@ function registerDraftTaskCommand(governance: Command): void {
     )
     .option(
       "--support-members <q>",
-      "a forest's backdoor defense: rule sum vetoes splits of a histogram fewer than q members' own rows vary on",
-      wholeNumber("--support-members", 2, 2 ** 16 - 1),
+      "a forest's backdoor defense: rule sum vetoes splits of a histogram fewer than q members' own rows vary on " +
+        "(default for a forest: min-participants / 3 + 1, rounded down, at least 2; 0: the plain sum)",
+      wholeNumber("--support-members", 0, 2 ** 16 - 1),
     )
     .option("--seed <s>", "seed of the initial model", "7")
     .option(
@@ -889,7 +901,11 @@ function registerDraftTaskCommand(governance: Command): void {
         now: BigInt(Math.floor(Date.now() / 1000)),
         ...(opts.rule !== undefined ? { rule: opts.rule } : {}),
         ...(task.family ? { family: task.family } : {}),
-        ...supportMembersOf({ family: task.family, supportMembers: opts.supportMembers }),
+        ...supportMembersOf({
+          family: task.family,
+          supportMembers: opts.supportMembers,
+          minParticipants: opts.minParticipants,
+        }),
         settings: {
           minParticipants: opts.minParticipants,
           maxCommits: opts.maxCommits,
