@@ -7,6 +7,7 @@
 import { Command, CommanderError } from "commander";
 import { describeRevert } from "../chain/revert.js";
 import { redactSecrets } from "../config/redact.js";
+import { quietSetupLog } from "../zk/setup/log.js";
 import { registerCommands } from "./commands/index.js";
 
 /** Exit code for bad input (malformed files, invalid options) and for failed operations alike. */
@@ -20,6 +21,10 @@ export function buildProgram(): Command {
     .option("--verbose", "print stack traces on errors")
     .showHelpAfterError(false)
     .exitOverride()
+    // A first use compiles a circuit and prints its steps: `--quiet` means none of them either.
+    .hook("preAction", (_program, action) => {
+      if (action.opts().quiet === true) quietSetupLog();
+    })
     .configureOutput({
       writeErr: (text) => {
         // commander's own usage errors already start with "error:"; keep them to one line.

@@ -29,12 +29,14 @@ async function expectOneLineRefusal({
   args,
   pattern,
   out,
+  env,
 }: {
   args: readonly string[];
   pattern: RegExp;
   out: string;
+  env?: Record<string, string>;
 }): Promise<void> {
-  const run = await runCli(["demo", ...args, "--quiet", "--out", out]);
+  const run = await runCli(["demo", ...args, "--quiet", "--out", out], env ? { env } : {});
   expect(run.code, run.stderr).to.not.equal(0);
   expect(run.stderr.trim().split("\n"), run.stderr).to.have.length(1);
   expect(run.stderr.trim()).to.match(pattern);
@@ -609,7 +611,9 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       await expectOneLineRefusal({ args, pattern, out: join(out, `bad-forest-${args.length}`) });
   });
 
-  it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line", async function () {
+  it("refuses a k beyond what the circuit can prove in chunks, or beyond the model, with one line, even when --quiet compiles the circuit first", async function () {
+    // An empty circuit cache: the first use compiles, and --quiet keeps its steps off stderr too.
+    const env = { CFL_CACHE_DIR: await mkdtemp(join(tmpdir(), "cfl-demo-cold-cache-")) };
     for (const [args, pattern] of [
       [
         ["--circuit", "large", "--model", "preset:ai4i-large-mlp-v1", "--k", "30000"],
@@ -617,7 +621,7 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
       ],
       [["--circuit", "demo", "--k", "5000"], /^error: .*maxNonZeros must be in 1\.\.dimension/],
     ] as const)
-      await expectOneLineRefusal({ args, pattern, out: join(out, `bad-k-${args.length}`) });
+      await expectOneLineRefusal({ args, pattern, out: join(out, `bad-k-${args.length}`), env });
   });
 
   it("refuses bad options with one error line and a non-zero exit", async function () {

@@ -1,8 +1,15 @@
 import type { SnarkjsLogger } from "snarkjs";
 
+let quiet = false;
+
+/** Silences the setup's progress lines (a command run with `--quiet`); its failures still throw. */
+export function quietSetupLog(): void {
+  quiet = true;
+}
+
 /** Progress lines go to stderr so stdout stays clean for machine-readable output (JSON, hashes). */
 export function progress(message: string): void {
-  process.stderr.write(`[zk] ${message}\n`);
+  if (!quiet) process.stderr.write(`[zk] ${message}\n`);
 }
 
 /** snarkjs logger: info and above on stderr, debug only when CFL_ZK_DEBUG is set (it is very chatty). */
