@@ -10,7 +10,7 @@ import { expect } from "chai";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hexlify, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
+import { hexlify, JsonRpcProvider } from "ethers";
 import { RoundStatus } from "../../src/chain/index.js";
 import { EntityKind, Role } from "../../src/governance/index.js";
 import {
@@ -25,11 +25,14 @@ import { generateReaderKeyPair } from "../../src/seal/index.js";
 import { FederatedRounds__factory } from "../../types/ethers-contracts/index.js";
 import { runCli } from "./helpers.js";
 import {
+  deployWithCli,
   devAccount,
   freePort,
   governanceClient,
   governWithCli,
   killAllChildren,
+  readerGroupWithCli,
+  roleConfigWriter,
   spawnCfl,
   startHardhatNode,
 } from "./roles-helpers.js";
@@ -65,39 +68,18 @@ describe("roles on defaults: cfl member run grows AI4I's forest on a large key, 
     provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
     const base = { rpcUrl, circuit: "large", pollIntervalMs: 1000, fetchTimeoutMs: 10_000 };
     const governorKeys = keys.governors.map((g) => g.privateKey);
-    await writeFile(join(work, "governor.json"), JSON.stringify(base));
-    const deployed = await runCli(
-      [
-        "deploy",
-        "--config",
-        join(work, "governor.json"),
-        "--governors",
-        keys.governors.map((g) => g.address).join(","),
-        "--quorum",
-        "2",
-        "--development",
-        "--deployments",
-        join(work, "deployments"),
-      ],
-      { env: { CFL_PRIVATE_KEY: keys.governors[0]!.privateKey } },
-    );
-    expect(deployed.code, deployed.stderr).to.equal(0);
-    const { consortium, rounds: roundsAddress } = JSON.parse(deployed.stdout) as {
-      consortium: string;
-      rounds: string;
-    };
+    const { consortium, rounds: roundsAddress } = await deployWithCli({
+      work,
+      base,
+      governors: keys.governors,
+    });
     const addresses = { consortium, rounds: roundsAddress };
     rounds = FederatedRounds__factory.connect(roundsAddress, provider);
 
     const peersDir = join(work, "peers");
     await mkdir(peersDir);
     configs = {};
-    const writeConfig = async (name: string, extra: Record<string, unknown>) => {
-      const path = join(work, `${name}.json`);
-      const ipfs = { mode: "embedded", path: join(work, `ipfs-${name}`), peersDir, peerName: name };
-      await writeFile(path, JSON.stringify({ ...base, addresses, ipfs, ...extra }, null, 2));
-      configs[name] = path;
-    };
+    const writeConfig = roleConfigWriter({ work, base, addresses, peersDir, configs });
     await writeFile(join(work, "governor.json"), JSON.stringify({ ...base, addresses }));
     configs.governor = join(work, "governor.json");
     const readerGroupFile = "reader-group.json";
@@ -135,12 +117,7 @@ describe("roles on defaults: cfl member run grows AI4I's forest on a large key, 
     for (const j of joins) expect(j.code, j.stderr).to.equal(0);
     const [aggregatorJoin, auditorJoin] = joins.map((j) => JSON.parse(j.stdout) as { encryptionKey: string });
     const governance = governanceClient({ rpcUrl, consortium, governorKeys });
-    const admit = (account: string, roles: number, kind: number, encryptionKey: string) =>
-      governance.govern({
-        kind: "AdmitMember",
-        account,
-        profile: { roles, kind, encryptionKey, metadataHash: keccak256(toUtf8Bytes(account)) },
-      });
+    const { admit } = governance;
     await admit(
       keys.aggregator.address,
       Role.Aggregator,
@@ -151,21 +128,12 @@ describe("roles on defaults: cfl member run grows AI4I's forest on a large key, 
     for (const m of keys.members)
       await admit(m.address, Role.Member, EntityKind.Supplier, hexlify(generateReaderKeyPair().publicKey));
     const readers = [keys.aggregator.address, keys.auditor.address];
-    const grouped = await runCli(
-      [
-        "governance",
-        "reader-group",
-        "create",
-        "--config",
-        configs.aggregator!,
-        "--readers",
-        readers.join(","),
-        "--out",
-        join(work, readerGroupFile),
-      ],
-      { env: { CFL_PRIVATE_KEY: keys.aggregator.privateKey } },
-    );
-    expect(grouped.code, grouped.stderr).to.equal(0);
+    await readerGroupWithCli({
+      config: configs.aggregator!,
+      readers,
+      out: join(work, readerGroupFile),
+      privateKey: keys.aggregator.privateKey,
+    });
 
     // The task on defaults: no --model, --schema, --rule or --support-members.
     const drafted = await runCli([

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { copyFile, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encryptKeystoreJsonSync, hexlify, JsonRpcProvider, keccak256, toUtf8Bytes } from "ethers";
+import { encryptKeystoreJsonSync, hexlify, JsonRpcProvider } from "ethers";
 import { EntityKind, Role } from "../../src/governance/index.js";
 import { RoundStatus } from "../../src/chain/index.js";
 import { AI4I_DEFAULT_PATH, initBackend } from "../../src/learning/index.js";
@@ -11,11 +11,14 @@ import { generateReaderKeyPair } from "../../src/seal/index.js";
 import { FederatedRounds__factory } from "../../types/ethers-contracts/index.js";
 import { runCli } from "./helpers.js";
 import {
+  deployWithCli,
   devAccount,
   freePort,
   governanceClient,
   governWithCli,
   killAllChildren,
+  readerGroupWithCli,
+  roleConfigWriter,
   spawnCfl,
   startHardhatNode,
   type Child,
@@ -149,29 +152,7 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
 
     // Deploy through the CLI (Ignition modules) with the first governor's key, as a development
     // deployment: the `test` circuit's key is a development key.
-    await writeFile(join(work, "governor.json"), JSON.stringify(base));
-    const deployed = await runCli(
-      [
-        "deploy",
-        "--config",
-        join(work, "governor.json"),
-        "--governors",
-        keys.governors.map((g) => g.address).join(","),
-        "--quorum",
-        "2",
-        "--development",
-        "--deployments",
-        join(work, "deployments"),
-      ],
-      { env: { CFL_PRIVATE_KEY: keys.governors[0]!.privateKey } },
-    );
-    expect(deployed.code, deployed.stderr).to.equal(0);
-    const deployment = JSON.parse(deployed.stdout) as {
-      consortium: string;
-      rounds: string;
-      verifyingKeyRegistry: string;
-      development: boolean;
-    };
+    const deployment = await deployWithCli({ work, base, governors: keys.governors });
     expect(deployment.development).to.equal(true);
     expect(deployment.verifyingKeyRegistry).to.match(/^0x[0-9a-fA-F]{40}$/);
     const addresses = { consortium: deployment.consortium, rounds: deployment.rounds };
@@ -186,12 +167,7 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       encryptKeystoreJsonSync(keys.auditors[1]!, "correct horse", { scrypt: { N: 1024 } }),
     );
     configs = {};
-    const writeConfig = async (name: string, extra: Record<string, unknown>) => {
-      const path = join(work, `${name}.json`);
-      const ipfs = { mode: "embedded", path: join(work, `ipfs-${name}`), peersDir, peerName: name };
-      await writeFile(path, JSON.stringify({ ...base, addresses, ipfs, ...extra }, null, 2));
-      configs[name] = path;
-    };
+    const writeConfig = roleConfigWriter({ work, base, addresses, peersDir, configs });
     await writeFile(join(work, "governor.json"), JSON.stringify({ ...base, addresses }));
     configs.governor = join(work, "governor.json");
     const readerGroupFile = "reader-group.json";
@@ -278,12 +254,7 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
       consortium: addresses.consortium,
       governorKeys,
     });
-    const admit = (account: string, roles: number, kind: number, encryptionKey: string) =>
-      governance.govern({
-        kind: "AdmitMember",
-        account,
-        profile: { roles, kind, encryptionKey, metadataHash: keccak256(toUtf8Bytes(account)) },
-      });
+    const { admit } = governance;
     await admit(
       keys.aggregator.address,
       Role.Aggregator,
@@ -303,22 +274,12 @@ describe("multi-process federation: role processes over a JSON-RPC chain and lib
 
     // The reader group over the aggregator and the auditors, dealt by the aggregator (a reader itself).
     const readers = [keys.aggregator.address, ...keys.auditors.map((a) => a.address)];
-    const grouped = await runCli(
-      [
-        "governance",
-        "reader-group",
-        "create",
-        "--config",
-        configs.aggregator!,
-        "--readers",
-        readers.join(","),
-        "--out",
-        join(work, readerGroupFile),
-      ],
-      { env: { CFL_PRIVATE_KEY: keys.aggregator.privateKey } },
-    );
-    expect(grouped.code, grouped.stderr).to.equal(0);
-    const group = JSON.parse(grouped.stdout) as { readerKey: string; dealer: string };
+    const group = await readerGroupWithCli({
+      config: configs.aggregator!,
+      readers,
+      out: join(work, readerGroupFile),
+      privateKey: keys.aggregator.privateKey,
+    });
     expect(group.dealer).to.equal(keys.aggregator.address);
 
     // The task through the CLI: draft (initial model into the aggregator's IPFS node; the key's circuit

@@ -5,8 +5,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
+import { join } from "node:path";
+import { HDNodeWallet, JsonRpcProvider, keccak256, Mnemonic, toUtf8Bytes, Wallet } from "ethers";
 import { Consortium__factory } from "../../types/ethers-contracts/index.js";
 import { encodeProposal, type ProposalAction } from "../../src/governance/index.js";
 import { ROOT, runCli } from "./helpers.js";
@@ -185,7 +187,10 @@ export async function killAllChildren(): Promise<void> {
   );
 }
 
-/** Runs governance actions in-process: one governor proposes, `quorum` governors approve, the last executes. */
+/**
+ * Runs governance actions in-process: one governor proposes, `quorum` governors approve, the last executes.
+ * `admit` is the AdmitMember decision with a profile whose metadata hash is the account's.
+ */
 export function governanceClient({
   rpcUrl,
   consortium,
@@ -194,23 +199,64 @@ export function governanceClient({
   rpcUrl: string;
   consortium: string;
   governorKeys: string[];
-}): { govern: (action: ProposalAction) => Promise<void>; close: () => void } {
+}): {
+  govern: (action: ProposalAction) => Promise<void>;
+  admit: (account: string, roles: number, kind: number, encryptionKey: string) => Promise<void>;
+  close: () => void;
+} {
   const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
   const governors = governorKeys.map((k) => new Wallet(k, provider));
   const [proposer] = governors;
   const executor = governors.at(-1);
   if (!proposer || !executor) throw new Error("governanceClient needs at least one governor key");
   const contract = Consortium__factory.connect(consortium, provider);
+  const govern = async (action: ProposalAction): Promise<void> => {
+    const { kind, payload } = encodeProposal(action);
+    await (await contract.connect(proposer).propose(kind, payload, 3600n)).wait();
+    const id = await contract.proposalCount();
+    for (const g of governors.slice(0, -1)) await (await contract.connect(g).approve(id)).wait();
+    await (await contract.connect(executor).execute(id)).wait();
+  };
   return {
-    async govern(action) {
-      const { kind, payload } = encodeProposal(action);
-      await (await contract.connect(proposer).propose(kind, payload, 3600n)).wait();
-      const id = await contract.proposalCount();
-      for (const g of governors.slice(0, -1)) await (await contract.connect(g).approve(id)).wait();
-      await (await contract.connect(executor).execute(id)).wait();
-    },
+    govern,
+    admit: (account, roles, kind, encryptionKey) =>
+      govern({
+        kind: "AdmitMember",
+        account,
+        profile: { roles, kind, encryptionKey, metadataHash: keccak256(toUtf8Bytes(account)) },
+      }),
     close: () => provider.destroy(),
   };
+}
+
+/** `cfl governance reader-group create` over `readers`, dealt by the account of `privateKey`, into `out`. */
+export async function readerGroupWithCli({
+  config,
+  readers,
+  out,
+  privateKey,
+}: {
+  config: string;
+  readers: readonly string[];
+  out: string;
+  privateKey: string;
+}): Promise<{ readerKey: string; dealer: string }> {
+  const grouped = await runCli(
+    [
+      "governance",
+      "reader-group",
+      "create",
+      "--config",
+      config,
+      "--readers",
+      readers.join(","),
+      "--out",
+      out,
+    ],
+    { env: { CFL_PRIVATE_KEY: privateKey } },
+  );
+  if (grouped.code !== 0) throw new Error(`reader-group create exited ${grouped.code}: ${grouped.stderr}`);
+  return JSON.parse(grouped.stdout) as { readerKey: string; dealer: string };
 }
 
 /**
@@ -245,4 +291,70 @@ export async function governWithCli({
   for (const key of governorKeys.slice(0, quorum)) await run(key, ["approve", id]);
   const executed = await run(executor, ["execute", id]);
   return { proposed, executed };
+}
+
+/** What `cfl deploy` printed for a consortium deployed by `deployWithCli`. */
+export interface CliDeployment {
+  consortium: string;
+  rounds: string;
+  verifyingKeyRegistry: string;
+  development: boolean;
+}
+
+/**
+ * A development deployment through `cfl deploy` (the Ignition modules), signed by the first governor, with
+ * `base` as the governor's configuration (`governor.json` in `work`); the quorum is 2.
+ */
+export async function deployWithCli({
+  work,
+  base,
+  governors,
+}: {
+  work: string;
+  base: Record<string, unknown>;
+  governors: readonly { address: string; privateKey: string }[];
+}): Promise<CliDeployment> {
+  await writeFile(join(work, "governor.json"), JSON.stringify(base));
+  const deployed = await runCli(
+    [
+      "deploy",
+      "--config",
+      join(work, "governor.json"),
+      "--governors",
+      governors.map((g) => g.address).join(","),
+      "--quorum",
+      "2",
+      "--development",
+      "--deployments",
+      join(work, "deployments"),
+    ],
+    { env: { CFL_PRIVATE_KEY: governors[0]!.privateKey } },
+  );
+  if (deployed.code !== 0) throw new Error(`cfl deploy exited ${deployed.code}: ${deployed.stderr}`);
+  return JSON.parse(deployed.stdout) as CliDeployment;
+}
+
+/**
+ * Writes one role's configuration into `work` (`NAME.json`: `base`, the addresses, its own embedded Helia
+ * node that finds the others through `peersDir`, and `extra`) and records its path in `configs`.
+ */
+export function roleConfigWriter({
+  work,
+  base,
+  addresses,
+  peersDir,
+  configs,
+}: {
+  work: string;
+  base: Record<string, unknown>;
+  addresses: { consortium: string; rounds: string };
+  peersDir: string;
+  configs: Record<string, string>;
+}): (name: string, extra: Record<string, unknown>) => Promise<void> {
+  return async (name, extra) => {
+    const path = join(work, `${name}.json`);
+    const ipfs = { mode: "embedded", path: join(work, `ipfs-${name}`), peersDir, peerName: name };
+    await writeFile(path, JSON.stringify({ ...base, addresses, ipfs, ...extra }, null, 2));
+    configs[name] = path;
+  };
 }
