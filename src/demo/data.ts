@@ -117,7 +117,7 @@ export function compactPresetFor({
   return dataset === "ai4i" && maxEntries <= 16 ? `preset:${AI4I_COMPACT_MODEL_SPEC.id}` : undefined;
 }
 
-/** What the demo runs once its defaults are applied (`planDemo`). */
+/** What the demo runs once its defaults are applied (`planDemoModel`). */
 export interface DemoPlan {
   /** The circuit instance. */
   readonly circuit: string;
@@ -130,8 +130,8 @@ export interface DemoPlan {
   readonly supportMembers?: number;
 }
 
-/** Rounds when neither --rounds nor the model says: a forest grows one level a round, so its depth. */
-export const DEFAULT_DEMO_ROUNDS = 3;
+/** Rounds of a neural model when --rounds is not given (a forest runs its depth: it grows one level a round). */
+const DEFAULT_DEMO_ROUNDS = 3;
 
 /**
  * What the demo decides before any chain or proof. With nothing named it federates the data set's default

@@ -440,6 +440,7 @@ export async function runDemo(requested: DemoOptions): Promise<DemoReport> {
       malicious: options.malicious,
       dataset: dataset.name,
       rule,
+      ...(options.supportMembers !== undefined ? { supportMembers: options.supportMembers } : {}),
       attack: options.attack,
       tamperAggregator: options.tamperAggregator,
       ...(silentRound !== undefined ? { silentAggregator: silentRound } : {}),

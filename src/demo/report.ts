@@ -144,7 +144,7 @@ tr.disputed .verdict,tr.resolved .verdict{color:#b00020;font-weight:700} tr.fina
 <body>
 <h1>circular-fl: federated round report</h1>
 <div class="meta" id="summary">${report.members} members (${report.malicious} malicious, attack: ${escape(report.attack)}),
-dataset ${escape(report.dataset)}, rule ${escape(report.rule)}, circuit ${escape(report.circuit.instance)}
+dataset ${escape(report.dataset)}, rule ${escape(report.rule)}${escape(supportNote(report))}, circuit ${escape(report.circuit.instance)}
 (${report.circuit.constraints} constraints, k ≤ ${report.circuit.maxEntries}), d = ${report.policy.dimension},
 backend ${escape(report.backend)}, seed ${report.seed}${report.tamperAggregator ? ", tampering aggregator in round 2" : ""}.</div>
 <div class="charts">
@@ -208,4 +208,11 @@ ${memberRows}
 </tbody></table>
 </body></html>
 `;
+}
+
+/** " with the support defense (q = Q)" when the forest's support defense ran; else nothing. */
+export function supportNote(report: Pick<DemoReport, "supportMembers">): string {
+  return report.supportMembers === undefined
+    ? ""
+    : ` with the support defense (q = ${report.supportMembers})`;
 }

@@ -122,6 +122,8 @@ export interface DemoReport {
   malicious: number;
   dataset: string;
   rule: string;
+  /** q of the support defense when it ran (the forest's veto of thinly supported splits and its free-rider screen). */
+  supportMembers?: number;
   attack: string;
   tamperAggregator: boolean;
   silentAggregator?: number;

@@ -491,6 +491,14 @@ describe("cfl demo (end to end, real chain, IPFS and proofs)", function () {
     // Nothing named: AI4I's default model, whose d (783,360) chose the large instance, its counts the rule and scale.
     expect(forest.circuit).to.include({ instance: "large", maxEntries: 224 });
     expect(forest.rule).to.equal("sum");
+    // The defense that ran by default, said in the report, its closing summary and its page.
+    expect(forest.supportMembers).to.equal(2);
+    expect(renderDemoSummary({ report: forest, out: dir })).to.include(
+      "rule sum with the support defense (q = 2)",
+    );
+    expect(await readFile(join(dir, "report.html"), "utf8")).to.include(
+      "rule sum with the support defense (q = 2)",
+    );
     // The forest's default defense, support, with 3 members: q = 3 / 3 + 1 = 2, over the preset's 32 bins × 2 classes.
     const support = {
       members: 2,

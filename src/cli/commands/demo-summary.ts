@@ -3,6 +3,7 @@
  * verdict, quality, bytes, gas), the members' own scores and where the report is. Scripts get JSON
  * instead (`--json`, or whenever stdout is not a terminal).
  */
+import { supportNote } from "../../demo/report.js";
 import type { DemoReport } from "../../demo/types.js";
 import { textTable } from "../text-table.js";
 
@@ -43,7 +44,7 @@ export function renderDemoSummary({ report, out }: { report: DemoReport; out: st
     ]),
   );
   return [
-    `circular-fl demo: ${report.members} members on ${report.dataset}, rule ${report.rule}, model ${report.task.model} (d = ${thousands(report.task.parameters)}), circuit ${report.circuit.instance} (K = ${report.circuit.maxEntries} per proof), k = ${thousands(report.policy.maxNonZeros)}${chunksNote(report)}`,
+    `circular-fl demo: ${report.members} members on ${report.dataset}, rule ${report.rule}${supportNote(report)}, model ${report.task.model} (d = ${thousands(report.task.parameters)}), circuit ${report.circuit.instance} (K = ${report.circuit.maxEntries} per proof), k = ${thousands(report.policy.maxNonZeros)}${chunksNote(report)}`,
     "",
     ...rounds,
     "",
