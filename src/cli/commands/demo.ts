@@ -101,9 +101,10 @@ export function registerDemoCommand(program: Command): void {
     )
     .option("--delimiter <char>", "the CSV delimiter of --data (default: ,)")
     .addOption(
-      new Option("--rule <rule>", "aggregation rule (default: mean; a forest's counts need sum)").choices([
-        ...DRAFTABLE_RULE_KINDS,
-      ]),
+      new Option(
+        "--rule <rule>",
+        "aggregation rule (default: sum for a forest, whose counts need it; else mean)",
+      ).choices([...DRAFTABLE_RULE_KINDS]),
     )
     .addOption(
       new Option(
