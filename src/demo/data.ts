@@ -30,6 +30,7 @@ import {
   familyPolicyOf,
   type ModelFile,
 } from "../learning/index.js";
+import { defaultSupportMembers } from "../governance/index.js";
 import { findInstance, readInstanceRegistry } from "../zk/setup/index.js";
 import type { DemoOptions } from "./types.js";
 
@@ -176,7 +177,7 @@ export async function planDemoModel(
       throw new Error(
         "--defense support vetoes splits of a histogram forest's counts: name one with --model (preset:ai4i-forest)",
       );
-    supportMembers = options.supportMembers ?? Math.max(2, Math.floor(options.members / 3) + 1);
+    supportMembers = options.supportMembers ?? defaultSupportMembers(options.members);
     if (!Number.isInteger(supportMembers) || supportMembers < 2 || supportMembers > options.members)
       throw new Error(`--support-members must be an integer from 2 to --members (${options.members})`);
   } else if (options.supportMembers !== undefined)

@@ -26,6 +26,15 @@ export const DRAFT_DEFAULTS = {
   lifetimeSeconds: 30 * 86400,
 } as const;
 
+/**
+ * The default q of a forest's support veto among `members` participants: more than a third of them must
+ * vary on a histogram before it can be split (so colluders under a third cannot plant one), and at least 2
+ * (one member always varies alone).
+ */
+export function defaultSupportMembers(members: number): number {
+  return Math.max(2, Math.floor(members / 3) + 1);
+}
+
 /** The task's initial model, already stored where members will fetch it. */
 export interface DraftModel {
   /** The model's name (reports and logs). */

@@ -7,7 +7,13 @@ export {
   policyFromChain,
   type PolicyErrorCode,
 } from "./policy.js";
-export { draftTaskPolicy, DRAFT_DEFAULTS, type DraftModel, type TaskDraft } from "./draft.js";
+export {
+  defaultSupportMembers,
+  draftTaskPolicy,
+  DRAFT_DEFAULTS,
+  type DraftModel,
+  type TaskDraft,
+} from "./draft.js";
 export {
   parseProposalPayload,
   ProposalPayloadError,

@@ -17,6 +17,7 @@ import {
   encodeProposal,
   MemberStatus,
   ProposalKind,
+  defaultSupportMembers,
   draftTaskPolicy,
   DRAFT_DEFAULTS,
   jsonReplacer,
@@ -644,8 +645,7 @@ interface DraftOptions extends ConfigOption {
 
 /**
  * `--support-members q` (the forest's backdoor veto, which `draftTaskPolicy` builds). A forest gets it by
- * default, q = max(2, ⌊minParticipants / 3⌋ + 1) (more members than a third of a round's floor could
- * collude); `0` drafts the plain sum. Refused, naming the flag, without a forest.
+ * default, `defaultSupportMembers` of the round's floor (minParticipants); `0` drafts the plain sum. Refused, naming the flag, without a forest.
  */
 function supportMembersOf({
   family,
@@ -666,7 +666,7 @@ function supportMembersOf({
     return {};
   }
   if (supportMembers === 0) return {};
-  return { supportMembers: supportMembers ?? Math.max(2, Math.floor(minParticipants / 3) + 1) };
+  return { supportMembers: supportMembers ?? defaultSupportMembers(minParticipants) };
 }
 
 /** The model and data a drafted task pins, its initial parameters, and the documents stored with it. */
